@@ -1,0 +1,45 @@
+# pingwatch — the two commands a newcomer needs: `make demo` and `make test`.
+JOBS        ?= $(shell nproc)
+BUILD_DIR   ?= build
+ASAN_DIR    ?= build-asan
+CMAKE_FLAGS ?=
+PINGWATCH   := $(BUILD_DIR)/src/pingwatch
+
+.PHONY: setup build build-asan test test-unit test-asan demo package bench soak deploy clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPINGWATCH_WERROR=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+build-asan: setup
+	@cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPINGWATCH_WERROR=ON -DPINGWATCH_SANITIZE=ON -DPINGWATCH_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(ASAN_DIR) -j $(JOBS)
+
+# Everything: unit, integration and conformance tests on the optimised build, then the unit tests under ASan+UBSan.
+test: build build-asan
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	@cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -L unit
+
+test-unit: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
+
+demo: build
+	@if [ -x scripts/demo.sh ]; then scripts/demo.sh $(PINGWATCH); else $(PINGWATCH) --help; fi
+
+package: build
+	@scripts/package-lambda.sh $(PINGWATCH)
+
+bench: build
+	@scripts/bench.sh $(BUILD_DIR)
+
+soak: build
+	@scripts/soak.sh $(BUILD_DIR)
+
+deploy: package
+	@scripts/deploy.sh
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) dist

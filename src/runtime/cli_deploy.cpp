@@ -1,0 +1,7 @@
+#include "runtime/commands.h"
+
+namespace pingwatch::runtime {
+
+void register_deploy_commands(CLI::App& /*app*/, int& /*exit_code*/) {}
+
+}  // namespace pingwatch::runtime
