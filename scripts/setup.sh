@@ -35,7 +35,7 @@ else
 fi
 
 # npm packages for the conformance tests (AWS SDK for JavaScript v3, cfn-lint schemas), pinned by the lock file.
-for dir in tests/conformance; do
+for dir in tests/*/; do dir=${dir%/}
   if [ -f "$dir/package.json" ]; then
     stamp="$dir/node_modules/.pingwatch-stamp"
     if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then

@@ -1,0 +1,7 @@
+#include "local/services.h"
+
+namespace pingwatch::local {
+
+std::unique_ptr<Service> make_dynamodb_service(StackContext& /*context*/) { return nullptr; }
+
+}  // namespace pingwatch::local
