@@ -1,0 +1,70 @@
+#pragma once
+// Systems Manager (awsJson1_1, X-Amz-Target AmazonSSM.<Op>): managed-node inventory and tags.
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/service_client.h"
+#include "core/managed_node.h"
+
+namespace pingwatch::aws {
+
+// Filters entry: {"Key": "PingStatus" | "tag:Name" | "tag-key" | ..., "Values": [...]}.
+struct SsmFilter {
+  std::string key;
+  std::vector<std::string> values;
+};
+
+struct DescribeInstanceInformationRequest {
+  std::vector<SsmFilter> filters;                              // Filters (Key/Values)
+  std::vector<SsmFilter> instance_information_filter_list;     // legacy (key/valueSet); exclusive with filters
+  std::optional<int> max_results;                              // 5..50, AWS default 10
+  std::string next_token;
+};
+
+struct DescribeInstanceInformationPage {
+  std::vector<core::ManagedNode> nodes;
+  std::string next_token;      // empty on the last page
+  SystemTime server_time;      // Date header of this page's reply
+  std::string request_id;
+};
+
+class SsmClient {
+ public:
+  static ServiceInfo service_info();     // ssm / AWS_ENDPOINT_URL_SSM
+  static ProtocolInfo protocol_info();   // Json11, AmazonSSM
+
+  explicit SsmClient(ClientConfig config);
+  explicit SsmClient(std::shared_ptr<ServiceClient> client);
+
+  // One page.
+  DescribeInstanceInformationPage describe_instance_information(const DescribeInstanceInformationRequest& request);
+
+  // Every page in order; on_page returns false to stop early. max_pages 0 = no limit.
+  // Returns the number of pages fetched. Throws std::runtime_error if the server repeats a NextToken (loop guard).
+  using PageCallback = std::function<bool(const DescribeInstanceInformationPage&)>;
+  int for_each_instance_information_page(DescribeInstanceInformationRequest request, const PageCallback& on_page,
+                                         int max_pages = 0);
+
+  // All pages: every node, and server_time = Date of the last page (epoch seconds). complete = true.
+  core::FleetSnapshot describe_all_instance_information(DescribeInstanceInformationRequest request = {});
+
+  // ListTagsForResource; resource_type "ManagedInstance" for mi-*, "EC2Instance"... (SSM accepts
+  // ManagedInstance for both hybrid and EC2 nodes' ids as the SSM API documents for tags on mi-*).
+  std::map<std::string, std::string> list_tags_for_resource(const std::string& resource_type,
+                                                            const std::string& resource_id);
+
+  ServiceClient& service_client() { return *client_; }
+
+ private:
+  std::shared_ptr<ServiceClient> client_;
+};
+
+// Encoders/decoders, exposed for tests, the conformance tool and benchmarks.
+nlohmann::json encode_describe_instance_information(const DescribeInstanceInformationRequest& request);
+core::ManagedNode decode_instance_information(const nlohmann::json& item);   // throws DecodeError
+
+}  // namespace pingwatch::aws

@@ -1,0 +1,49 @@
+#pragma once
+// STS (awsQuery, Version 2011-06-15): who am I, and assume-role.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "aws/credentials.h"
+#include "aws/service_client.h"
+
+namespace pingwatch::aws {
+
+struct CallerIdentity {
+  std::string account;
+  std::string arn;
+  std::string user_id;
+};
+
+struct AssumeRoleRequest {
+  std::string role_arn;
+  std::string role_session_name;
+  std::optional<int> duration_seconds;   // 900..43200
+  std::string external_id;
+  std::string policy;                    // inline session policy JSON
+};
+
+struct AssumeRoleResult {
+  Credentials credentials;               // source "assume-role:<role arn>", with expiration
+  std::string assumed_role_arn;
+  std::string assumed_role_id;
+};
+
+class StsClient {
+ public:
+  static ServiceInfo service_info();     // sts / AWS_ENDPOINT_URL_STS
+  static ProtocolInfo protocol_info();   // Query, 2011-06-15
+
+  explicit StsClient(ClientConfig config);
+  explicit StsClient(std::shared_ptr<ServiceClient> client);
+
+  CallerIdentity get_caller_identity();
+  AssumeRoleResult assume_role(const AssumeRoleRequest& request);
+
+  ServiceClient& service_client() { return *client_; }
+
+ private:
+  std::shared_ptr<ServiceClient> client_;
+};
+
+}  // namespace pingwatch::aws
