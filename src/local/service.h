@@ -73,6 +73,8 @@ struct StackContext {
   SnsPublisher* sns = nullptr;             // set by the stack once services exist
   LambdaInvoker* lambda = nullptr;
   std::string endpoint_url;                // http://127.0.0.1:PORT, for processes the stack starts
+  bool auto_confirm = true;                // SNS: email/http subscriptions confirmed at once (--auto-confirm)
+  std::string lambda_code_dir;             // Lambda: where function code is unpacked; empty = a temp dir
 };
 
 class Service {
