@@ -1,0 +1,27 @@
+#pragma once
+// Splitting an absolute URL and RFC 3986 percent-encoding, shared by the signer, the HTTP client and STS calls.
+#include <string>
+#include <string_view>
+
+namespace pingwatch::aws {
+
+struct UrlParts {
+  std::string scheme;   // lower-case: http | https
+  std::string host;     // lower-case, IPv6 without brackets
+  std::string port;     // as written; empty when absent
+  std::string path;     // as written, "" when absent
+  std::string query;    // without '?', as written
+};
+
+// Accepts scheme://[user@]host[:port][/path][?query][#fragment]; throws std::invalid_argument otherwise.
+UrlParts split_url(std::string_view url);
+
+// The Host header value the SDKs send: host, plus :port when it is not the scheme's default.
+std::string host_header_value(const UrlParts& url);
+
+// Percent-encodes every byte except the RFC 3986 unreserved set (A-Z a-z 0-9 - . _ ~), and '/' if keep_slash.
+std::string uri_encode(std::string_view text, bool keep_slash = false);
+// Decodes %XX escapes ('+' stays '+'); malformed escapes are kept literally.
+std::string uri_decode(std::string_view text);
+
+}  // namespace pingwatch::aws
