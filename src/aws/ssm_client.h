@@ -52,8 +52,8 @@ class SsmClient {
   // All pages: every node, and server_time = Date of the last page (epoch seconds). complete = true.
   core::FleetSnapshot describe_all_instance_information(DescribeInstanceInformationRequest request = {});
 
-  // ListTagsForResource; resource_type "ManagedInstance" for mi-*, "EC2Instance"... (SSM accepts
-  // ManagedInstance for both hybrid and EC2 nodes' ids as the SSM API documents for tags on mi-*).
+  // ListTagsForResource. For nodes, resource_type "ManagedInstance" and an mi-* id (hybrid nodes); an EC2
+  // instance's tags live in EC2 (Ec2Client::describe_instances), not in SSM.
   std::map<std::string, std::string> list_tags_for_resource(const std::string& resource_type,
                                                             const std::string& resource_id);
 
