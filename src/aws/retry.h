@@ -6,6 +6,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace pingwatch::aws {
@@ -44,5 +45,11 @@ struct RetryDecision {
 // attempt is 1-based (the attempt that just failed). error is nullptr for transport failures.
 RetryDecision decide_retry(const RetryConfig& config, RetryQuota& quota, int attempt, const AwsError* error,
                            bool transport_failure, bool transport_timeout);
+
+// Sets error.retryable and error.throttling from its code and HTTP status (standard-mode classification).
+void classify_error(AwsError& error);
+
+// RetryConfig with max_attempts from AWS_MAX_ATTEMPTS (1..); throws std::runtime_error on a bad value.
+RetryConfig retry_config_from_env(const std::function<std::optional<std::string>(const std::string&)>& getenv);
 
 }  // namespace pingwatch::aws
