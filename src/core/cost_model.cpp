@@ -1,0 +1,182 @@
+#include "core/cost_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace pingwatch::core {
+
+namespace {
+
+const nlohmann::json& require(const nlohmann::json& parent, const std::string& path, const std::string& key) {
+  if (!parent.is_object() || !parent.contains(key)) {
+    throw std::runtime_error("price table: missing field '" + path + key + "' (see data/prices.json for the layout)");
+  }
+  return parent.at(key);
+}
+
+double number(const nlohmann::json& parent, const std::string& path, const std::string& key) {
+  const auto& v = require(parent, path, key);
+  if (!v.is_number() || v.get<double>() < 0) {
+    throw std::runtime_error("price table: field '" + path + key + "' must be a non-negative number, got " + v.dump());
+  }
+  return v.get<double>();
+}
+
+double number_or(const nlohmann::json& parent, const std::string& path, const std::string& key, double fallback) {
+  return parent.is_object() && parent.contains(key) ? number(parent, path, key) : fallback;
+}
+
+double ceil_div(double a, double b) { return std::ceil(a / b); }
+
+CostLine api_line(const std::string& item, double calls, const PriceTable& p) {
+  return {item, calls, "requests", calls / 1000.0 * p.cloudwatch_api_usd_per_1000};
+}
+
+CostLine lambda_requests(double invocations, const PriceTable& p) {
+  return {"Lambda requests", invocations, "invocations", invocations / 1e6 * p.lambda_usd_per_million_requests};
+}
+
+CostLine lambda_duration(double seconds, double memory_mb, const PriceTable& p) {
+  const double gb_s = seconds * memory_mb / 1024.0;
+  return {"Lambda duration", gb_s, "GB-seconds", gb_s * p.lambda_usd_per_gb_second};
+}
+
+DesignCost finish(DesignCost d) {
+  d.total_usd = 0;
+  for (const auto& l : d.lines) d.total_usd += l.usd;
+  return d;
+}
+
+}  // namespace
+
+PriceTable parse_price_table(const nlohmann::json& doc) {
+  PriceTable p;
+  p.region = require(doc, "", "region").get<std::string>();
+  p.as_of = require(doc, "", "as_of").get<std::string>();
+  for (const auto& [k, v] : require(doc, "", "sources").items()) p.sources.push_back(k + ": " + v.get<std::string>());
+  const auto& cw = require(doc, "", "cloudwatch");
+  for (const auto& tier : require(cw, "cloudwatch.", "custom_metric_tiers")) {
+    MetricTier t;
+    const auto& up = require(tier, "cloudwatch.custom_metric_tiers[].", "up_to");
+    if (!up.is_null()) t.up_to = up.get<double>();
+    t.usd_per_metric_month = number(tier, "cloudwatch.custom_metric_tiers[].", "usd_per_metric_month");
+    p.custom_metric_tiers.push_back(t);
+  }
+  if (p.custom_metric_tiers.empty()) throw std::runtime_error("price table: cloudwatch.custom_metric_tiers is empty");
+  p.alarm_usd_per_month = number(cw, "cloudwatch.", "alarm_standard_usd_per_alarm_month");
+  p.cloudwatch_api_usd_per_1000 = number(cw, "cloudwatch.", "api_usd_per_1000_requests");
+  if (cw.contains("put_metric_alarm_billed_as_api_request")) {
+    p.put_metric_alarm_billed = cw.at("put_metric_alarm_billed_as_api_request").get<bool>();
+  }
+  const auto& lambda = require(doc, "", "lambda");
+  p.lambda_usd_per_million_requests = number(lambda, "lambda.", "usd_per_million_requests");
+  p.lambda_usd_per_gb_second = number(lambda, "lambda.", "usd_per_gb_second");
+  const auto& sns = require(doc, "", "sns");
+  p.sns_usd_per_million_publish = number(sns, "sns.", "usd_per_million_publish_requests");
+  p.sns_usd_per_100000_email = number(sns, "sns.", "usd_per_100000_email_deliveries");
+  const auto& ddb = require(doc, "", "dynamodb");
+  p.dynamodb_usd_per_million_wru = number(ddb, "dynamodb.", "usd_per_million_write_request_units");
+  p.dynamodb_usd_per_million_rru = number(ddb, "dynamodb.", "usd_per_million_read_request_units");
+  p.dynamodb_usd_per_gb_month = number(ddb, "dynamodb.", "usd_per_gb_month_storage");
+  const nlohmann::json a = doc.contains("assumptions") ? doc.at("assumptions") : nlohmann::json::object();
+  p.minutes_per_month = number_or(a, "assumptions.", "minutes_per_month", p.minutes_per_month);
+  p.post_seconds_per_call = number_or(a, "assumptions.", "post_seconds_per_sequential_call", p.post_seconds_per_call);
+  p.post_lambda_memory_mb = number_or(a, "assumptions.", "post_lambda_memory_mb", p.post_lambda_memory_mb);
+  p.pingwatch_lambda_memory_mb = number_or(a, "assumptions.", "pingwatch_lambda_memory_mb", p.pingwatch_lambda_memory_mb);
+  p.pingwatch_seconds_per_call = number_or(a, "assumptions.", "pingwatch_seconds_per_call", p.pingwatch_seconds_per_call);
+  p.watch_state_bytes_per_node = number_or(a, "assumptions.", "watch_state_bytes_per_node", p.watch_state_bytes_per_node);
+  p.watch_notices_per_month = number_or(a, "assumptions.", "watch_notices_per_month", p.watch_notices_per_month);
+  p.watch_metrics_per_region = number_or(a, "assumptions.", "watch_metrics_per_region", p.watch_metrics_per_region);
+  return p;
+}
+
+double custom_metrics_usd(double metrics, const std::vector<MetricTier>& tiers) {
+  double usd = 0;
+  double floor = 0;
+  for (const auto& tier : tiers) {
+    const double ceiling = tier.up_to.value_or(std::max(metrics, floor));
+    const double in_tier = std::clamp(metrics - floor, 0.0, std::max(0.0, ceiling - floor));
+    usd += in_tier * tier.usd_per_metric_month;
+    floor = ceiling;
+    if (metrics <= floor) break;
+  }
+  return usd;
+}
+
+std::vector<DesignCost> estimate_costs(const CostInput& in, const PriceTable& p) {
+  if (in.nodes < 0) throw std::runtime_error("cost: --nodes must be >= 0");
+  if (in.accounts < 1 || in.regions < 1) throw std::runtime_error("cost: --accounts and --regions must be >= 1");
+  const double pairs = static_cast<double>(in.accounts) * in.regions;
+  const double nodes = static_cast<double>(in.nodes);
+  const double per_pair = std::ceil(nodes / pairs);
+  const double minutes = p.minutes_per_month;
+  // Custom-metric tiers are counted per account.
+  const double metrics_usd_per_node = [&] {
+    return in.accounts * custom_metrics_usd(nodes / in.accounts, p.custom_metric_tiers);
+  }();
+
+  std::vector<DesignCost> out;
+
+  {  // The post as written: a PutMetricData and a PutMetricAlarm per node per minute, one after another.
+    DesignCost d{"post", "The post's design as written (metric + alarm per node, 2 calls per node per minute)", {}, 0};
+    d.lines.push_back({"Custom metrics (one per node)", nodes, "metrics", metrics_usd_per_node});
+    d.lines.push_back({"Alarms (one per node)", nodes, "alarms", nodes * p.alarm_usd_per_month});
+    d.lines.push_back(api_line("PutMetricData (1 per node per minute)", nodes * minutes, p));
+    CostLine pma = api_line("PutMetricAlarm (1 per node per minute)", nodes * minutes, p);
+    if (!p.put_metric_alarm_billed) pma.usd = 0;
+    d.lines.push_back(pma);
+    d.lines.push_back(api_line("ListMetrics (500 per page, every minute)", pairs * ceil_div(per_pair, 500) * minutes, p));
+    d.lines.push_back(lambda_requests(2 * pairs * minutes, p));
+    const double seconds_per_minute = pairs * (2 * per_pair + ceil_div(per_pair, 10) + ceil_div(per_pair, 500)) *
+                                      p.post_seconds_per_call;
+    d.lines.push_back(lambda_duration(seconds_per_minute * minutes, p.post_lambda_memory_mb, p));
+    out.push_back(finish(std::move(d)));
+  }
+  {  // The post fixed: same metrics and alarms, PutMetricData batched by 1000, alarms written only on drift.
+    DesignCost d{"post-fixed", "The post's design fixed (batched PutMetricData, alarms written on drift only)", {}, 0};
+    d.lines.push_back({"Custom metrics (one per node)", nodes, "metrics", metrics_usd_per_node});
+    d.lines.push_back({"Alarms (one per node)", nodes, "alarms", nodes * p.alarm_usd_per_month});
+    d.lines.push_back(api_line("PutMetricData (1000 data per call, every minute)", pairs * ceil_div(per_pair, 1000) * minutes, p));
+    CostLine da = api_line("DescribeAlarms (100 per page, every minute)", pairs * ceil_div(per_pair, 100) * minutes, p);
+    if (!p.put_metric_alarm_billed) da.usd = 0;
+    d.lines.push_back(da);
+    d.lines.push_back(lambda_requests(2 * pairs * minutes, p));
+    const double calls_per_minute =
+        pairs * (2 * ceil_div(per_pair, 50) + ceil_div(per_pair, 1000) + ceil_div(per_pair, 100));
+    d.lines.push_back(lambda_duration(calls_per_minute * p.pingwatch_seconds_per_call * minutes,
+                                      p.pingwatch_lambda_memory_mb, p));
+    out.push_back(finish(std::move(d)));
+  }
+  {  // watch: aggregate metrics, one optional fleet alarm, cheap polling, DynamoDB state.
+    DesignCost d{"watch", "pingwatch watch (aggregate metrics, 1 fleet alarm, stateful notices)", {}, 0};
+    const double metrics = p.watch_metrics_per_region * pairs;
+    d.lines.push_back({"Custom metrics (aggregate, per account-region)", metrics, "metrics",
+                       in.accounts * custom_metrics_usd(metrics / in.accounts, p.custom_metric_tiers)});
+    d.lines.push_back({"Fleet alarm (one per account-region)", pairs, "alarms", pairs * p.alarm_usd_per_month});
+    d.lines.push_back(api_line("PutMetricData (1 call per cycle)", pairs * minutes, p));
+    // SSM: steady cycles <= 3 calls, a full inventory every 10th cycle (50 per page). No charge.
+    const double ssm_calls = pairs * minutes * (0.9 * 3 + 0.1 * (ceil_div(per_pair, 50) + 1));
+    d.lines.push_back({"DescribeInstanceInformation (no charge)", ssm_calls, "requests", 0.0});
+    d.lines.push_back(lambda_requests(minutes, p));
+    const double calls_per_cycle = ssm_calls / minutes + pairs;   // + PutMetricData
+    d.lines.push_back(lambda_duration(calls_per_cycle * p.pingwatch_seconds_per_call * minutes,
+                                      p.pingwatch_lambda_memory_mb, p));
+    // DynamoDB: the state is read once per cycle (eventually consistent: 0.5 RRU per 4 KB) and the
+    // commit record written (about 2 WRU) per cycle and account-region.
+    const double rru = pairs * std::max(1.0, ceil_div(per_pair * p.watch_state_bytes_per_node, 4096)) * 0.5 * minutes;
+    d.lines.push_back({"DynamoDB reads (state per cycle)", rru, "RRU", rru / 1e6 * p.dynamodb_usd_per_million_rru});
+    const double wru = pairs * 2 * minutes + 3 * p.watch_notices_per_month;
+    d.lines.push_back({"DynamoDB writes (commit per cycle, notices)", wru, "WRU", wru / 1e6 * p.dynamodb_usd_per_million_wru});
+    const double gb = nodes * p.watch_state_bytes_per_node / 1e9;
+    d.lines.push_back({"DynamoDB storage", gb, "GB-month", gb * p.dynamodb_usd_per_gb_month});
+    d.lines.push_back({"SNS publishes", p.watch_notices_per_month, "requests",
+                       p.watch_notices_per_month / 1e6 * p.sns_usd_per_million_publish});
+    d.lines.push_back({"SNS email deliveries", p.watch_notices_per_month, "emails",
+                       p.watch_notices_per_month / 1e5 * p.sns_usd_per_100000_email});
+    out.push_back(finish(std::move(d)));
+  }
+  return out;
+}
+
+}  // namespace pingwatch::core
