@@ -1,0 +1,154 @@
+#pragma once
+// pingwatch's configuration: command-line flags > environment > config file (TOML) > defaults.
+//
+// Keys are dotted ("alarm.period"); the file holds them as TOML tables ([alarm] period = 60) and the
+// environment as PINGWATCH_<KEY> with dots as underscores (PINGWATCH_ALARM_PERIOD). A few keys also
+// accept a legacy environment name (the post's CWAlarmSNSTopic for alarm.topic_arn).
+// The file is --config FILE, else $PINGWATCH_CONFIG, else none.
+//
+// Adding a section from another module (e.g. [watch] in src/monitor/watch_config.cpp):
+//   WatchSettings parse_watch_settings(const ConfigSource& source) {
+//     WatchSettings s;
+//     s.stale_after = source.get_int("watch.stale_after", 900, at_least(60, "60 seconds or more"));
+//     ...
+//   }
+// Every getter validates, and its error names the key, the bad value, where it came from and what is
+// allowed. The TOML document is kept whole, so a module reads only its own table. Tables listed in
+// foreign_config_sections() are not checked here for unknown keys (their module does that).
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aws/client_factory.h"
+#include "aws/endpoints.h"
+
+namespace pingwatch::monitor {
+
+// Thrown for any invalid setting; what() is the whole message, e.g.
+// "config: alarm.period = 45 is not allowed: use 10, 20, 30 or a multiple of 60 (from PINGWATCH_ALARM_PERIOD)".
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Returns nullopt when the value is fine, else the "what is allowed" text for the error.
+template <typename T>
+using Validator = std::function<std::optional<std::string>(const T&)>;
+
+Validator<long long> int_range(long long min, long long max);
+Validator<double> number_range(double min, double max, bool min_exclusive = false);
+Validator<std::string> one_of(std::vector<std::string> allowed);
+
+// Tables other modules own; add yours here (one line) when you add a section in another file.
+const std::vector<std::string>& foreign_config_sections();
+
+class ConfigSource {
+ public:
+  struct Inputs {
+    std::map<std::string, std::string> flags;        // dotted key -> text, from the command line
+    aws::GetEnv getenv = aws::process_env();
+    std::optional<std::string> config_file;          // --config; when absent $PINGWATCH_CONFIG is used
+  };
+
+  // Reads and parses the config file (throws ConfigError naming the file and the TOML error).
+  static ConfigSource load(Inputs inputs);
+  // Environment and defaults only (the Lambda runtime).
+  static ConfigSource from_environment(aws::GetEnv getenv = aws::process_env());
+
+  // Typed getters: flags, then PINGWATCH_<KEY>, then extra_env names in order, then the file, then def.
+  std::string get_string(std::string_view key, std::string def, const Validator<std::string>& valid = {},
+                         const std::vector<std::string>& extra_env = {}) const;
+  long long get_int(std::string_view key, long long def, const Validator<long long>& valid = {}) const;
+  double get_number(std::string_view key, double def, const Validator<double>& valid = {}) const;
+  bool get_bool(std::string_view key, bool def) const;
+  // Lists: a TOML array of strings, or comma-separated text in flags and environment.
+  std::vector<std::string> get_list(std::string_view key, std::vector<std::string> def,
+                                    const Validator<std::string>& each = {}) const;
+
+  // A key that some getter read, or that exists in no source, is fine; a key in the file that no getter
+  // of an owned table read is a typo: throws ConfigError listing the known keys of its table.
+  void reject_unknown_keys() const;
+
+  static std::string env_name(std::string_view key);   // alarm.topic_arn -> PINGWATCH_ALARM_TOPIC_ARN
+  const std::string& file_path() const { return file_path_; }
+
+ private:
+  struct Found {
+    std::string text;     // the value as text (for flags/env: as given; for the file: rendered)
+    std::string origin;   // "--flag", "environment NAME", "FILE"
+    const void* node = nullptr;   // toml::node* when from the file
+  };
+  std::optional<Found> find(std::string_view key, const std::vector<std::string>& extra_env) const;
+  [[noreturn]] void fail(std::string_view key, const Found& found, const std::string& allowed) const;
+
+  Inputs inputs_;
+  std::string file_path_;
+  std::shared_ptr<void> table_;                     // toml::table, kept whole for every module
+  mutable std::vector<std::string> read_keys_;
+};
+
+// ----- pingwatch's own sections -----
+
+struct MetricSettings {            // [metric]: what publish writes and what the alarms watch
+  std::string namespace_ = "SSM Agent";
+  std::string metric_name = "Status";
+  std::string dimension_name = "Per-Instance Metrics";
+  std::string unit = "Count";
+};
+
+struct PublishSettings {           // [publish]
+  double unknown_status_value = 3;          // published for a PingStatus SSM may add later
+  int concurrency = 4;                      // PutMetricData requests in flight
+  int page_size = 50;                       // DescribeInstanceInformation MaxResults (5..50)
+  std::vector<std::string> extra_dimensions;   // node fields published as one more datum per node
+  bool aggregate_metrics = false;           // NodeCount per PingStatus, no per-node dimension
+  std::string aggregate_metric_name = "NodeCount";
+};
+
+struct AlarmSettings {             // [alarm]
+  std::string prefix = "ssm-agent-";
+  std::string topic_arn;                    // also $CWAlarmSNSTopic, as in the post
+  std::vector<std::string> ok_actions;
+  std::string statistic = "Maximum";
+  int period = 60;
+  int evaluation_periods = 1;
+  int datapoints_to_alarm = 1;
+  double threshold = 1.0;
+  std::string comparison_operator = "GreaterThanOrEqualToThreshold";
+  std::string treat_missing_data = "missing";
+  double put_tps = 3;                       // PutMetricAlarm quota: 3 TPS
+  double delete_tps = 3;                    // DeleteAlarms quota: 3 TPS
+  bool adopt_unmanaged = true;              // rewrite (and so mark) same-named alarms pingwatch did not create
+};
+
+struct ScheduleSettings {          // [schedule]
+  int publish_interval = 60;                // seconds
+  int sync_alarms_interval = 60;
+  bool align = true;                        // run on multiples of the interval (the minute boundary)
+};
+
+struct LogSettings {               // [log]
+  std::string level = "info";               // trace debug info warn error off
+  std::string format = "json";              // json | text
+};
+
+struct Settings {
+  aws::AwsOptions aws;             // region, profile, endpoint_url (top level)
+  MetricSettings metric;
+  PublishSettings publish;
+  AlarmSettings alarm;
+  ScheduleSettings schedule;
+  LogSettings log;
+};
+
+// Reads and validates every key above; throws ConfigError on the first bad one.
+Settings load_settings(const ConfigSource& source);
+
+// Checks that need the job: sync-alarms cannot start without a topic ARN.
+void require_sync_alarms_settings(const Settings& settings);
+
+}  // namespace pingwatch::monitor

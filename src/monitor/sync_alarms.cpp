@@ -1,0 +1,256 @@
+// sync-alarms: the post's LambdaCreateCWAlarm, fixed. The post read one page of nodes, listed metrics and
+// rewrote every alarm every minute (past ~180 nodes that exceeds PutMetricAlarm's 3 TPS quota). This job
+// reads every node page and every ssm-agent-* alarm, then writes only the difference: missing alarms,
+// drifted ones, and pingwatch's own alarms whose node is gone, at a client-side rate under the quotas.
+#include "monitor/sync_alarms.h"
+
+#include <chrono>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+
+#include "monitor/jobs.h"
+#include "monitor/rate_limiter.h"
+
+namespace pingwatch::monitor {
+
+core::AlarmSpecOptions alarm_options(const Settings& s) {
+  core::AlarmSpecOptions o;
+  o.alarm_prefix = s.alarm.prefix;
+  o.namespace_ = s.metric.namespace_;
+  o.metric_name = s.metric.metric_name;
+  o.dimension_name = s.metric.dimension_name;
+  o.topic_arn = s.alarm.topic_arn;
+  o.ok_actions = s.alarm.ok_actions;
+  o.statistic = s.alarm.statistic;
+  o.period = s.alarm.period;
+  o.evaluation_periods = s.alarm.evaluation_periods;
+  o.datapoints_to_alarm = s.alarm.datapoints_to_alarm;
+  o.threshold = s.alarm.threshold;
+  o.comparison_operator = s.alarm.comparison_operator;
+  o.treat_missing_data = s.alarm.treat_missing_data;
+  return o;
+}
+
+core::AlarmSpec spec_from_alarm(const aws::MetricAlarm& a) {
+  core::AlarmSpec s;
+  s.alarm_name = a.alarm_name;
+  s.alarm_description = a.alarm_description;
+  s.actions_enabled = a.actions_enabled;
+  s.ok_actions = a.ok_actions;
+  s.alarm_actions = a.alarm_actions;
+  s.insufficient_data_actions = a.insufficient_data_actions;
+  s.namespace_ = a.namespace_;
+  s.metric_name = a.metric_name;
+  for (const auto& d : a.dimensions) s.dimensions.push_back({d.name, d.value});
+  // An extended statistic (p99) or a metric-math alarm has no Statistic: it then differs from ours.
+  s.statistic = a.statistic.empty() ? a.extended_statistic : a.statistic;
+  s.period = a.period.value_or(0);
+  s.evaluation_periods = a.evaluation_periods.value_or(0);
+  s.datapoints_to_alarm = a.datapoints_to_alarm;
+  s.threshold = a.threshold.value_or(0);
+  s.comparison_operator = a.comparison_operator;
+  s.treat_missing_data = a.treat_missing_data;
+  return s;
+}
+
+aws::PutMetricAlarmRequest put_request_for(const core::AlarmSpec& s, bool with_tags) {
+  aws::PutMetricAlarmRequest r;
+  r.alarm_name = s.alarm_name;
+  r.alarm_description = s.alarm_description;
+  r.actions_enabled = s.actions_enabled;
+  r.ok_actions = s.ok_actions;
+  r.alarm_actions = s.alarm_actions;
+  r.insufficient_data_actions = s.insufficient_data_actions;
+  r.metric_name = s.metric_name;
+  r.namespace_ = s.namespace_;
+  r.statistic = s.statistic;
+  for (const auto& d : s.dimensions) r.dimensions.push_back({d.name, d.value});
+  r.period = s.period;
+  r.evaluation_periods = s.evaluation_periods;
+  r.datapoints_to_alarm = s.datapoints_to_alarm;
+  r.threshold = s.threshold;
+  r.comparison_operator = s.comparison_operator;
+  r.treat_missing_data = s.treat_missing_data;
+  if (with_tags) {
+    for (const auto& [k, v] : s.tags) r.tags.push_back({k, v});
+  }
+  return r;
+}
+
+nlohmann::json plan_to_json(const core::AlarmPlan& plan) {
+  nlohmann::json j;
+  j["create"] = nlohmann::json::array();
+  for (const auto& c : plan.create) j["create"].push_back(c.alarm_name);
+  j["update"] = nlohmann::json::array();
+  for (const auto& u : plan.update) {
+    j["update"].push_back({{"name", u.desired.alarm_name}, {"drift", u.drifted_fields}, {"adopted", u.adopted}});
+  }
+  j["delete"] = plan.remove;
+  j["left_alone"] = plan.left_alone;
+  j["unchanged"] = plan.unchanged;
+  j["deletes_withheld"] = plan.deletes_withheld;
+  return j;
+}
+
+namespace {
+
+constexpr std::size_t kDeleteAlarmsMax = 100;   // DeleteAlarms takes at most 100 names
+
+}  // namespace
+
+JobResult run_sync_alarms(JobContext& ctx) {
+  const auto started = std::chrono::steady_clock::now();
+  const Settings& s = ctx.settings;
+  JobResult r;
+  r.job = "sync-alarms";
+  r.dry_run = ctx.dry_run;
+  const auto past_deadline = [&] { return std::chrono::steady_clock::now() >= ctx.deadline; };
+  const auto should_stop = [&] { return ctx.stop_requested && ctx.stop_requested(); };
+  const auto finish = [&] {
+    r.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return r;
+  };
+
+  // 1. Every managed node. Any failure or the deadline leaves the inventory incomplete: no deletes then.
+  const auto options = alarm_options(s);
+  std::vector<core::AlarmSpec> desired;
+  aws::DescribeInstanceInformationRequest nodes_request;
+  nodes_request.max_results = s.publish.page_size;
+  try {
+    if (past_deadline()) {
+      r.deadline_reached = true;
+      r.inventory_complete = false;
+    } else {
+      ctx.clients.ssm->for_each_instance_information_page(
+          nodes_request, [&](const aws::DescribeInstanceInformationPage& page) {
+            ++r.pages;
+            for (const auto& node : page.nodes) {
+              ++r.nodes_seen;
+              desired.push_back(core::alarm_spec_for(node.instance_id, options));
+            }
+            if (!page.next_token.empty() && past_deadline()) {
+              r.deadline_reached = true;
+              r.inventory_complete = false;
+              return false;
+            }
+            return true;
+          });
+    }
+  } catch (const std::exception& e) {
+    r.inventory_complete = false;
+    if (r.pages == 0) r.could_not_start = true;   // credentials, endpoint, permission or network
+    r.errors.push_back(std::string("DescribeInstanceInformation: ") + e.what());
+    spdlog::error("sync-alarms: reading managed nodes stopped after {} pages: {}; no alarm will be deleted",
+                  r.pages, e.what());
+  }
+  r.api_calls = r.pages;
+  if (r.could_not_start) return finish();
+
+  // 2. Every existing alarm with the prefix. Without the full list nothing can be planned safely.
+  std::vector<core::AlarmSpec> existing;
+  std::unordered_map<std::string, std::string> arn_by_name;
+  aws::DescribeAlarmsRequest alarms_request;
+  alarms_request.alarm_name_prefix = s.alarm.prefix;
+  alarms_request.max_records = 100;
+  try {
+    for (;;) {
+      ++r.api_calls;
+      auto page = ctx.clients.cloudwatch->describe_alarms(alarms_request);
+      for (const auto& a : page.metric_alarms) {
+        existing.push_back(spec_from_alarm(a));
+        arn_by_name.emplace(a.alarm_name, a.alarm_arn);
+      }
+      if (page.next_token.empty()) break;
+      if (page.next_token == alarms_request.next_token) {
+        throw std::runtime_error("DescribeAlarms returned the same NextToken twice");
+      }
+      alarms_request.next_token = page.next_token;
+    }
+  } catch (const std::exception& e) {
+    r.errors.push_back(std::string("DescribeAlarms: ") + e.what());
+    spdlog::error("sync-alarms: listing alarms {}* failed: {}; nothing written this cycle", s.alarm.prefix, e.what());
+    return finish();
+  }
+  r.alarms_existing = static_cast<long>(existing.size());
+
+  // 3. The plan.
+  core::PlanOptions plan_options;
+  plan_options.alarm_prefix = s.alarm.prefix;
+  plan_options.inventory_complete = r.inventory_complete;
+  plan_options.adopt_unmanaged = s.alarm.adopt_unmanaged;
+  const core::AlarmPlan plan = core::plan_alarms(desired, existing, plan_options);
+  r.plan = plan_to_json(plan);
+  r.alarms_unchanged = static_cast<long>(plan.unchanged);
+  r.alarms_left_alone = static_cast<long>(plan.left_alone.size());
+  if (plan.deletes_withheld) {
+    spdlog::warn("sync-alarms: node inventory incomplete; deletion of orphan alarms postponed to a complete cycle");
+  }
+  if (ctx.dry_run) return finish();
+
+  // 4. The writes, under the quotas. Each failure is recorded and the rest continue.
+  RateLimiter put_limiter(s.alarm.put_tps);
+  RateLimiter delete_limiter(s.alarm.delete_tps);
+  const auto may_write = [&](RateLimiter& limiter) {
+    if (should_stop()) {
+      r.stopped = true;
+      return false;
+    }
+    if (!limiter.acquire_before(ctx.deadline)) {
+      r.deadline_reached = true;
+      return false;
+    }
+    return true;
+  };
+  const auto write = [&](const char* op, const std::string& name, auto&& call) {
+    ++r.api_calls;
+    ++r.write_calls;
+    try {
+      call();
+      return true;
+    } catch (const std::exception& e) {
+      r.errors.push_back(fmt::format("{} {}: {}", op, name, e.what()));
+      spdlog::error("sync-alarms: {} {} failed: {}", op, name, e.what());
+      return false;
+    }
+  };
+
+  auto& cw = *ctx.clients.cloudwatch;
+  for (const auto& spec : plan.create) {
+    if (!may_write(put_limiter)) break;
+    if (write("PutMetricAlarm", spec.alarm_name, [&] { cw.put_metric_alarm(put_request_for(spec, true)); })) {
+      ++r.alarms_created;
+      spdlog::info("sync-alarms: created {}", spec.alarm_name);
+    }
+  }
+  for (const auto& u : plan.update) {
+    if (r.stopped || r.deadline_reached || !may_write(put_limiter)) break;
+    if (!write("PutMetricAlarm", u.desired.alarm_name,
+               [&] { cw.put_metric_alarm(put_request_for(u.desired, false)); })) {
+      continue;
+    }
+    ++r.alarms_updated;
+    spdlog::info("sync-alarms: updated {} (drift: {})", u.desired.alarm_name, fmt::join(u.drifted_fields, ", "));
+    // An adopted alarm gets the tag a create would have set (PutMetricAlarm ignores Tags on overwrite).
+    const auto arn = arn_by_name.find(u.desired.alarm_name);
+    if (u.adopted && arn != arn_by_name.end() && !arn->second.empty()) {
+      std::vector<aws::Tag> tags;
+      for (const auto& [k, v] : u.desired.tags) tags.push_back({k, v});
+      write("TagResource", u.desired.alarm_name, [&] { cw.tag_resource(arn->second, tags); });
+    }
+  }
+  for (std::size_t i = 0; i < plan.remove.size(); i += kDeleteAlarmsMax) {
+    if (r.stopped || r.deadline_reached || !may_write(delete_limiter)) break;
+    const auto end = std::min(plan.remove.size(), i + kDeleteAlarmsMax);
+    std::vector<std::string> names(plan.remove.begin() + static_cast<long>(i), plan.remove.begin() + static_cast<long>(end));
+    if (write("DeleteAlarms", fmt::format("({} alarms from {})", names.size(), names.front()),
+              [&] { cw.delete_alarms(names); })) {
+      r.alarms_deleted += static_cast<long>(names.size());
+      spdlog::info("sync-alarms: deleted {} alarms of nodes no longer managed: {}", names.size(),
+                   fmt::join(names, ", "));
+    }
+  }
+  return finish();
+}
+
+}  // namespace pingwatch::monitor
