@@ -1,0 +1,112 @@
+#include "local/sns/wire_util.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <cmath>
+#include <ctime>
+#include <random>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace pingwatch::local::wire {
+namespace {
+
+struct Split {
+  std::tm tm{};
+  int millis = 0;
+};
+
+Split split(double epoch_seconds) {
+  double whole = std::floor(epoch_seconds);
+  Split s;
+  s.millis = static_cast<int>((epoch_seconds - whole) * 1000.0);
+  if (s.millis > 999) s.millis = 999;
+  std::time_t t = static_cast<std::time_t>(whole);
+  gmtime_r(&t, &s.tm);
+  return s;
+}
+
+std::string strftime_utc(double epoch_seconds, const char* format) {
+  Split s = split(epoch_seconds);
+  char buffer[64];
+  std::size_t n = std::strftime(buffer, sizeof buffer, format, &s.tm);
+  return std::string(buffer, n);
+}
+
+}  // namespace
+
+std::string uuid4() {
+  unsigned char b[16];
+  if (RAND_bytes(b, sizeof b) != 1) {
+    // RAND_bytes only fails without an entropy source; fall back to the C++ engine rather than abort a request.
+    std::random_device rd;
+    for (auto& byte : b) byte = static_cast<unsigned char>(rd());
+  }
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  return fmt::format("{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+                     b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+                     b[15]);
+}
+
+std::string iso8601_millis_z(double epoch_seconds) {
+  return strftime_utc(epoch_seconds, "%Y-%m-%dT%H:%M:%S") + fmt::format(".{:03d}Z", split(epoch_seconds).millis);
+}
+
+std::string iso8601_seconds_z(double epoch_seconds) { return strftime_utc(epoch_seconds, "%Y-%m-%dT%H:%M:%SZ"); }
+
+std::string iso8601_millis_offset(double epoch_seconds) {
+  return strftime_utc(epoch_seconds, "%Y-%m-%dT%H:%M:%S") + fmt::format(".{:03d}+0000", split(epoch_seconds).millis);
+}
+
+std::string rfc5322_date(double epoch_seconds) {
+  // %a/%b are locale-dependent in theory; the C locale (the process default) gives the English names RFC 5322 wants.
+  return strftime_utc(epoch_seconds, "%a, %d %b %Y %H:%M:%S +0000");
+}
+
+std::string compact_utc(double epoch_seconds) { return strftime_utc(epoch_seconds, "%Y%m%dT%H%M%SZ"); }
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::string base64_decode(std::string_view text) {
+  std::string clean;
+  clean.reserve(text.size());
+  for (char c : text)
+    if (c != '\n' && c != '\r' && c != ' ') clean.push_back(c);
+  if (clean.size() % 4 != 0) throw std::invalid_argument("base64 text length is not a multiple of 4");
+  std::string out(clean.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size()));
+  if (n < 0) throw std::invalid_argument("text is not valid base64");
+  // EVP_DecodeBlock counts padding as zero bytes; drop them.
+  std::size_t size = static_cast<std::size_t>(n);
+  if (!clean.empty() && clean.back() == '=') --size;
+  if (clean.size() >= 2 && clean[clean.size() - 2] == '=') --size;
+  out.resize(size);
+  return out;
+}
+
+std::string sha256_base64(std::string_view bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  return base64_encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  std::string out;
+  for (unsigned char c : digest) out += fmt::format("{:02x}", c);
+  return out;
+}
+
+}  // namespace pingwatch::local::wire
