@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <stdexcept>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,14 @@ struct InvocationContext {
   bool has_deadline = false;     // false when Lambda sent no (or an unparsable) Lambda-Runtime-Deadline-Ms
   SystemTime deadline{};         // when Lambda kills the invocation
   SystemTime job_deadline{};     // deadline minus a safety margin: stop paging, report what was done
+};
+
+// Thrown by a handler to choose the reported errorType and attach a JSON summary (sent as stackTrace[0]).
+struct HandlerError : std::runtime_error {
+  std::string type;
+  nlohmann::json details;
+  HandlerError(const std::string& message, std::string type_, nlohmann::json details_ = nullptr)
+      : std::runtime_error(message), type(std::move(type_)), details(std::move(details_)) {}
 };
 
 // Returns the job's JSON summary, posted as the invocation's response. Throws to report an error.

@@ -1,9 +1,78 @@
-// _HANDLER -> job. The monitor jobs (src/monitor/jobs.h) are wired in here once they exist; until then
-// the table is empty and every _HANDLER is reported through /init/error as unknown.
+// _HANDLER -> monitor job (src/monitor/jobs.h). Each factory runs once at init: it reads the settings from the
+// Lambda environment (PINGWATCH_<KEY>, CWAlarmSNSTopic, AWS_REGION, ...) and builds the clients, so a bad
+// setting becomes /init/error instead of failing every invocation.
+#include <chrono>
+#include <memory>
+
+#include "monitor/config.h"
+#include "monitor/jobs.h"
+#include "runtime/commands.h"
 #include "runtime/lambda_handler.h"
+#include "runtime/lambda_jobs.h"
 
 namespace pingwatch::runtime {
 
-HandlerTable job_handler_table() { return {}; }
+namespace {
+
+// Jobs registered by CLI modules (watch, from register_watch_commands) are registered when main() builds its
+// CLI; in bootstrap mode main() never does, so register them on a scratch app here.
+void register_cli_registered_jobs() {
+  CLI::App scratch;
+  int unused_exit_code = 0;
+  register_watch_commands(scratch, unused_exit_code);
+}
+
+// The job's clock is steady_clock; the Lambda deadline is wall-clock epoch milliseconds.
+std::chrono::steady_clock::time_point to_steady(SystemTime t) {
+  const auto now_sys = std::chrono::system_clock::now();
+  const auto now_steady = std::chrono::steady_clock::now();
+  return now_steady + std::chrono::duration_cast<std::chrono::steady_clock::duration>(t - now_sys);
+}
+
+std::string first_errors(const monitor::JobResult& result) {
+  std::string text;
+  for (std::size_t i = 0; i < result.errors.size() && i < 3; ++i) {
+    if (!text.empty()) text += "; ";
+    text += result.errors[i];
+  }
+  if (result.errors.size() > 3) text += "; and " + std::to_string(result.errors.size() - 3) + " more";
+  return text;
+}
+
+}  // namespace
+
+nlohmann::json job_result_or_throw(const monitor::JobResult& result) {
+  if (result.exit_code() == 2 || !result.errors.empty()) {
+    const std::string what = result.exit_code() == 2 ? "could not start" : "finished with errors";
+    throw HandlerError(result.job + " " + what + ": " + first_errors(result), result.exit_code() == 2 ? "Job.CouldNotStart" : "Job.PartialFailure",
+                    result.to_json());
+  }
+  return result.to_json();
+}
+
+HandlerTable job_handler_table() {
+  register_cli_registered_jobs();
+  HandlerTable table;
+  for (const auto& name : monitor::job_names()) {
+    table[name] = [name]() -> LambdaHandler {
+      auto job = monitor::find_job(name);
+      if (!job) throw std::runtime_error("_HANDLER=" + name + ": the job is no longer registered");
+      auto settings = std::make_shared<monitor::Settings>(
+          monitor::load_settings(monitor::ConfigSource::from_environment()));
+      if (job->check) job->check(*settings);
+      auto clients = std::make_shared<monitor::JobClients>(monitor::make_job_clients(*settings));
+      return [job = *job, settings, clients](const nlohmann::json& event, const InvocationContext& ctx) {
+        monitor::JobContext job_context{*settings, *clients};
+        if (ctx.has_deadline) job_context.deadline = to_steady(ctx.job_deadline);
+        // A test invocation may ask for a plan only: {"dry_run": true}. Scheduled events carry no such key.
+        if (event.is_object() && event.contains("dry_run") && event["dry_run"].is_boolean()) {
+          job_context.dry_run = event["dry_run"].get<bool>();
+        }
+        return job_result_or_throw(job.run(job_context));
+      };
+    };
+  }
+  return table;
+}
 
 }  // namespace pingwatch::runtime

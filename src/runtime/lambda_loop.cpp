@@ -51,6 +51,10 @@ LambdaError lambda_error_from_current_exception() {
     error.message = e.what();
     if (!e.operation.empty()) error.stack_trace.push_back(e.service + ":" + e.operation);
     if (!e.request_id.empty()) error.stack_trace.push_back("RequestId: " + e.request_id);
+  } catch (const HandlerError& e) {
+    error.type = e.type;
+    error.message = e.what();
+    if (!e.details.is_null()) error.stack_trace.push_back(e.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   } catch (const nlohmann::json::exception& e) {
     error.type = "Runtime.InvalidJson";
     error.message = e.what();

@@ -1,0 +1,324 @@
+#!/usr/bin/env python3
+"""Least privilege, checked against the code: for every Lambda function in deploy/template.yaml, the AWS
+operations its job can call (found in the job's source, through the typed clients) must be exactly the
+actions its role allows, each scoped as tightly as IAM allows - nothing missing, nothing more.
+
+How the code side is found (no hand-kept list of operations):
+  1. Each typed client method (src/aws/<service>_client.cpp, `Class::method(`) is mapped to the operation
+     names its body sends (string literals that are operations of that service in botocore's model, plus the
+     operations of other methods of the same class it calls, e.g. describe_all_alarms -> describe_alarms).
+  2. A handler's code path is the file defining its entry function (run_publish, run_sync_alarms) plus the
+     src/monitor/*.cpp files behind the monitor headers it includes (shared plumbing, jobs.cpp and config.cpp,
+     is checked to call no operation at all).
+  3. Every `.method(` / `->method(` of a client class in that code path is an operation the job can call.
+     PutMetricAlarm with Tags also needs cloudwatch:TagResource (CloudWatch authorizes the tags separately).
+"""
+import json
+import os
+import re
+import sys
+
+SRC = os.environ.get("PINGWATCH_SOURCE_DIR") or os.path.join(os.path.dirname(__file__), "..", "..")
+SRC = os.path.abspath(SRC)
+BOTOCORE = "/usr/lib/python3/dist-packages/botocore/data"
+
+# handler -> entry function of the job (src/monitor/jobs.h). A new job (watch) adds one line here.
+HANDLERS = {"publish": "run_publish", "sync-alarms": "run_sync_alarms"}
+
+# typed client class -> (IAM service prefix, botocore model directory)
+CLIENTS = {
+    "SsmClient": ("ssm", "ssm"),
+    "CloudWatchClient": ("cloudwatch", "cloudwatch"),
+    "SnsClient": ("sns", "sns"),
+    "EventsClient": ("events", "events"),
+    "StsClient": ("sts", "sts"),
+    "DynamoDbClient": ("dynamodb", "dynamodb"),
+    "Ec2Client": ("ec2", "ec2"),
+}
+# Receivers' names that identify a client when a method name exists in several classes.
+RECEIVER_HINTS = {"ssm": "SsmClient", "cloudwatch": "CloudWatchClient", "cw": "CloudWatchClient",
+                  "sns": "SnsClient", "events": "EventsClient", "sts": "StsClient", "dynamodb": "DynamoDbClient",
+                  "ddb": "DynamoDbClient", "ec2": "Ec2Client"}
+# Actions Lambda itself uses with the execution role (logs), not the job's code.
+PLATFORM_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+
+failures = []
+
+
+def check(cond, message):
+    if not cond:
+        failures.append(message)
+    return cond
+
+
+# ---------------------------------------------------------------- template
+def load_template(path):
+    text = open(path, encoding="utf-8").read()
+    try:
+        import yaml
+
+        class Loader(yaml.SafeLoader):
+            pass
+
+        def construct(loader, suffix, node):
+            if isinstance(node, yaml.ScalarNode):
+                value = loader.construct_scalar(node)
+            elif isinstance(node, yaml.SequenceNode):
+                value = loader.construct_sequence(node, deep=True)
+            else:
+                value = loader.construct_mapping(node, deep=True)
+            if suffix == "GetAtt" and isinstance(value, str):
+                value = value.split(".", 1)
+            return {"Ref" if suffix == "Ref" else "Fn::" + suffix: value}
+
+        Loader.add_multi_constructor("!", construct)
+        return yaml.load(text, Loader=Loader)
+    except ImportError:
+        from ruamel.yaml import YAML  # the AWS CLI's dependency: always present with awscli
+
+        y = YAML(typ="safe")
+
+        def tagged(constructor, tag_suffix, node):
+            value = (constructor.construct_scalar(node) if node.id == "scalar" else
+                     constructor.construct_sequence(node, deep=True) if node.id == "sequence" else
+                     constructor.construct_mapping(node, deep=True))
+            if tag_suffix == "GetAtt" and isinstance(value, str):
+                value = value.split(".", 1)
+            return {"Ref" if tag_suffix == "Ref" else "Fn::" + tag_suffix: value}
+
+        y.constructor.add_multi_constructor("!", tagged)
+        return y.load(text)
+
+
+def resolve(value, params, resources):
+    """Renders Ref/Sub/GetAtt to text with parameters' defaults and pseudo parameters."""
+    pseudo = {"AWS::Partition": "aws", "AWS::Region": "ap-northeast-1", "AWS::AccountId": "123456789012"}
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Ref" in value:
+        name = value["Ref"]
+        if name in pseudo:
+            return pseudo[name]
+        if name in params:
+            return str(params[name].get("Default", "<" + name + ">"))
+        return "<ref:" + name + ">"
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        text = value["Fn::Sub"]
+        return re.sub(r"\$\{([^}]+)\}", lambda m: resolve({"Ref": m.group(1)}, params, resources)
+                      if "." not in m.group(1) else "<getatt:" + m.group(1) + ">", text)
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        res, attr = value["Fn::GetAtt"]
+        if resources.get(res, {}).get("Type") == "AWS::Logs::LogGroup" and attr == "Arn":
+            name = resolve(resources[res]["Properties"]["LogGroupName"], params, resources)
+            return f"arn:aws:logs:ap-northeast-1:123456789012:log-group:{name}:*"
+        return f"<getatt:{res}.{attr}>"
+    return json.dumps(value)
+
+
+def as_list(v):
+    return v if isinstance(v, list) else [v]
+
+
+# ---------------------------------------------------------------- code
+def botocore_operations(model_dir):
+    base = os.path.join(BOTOCORE, model_dir)
+    version = sorted(os.listdir(base))[-1]
+    with open(os.path.join(base, version, "service-2.json"), encoding="utf-8") as f:
+        return set(json.load(f)["operations"])
+
+
+def strip_comments(text):
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    return re.sub(r"//[^\n]*", "", text)
+
+
+def client_method_operations():
+    """{class: {method: set(operation)}} from the typed clients' sources."""
+    result = {}
+    for cls, (_, model) in CLIENTS.items():
+        stem = re.sub(r"(?<!^)(?=[A-Z])", "_", cls[:-len("Client")]).lower()   # CloudWatch -> cloud_watch
+        candidates = [os.path.join(SRC, "src/aws", f"{stem.replace('_', '')}_client.cpp"),
+                      os.path.join(SRC, "src/aws", f"{stem}_client.cpp")]
+        path = next((p for p in candidates if os.path.exists(p)), None)
+        if path is None:
+            continue
+        ops = botocore_operations(model)
+        text = strip_comments(open(path, encoding="utf-8").read())
+        defs = list(re.finditer(r"^[^\n;{}]*\b" + cls + r"::(\w+)\s*\(", text, flags=re.M))
+        bodies = {}
+        for i, m in enumerate(defs):
+            end = defs[i + 1].start() if i + 1 < len(defs) else len(text)
+            bodies.setdefault(m.group(1), "")
+            bodies[m.group(1)] += text[m.end():end]
+        direct = {name: set(re.findall(r'"([A-Z][A-Za-z0-9]+)"', body)) & ops for name, body in bodies.items()}
+        calls = {name: {other for other in bodies if other != name and re.search(r"\b" + other + r"\s*\(", body)}
+                 for name, body in bodies.items()}
+        resolved = {}
+        for name in bodies:   # transitive closure over same-class calls
+            seen, stack, out = set(), [name], set()
+            while stack:
+                n = stack.pop()
+                if n in seen:
+                    continue
+                seen.add(n)
+                out |= direct.get(n, set())
+                stack.extend(calls.get(n, ()))
+            resolved[name] = out
+        result[cls] = {k: v for k, v in resolved.items() if v}
+    return result
+
+
+def code_path(entry):
+    monitor = os.path.join(SRC, "src/monitor")
+    files = [f for f in sorted(os.listdir(monitor)) if f.endswith(".cpp")]
+    definers = [f for f in files if re.search(r"\bJobResult\s+" + entry + r"\s*\(\s*JobContext",
+                                              open(os.path.join(monitor, f), encoding="utf-8").read())]
+    if not check(len(definers) == 1, f"{entry}: expected one src/monitor/*.cpp defining it, found {definers}"):
+        return []
+    path, queue = [], [definers[0]]
+    while queue:
+        f = queue.pop()
+        if f in path:
+            continue
+        path.append(f)
+        text = open(os.path.join(monitor, f), encoding="utf-8").read()
+        for inc in re.findall(r'#include\s+"monitor/(\w+)\.h"', text):
+            cpp = inc + ".cpp"
+            if cpp in files and cpp not in SHARED_PLUMBING:
+                queue.append(cpp)
+    return [os.path.join(monitor, f) for f in path]
+
+
+SHARED_PLUMBING = {"jobs.cpp", "config.cpp"}
+
+
+def operations_called(paths, methods):
+    by_method = {}
+    for cls, table in methods.items():
+        for m in table:
+            by_method.setdefault(m, []).append(cls)
+    found = {}   # "service:Op" -> [where]
+    for p in paths:
+        text = strip_comments(open(p, encoding="utf-8").read())
+        for m in re.finditer(r"([\w\]\)]*)\s*(?:\.|->)\s*(\w+)\s*\(", text):
+            receiver, method = m.group(1).lower(), m.group(2)
+            classes = by_method.get(method)
+            if not classes:
+                continue
+            if len(classes) > 1:
+                hinted = [RECEIVER_HINTS[h] for h in RECEIVER_HINTS if h in receiver and RECEIVER_HINTS[h] in classes]
+                classes = hinted[:1] or classes   # unresolvable: count every candidate (stricter)
+            line = text.count("\n", 0, m.start()) + 1
+            for cls in classes:
+                prefix = CLIENTS[cls][0]
+                for op in methods[cls][method]:
+                    found.setdefault(f"{prefix}:{op}", []).append(f"{os.path.relpath(p, SRC)}:{line} {method}")
+                if cls == "CloudWatchClient" and method == "put_metric_alarm" and re.search(r"\.tags\b", text):
+                    found.setdefault("cloudwatch:TagResource", []).append(
+                        f"{os.path.relpath(p, SRC)}:{line} put_metric_alarm with Tags")
+    return found
+
+
+# ---------------------------------------------------------------- main
+def main():
+    # --template PATH checks another copy (test_template_validate.sh feeds it broken ones: it must fail).
+    path = sys.argv[sys.argv.index("--template") + 1] if "--template" in sys.argv else os.path.join(SRC, "deploy/template.yaml")
+    template = load_template(path)
+    params = template.get("Parameters", {})
+    resources = template["Resources"]
+    methods = client_method_operations()
+    check("SsmClient" in methods and "CloudWatchClient" in methods,
+          "typed clients not found under src/aws (ssm_client.cpp, cloudwatch_client.cpp)")
+    check(methods.get("SsmClient", {}).get("for_each_instance_information_page") == {"DescribeInstanceInformation"},
+          "method->operation mapping broken: SsmClient::for_each_instance_information_page should send "
+          "DescribeInstanceInformation, got %s" % methods.get("SsmClient", {}).get("for_each_instance_information_page"))
+
+    # The job registry names exactly the handlers this test knows.
+    jobs_cpp = open(os.path.join(SRC, "src/monitor/jobs.cpp"), encoding="utf-8").read()
+    for handler, entry in HANDLERS.items():
+        check(re.search(r'"' + re.escape(handler) + r'"', jobs_cpp) and entry in jobs_cpp,
+              f"src/monitor/jobs.cpp does not register {handler} -> {entry}")
+    plumbing = operations_called([os.path.join(SRC, "src/monitor", f) for f in SHARED_PLUMBING], methods)
+    check(not plumbing, f"shared plumbing calls AWS operations (move them into a job): {plumbing}")
+
+    functions = {name: r for name, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
+    handlers_in_template = {r["Properties"]["Handler"] for r in functions.values()}
+    check(handlers_in_template == set(HANDLERS),
+          f"template handlers {sorted(handlers_in_template)} != jobs {sorted(HANDLERS)}")
+
+    namespace = params["Namespace"]["Default"]
+    prefix = params["AlarmPrefix"]["Default"]
+    alarm_arn = f"arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:{prefix}*"
+    # How each action must be scoped (IAM: actions with no resource-level permission take "*").
+    expected_resource = {
+        "ssm:DescribeInstanceInformation": "*",
+        "cloudwatch:PutMetricData": "*",
+        "cloudwatch:ListMetrics": "*",
+        "cloudwatch:DescribeAlarms": alarm_arn,
+        "cloudwatch:PutMetricAlarm": alarm_arn,
+        "cloudwatch:DeleteAlarms": alarm_arn,
+        "cloudwatch:TagResource": alarm_arn,
+    }
+
+    report = []
+    for fname, fn in sorted(functions.items()):
+        props = fn["Properties"]
+        handler = props["Handler"]
+        check(props.get("Runtime") == "provided.al2023", f"{fname}: Runtime must be provided.al2023")
+        role_ref = props["Role"].get("Fn::GetAtt", [None])[0]
+        role = resources.get(role_ref)
+        if not check(role and role["Type"] == "AWS::IAM::Role", f"{fname}: Role is not a role of this template"):
+            continue
+        rp = role["Properties"]
+        check(not rp.get("ManagedPolicyArns"), f"{role_ref}: managed policies are not reviewed here; use inline ones")
+        trust = rp["AssumeRolePolicyDocument"]["Statement"]
+        check(len(trust) == 1 and trust[0]["Principal"] == {"Service": "lambda.amazonaws.com"}
+              and trust[0]["Action"] == "sts:AssumeRole", f"{role_ref}: trust policy must be lambda.amazonaws.com only")
+
+        needed = operations_called(code_path(HANDLERS[handler]), methods)
+        allowed = {}   # action -> [(resources, condition)]
+        for policy in rp.get("Policies", []):
+            for st in policy["PolicyDocument"]["Statement"]:
+                check(st.get("Effect") == "Allow", f"{role_ref}: only Allow statements expected")
+                check("NotAction" not in st and "NotResource" not in st, f"{role_ref}: NotAction/NotResource used")
+                for action in as_list(st["Action"]):
+                    check("*" not in action, f"{role_ref}: wildcard action {action}")
+                    allowed.setdefault(action, []).append(
+                        ([resolve(r, params, resources) for r in as_list(st["Resource"])], st.get("Condition")))
+
+        code_actions = set(needed)
+        role_actions = set(allowed) - PLATFORM_ACTIONS
+        for action in sorted(code_actions - role_actions):
+            check(False, f"{fname} ({handler}) calls {action} ({needed[action][0]}) but {role_ref} does not allow it")
+        for action in sorted(role_actions - code_actions):
+            check(False, f"{role_ref} allows {action} but the {handler} job never calls it")
+        for action in sorted(code_actions & role_actions):
+            want = expected_resource.get(action)
+            check(want is not None, f"{action}: add its IAM resource scope to expected_resource in this test")
+            for res, cond in allowed[action]:
+                check(res == [want], f"{role_ref}: {action} on {res}, expected exactly [{want}]")
+                if action == "cloudwatch:PutMetricData":
+                    ns = (cond or {}).get("StringEquals", {}).get("cloudwatch:namespace")
+                    check(ns is not None and resolve(ns, params, resources) == namespace,
+                          f"{role_ref}: PutMetricData must be conditioned on cloudwatch:namespace = {namespace}")
+                elif action != "ssm:DescribeInstanceInformation":
+                    check(cond is None, f"{role_ref}: unexpected condition on {action}")
+        # logs: its own log group only
+        log_group = f"arn:aws:logs:ap-northeast-1:123456789012:log-group:/aws/lambda/{fname}:*"
+        for action in PLATFORM_ACTIONS:
+            check(action in allowed, f"{role_ref}: {action} missing: the function could not write its logs")
+            for res, _ in allowed.get(action, []):
+                check(res == [log_group], f"{role_ref}: {action} on {res}, expected its own log group {log_group}")
+        report.append(f"{fname} [{handler}] role {role_ref}: code calls {sorted(code_actions)}; "
+                      f"role allows {sorted(role_actions)} + logs")
+
+    for line in report:
+        print(line)
+    for f in failures:
+        print("FAIL:", f)
+    print(f"0 passed, {len(failures)} failed" if failures else f"{len(report)} passed, 0 failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
