@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace pingwatch::aws {
@@ -36,8 +37,11 @@ std::shared_ptr<CredentialsProvider> make_static_credentials(Credentials creds);
 struct ChainOptions {
   std::string profile;                                   // empty: AWS_PROFILE, else "default"
   std::function<std::optional<std::string>(const std::string&)> getenv;  // default: ::getenv
-  std::shared_ptr<class HttpClient> http;                // for IMDS, container endpoint, STS
+  std::shared_ptr<class HttpClient> http;                // for STS (default: libcurl)
   std::string region;                                    // for STS calls of assume-role sources
+  // IMDS and the container endpoint; default: libcurl without proxies and with a 1 s (IMDS) / 2 s timeout.
+  std::shared_ptr<class HttpClient> metadata_http;
+  std::function<SystemTime()> clock;                     // default: system_clock::now (refresh decisions)
 };
 
 // env -> shared config/credentials files (incl. role_arn+source_profile, credential_process)

@@ -1,0 +1,221 @@
+// The default credential chain: which source wins, caching, and refreshing temporary credentials.
+#include "aws/credentials.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+#include <ctime>
+#include <mutex>
+#include <vector>
+
+#include "aws/credentials_sources.h"
+#include "aws/curl_http_client.h"
+
+namespace pingwatch::aws {
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace sources = credential_sources;
+
+// Refresh this long before expiry, so no request is signed with credentials about to lapse in flight.
+constexpr auto kRefreshWindow = 5min;
+// While credentials are inside the refresh window but still valid, do not ask the source more often than this.
+constexpr auto kRefreshRetryInterval = 10s;
+
+const char* const kNoCredentialsMessage =
+    "no AWS credentials found: set AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run on an instance with a role";
+
+class StaticProvider final : public CredentialsProvider {
+ public:
+  explicit StaticProvider(Credentials creds) : creds_(std::move(creds)) {}
+  Credentials get() override { return creds_; }
+
+ private:
+  Credentials creds_;
+};
+
+struct NamedSource {
+  const char* name;
+  std::optional<Credentials> (*fetch)(const sources::Context&);
+};
+
+class ChainProvider final : public CredentialsProvider {
+ public:
+  explicit ChainProvider(sources::Context ctx) : ctx_(std::move(ctx)) {
+    // The SDKs skip environment keys when a profile is named explicitly (e.g. --profile).
+    if (ctx_.explicit_profile.empty()) chain_.push_back({"environment", &sources::from_environment});
+    chain_.push_back({"profile", &sources::from_profile});
+    chain_.push_back({"web identity", &sources::from_web_identity_env});
+    chain_.push_back({"container", &sources::from_container});
+    chain_.push_back({"instance metadata", &sources::from_imds});
+  }
+
+  Credentials get() override {
+    std::lock_guard lock(mutex_);
+    const SystemTime now = ctx_.clock();
+    if (cached_ && !needs_refresh(*cached_, now)) return *cached_;
+    if (cached_ && now < next_attempt_ && !expired(*cached_, now)) return *cached_;
+
+    if (!winner_) {
+      for (const auto& source : chain_) {
+        if (auto creds = source.fetch(ctx_)) {
+          winner_ = source;
+          return remember(std::move(*creds), now);
+        }
+      }
+      throw NoCredentialsError(kNoCredentialsMessage);
+    }
+
+    // Refresh from the source that answered first, as the SDKs do.
+    try {
+      auto creds = winner_->fetch(ctx_);
+      if (!creds) throw NoCredentialsError(std::string("the ") + winner_->name + " credential source no longer returns credentials");
+      return remember(std::move(*creds), now);
+    } catch (const std::exception& e) {
+      if (cached_ && !expired(*cached_, now)) {
+        spdlog::warn("refreshing AWS credentials from the {} source failed ({}); using the current ones until they expire",
+                     winner_->name, e.what());
+        next_attempt_ = now + kRefreshRetryInterval;
+        return *cached_;
+      }
+      throw;
+    }
+  }
+
+ private:
+  static bool needs_refresh(const Credentials& c, SystemTime now) {
+    return c.expiration && now >= *c.expiration - kRefreshWindow;
+  }
+  static bool expired(const Credentials& c, SystemTime now) { return c.expiration && now >= *c.expiration; }
+
+  Credentials remember(Credentials creds, SystemTime now) {
+    cached_ = std::move(creds);
+    next_attempt_ = now + kRefreshRetryInterval;
+    return *cached_;
+  }
+
+  sources::Context ctx_;
+  std::vector<NamedSource> chain_;
+  std::mutex mutex_;
+  std::optional<NamedSource> winner_;
+  std::optional<Credentials> cached_;
+  SystemTime next_attempt_{};
+};
+
+int to_int(std::string_view s) {
+  int v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
+}  // namespace
+
+std::shared_ptr<CredentialsProvider> make_static_credentials(Credentials creds) {
+  if (creds.source.empty()) creds.source = "static";
+  return std::make_shared<StaticProvider>(std::move(creds));
+}
+
+std::shared_ptr<CredentialsProvider> make_default_credentials_chain(ChainOptions options) {
+  sources::Context ctx;
+  ctx.getenv = options.getenv ? options.getenv : process_env();
+  ctx.explicit_profile = options.profile;
+  ctx.region = options.region;
+  ctx.http = options.http ? options.http : make_curl_http_client();
+  if (options.metadata_http) {
+    ctx.imds_http = ctx.container_http = options.metadata_http;
+  } else {
+    ctx.imds_http = make_direct_curl_http_client({1000ms, 1000ms});
+    ctx.container_http = make_direct_curl_http_client({2000ms, 2000ms});
+  }
+  ctx.clock = options.clock ? options.clock : [] { return std::chrono::system_clock::now(); };
+  return std::make_shared<ChainProvider>(std::move(ctx));
+}
+
+namespace credential_sources {
+
+std::optional<Credentials> from_environment(const Context& ctx) {
+  auto get = [&](const char* name) -> std::string {
+    auto v = ctx.getenv(name);
+    return v ? *v : std::string();
+  };
+  std::string id = get("AWS_ACCESS_KEY_ID"), secret = get("AWS_SECRET_ACCESS_KEY");
+  if (id.empty() && secret.empty()) return std::nullopt;
+  if (id.empty()) throw NoCredentialsError("AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not: set both, or neither to use a profile");
+  if (secret.empty()) throw NoCredentialsError("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: set both, or neither to use a profile");
+  Credentials c;
+  c.access_key_id = id;
+  c.secret_access_key = secret;
+  c.session_token = get("AWS_SESSION_TOKEN");
+  if (c.session_token.empty()) c.session_token = get("AWS_SECURITY_TOKEN");   // legacy name botocore still reads
+  if (auto exp = get("AWS_CREDENTIAL_EXPIRATION"); !exp.empty()) {
+    c.expiration = parse_iso8601(exp);
+    if (!c.expiration) throw std::runtime_error("AWS_CREDENTIAL_EXPIRATION='" + exp + "' is not an ISO 8601 time (e.g. 2024-04-12T08:28:26Z)");
+  }
+  c.source = "environment";
+  return c;
+}
+
+std::optional<SystemTime> parse_iso8601(std::string_view t) {
+  // YYYY-MM-DDTHH:MM:SS
+  if (t.size() < 19 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || t[13] != ':' ||
+      t[16] != ':') {
+    return std::nullopt;
+  }
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) {
+    if (!std::isdigit(static_cast<unsigned char>(t[i]))) return std::nullopt;
+  }
+  std::tm tm{};
+  tm.tm_year = to_int(t.substr(0, 4)) - 1900;
+  tm.tm_mon = to_int(t.substr(5, 2)) - 1;
+  tm.tm_mday = to_int(t.substr(8, 2));
+  tm.tm_hour = to_int(t.substr(11, 2));
+  tm.tm_min = to_int(t.substr(14, 2));
+  tm.tm_sec = to_int(t.substr(17, 2));
+  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) {
+    return std::nullopt;
+  }
+  size_t pos = 19;
+  std::chrono::milliseconds fraction{0};
+  if (pos < t.size() && t[pos] == '.') {
+    ++pos;
+    int digits = 0, ms = 0;
+    while (pos < t.size() && std::isdigit(static_cast<unsigned char>(t[pos]))) {
+      if (digits < 3) ms = ms * 10 + (t[pos] - '0');
+      ++digits;
+      ++pos;
+    }
+    if (digits == 0) return std::nullopt;
+    for (int d = digits; d < 3; ++d) ms *= 10;
+    fraction = std::chrono::milliseconds(ms);
+  }
+  long offset_seconds = 0;
+  if (pos < t.size() && (t[pos] == 'Z' || t[pos] == 'z')) {
+    ++pos;
+  } else if (pos < t.size() && (t[pos] == '+' || t[pos] == '-')) {
+    int sign = t[pos] == '-' ? -1 : 1;
+    std::string_view off = t.substr(pos + 1);
+    std::string digits;
+    for (char c : off) {
+      if (c != ':') digits.push_back(c);
+    }
+    if (digits.size() != 4 || !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c); })) {
+      return std::nullopt;
+    }
+    offset_seconds = sign * (to_int(std::string_view(digits).substr(0, 2)) * 3600 + to_int(std::string_view(digits).substr(2, 2)) * 60);
+    pos = t.size();
+  } else {
+    return std::nullopt;   // a time without a zone is ambiguous
+  }
+  if (pos != t.size()) return std::nullopt;
+  return std::chrono::system_clock::from_time_t(timegm(&tm)) - std::chrono::seconds(offset_seconds) + fraction;
+}
+
+std::string default_session_name(const Context& ctx) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(ctx.clock().time_since_epoch()).count();
+  return "pingwatch-" + std::to_string(ms);
+}
+
+}  // namespace credential_sources
+
+}  // namespace pingwatch::aws
