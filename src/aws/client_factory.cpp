@@ -1,6 +1,5 @@
 #include "aws/client_factory.h"
 
-#include <charconv>
 
 namespace pingwatch::aws {
 
@@ -67,13 +66,10 @@ ClientConfig ClientFactory::config_for(const ServiceInfo& service) {
   config.credentials = credentials();
   config.http = shared_http_client();
   config.retry_quota = shared_retry_quota();
-  if (auto attempts = getenv_("AWS_MAX_ATTEMPTS"); attempts && !attempts->empty()) {
-    int n = 0;
-    auto [p, ec] = std::from_chars(attempts->data(), attempts->data() + attempts->size(), n);
-    if (ec != std::errc() || p != attempts->data() + attempts->size() || n < 1) {
-      throw ConfigurationError("AWS_MAX_ATTEMPTS=\"" + *attempts + "\" is not a positive integer: fix or unset it");
-    }
-    config.retry.max_attempts = n;
+  try {
+    config.retry = retry_config_from_env(getenv_);
+  } catch (const std::runtime_error& e) {
+    throw ConfigurationError(e.what());
   }
   return config;
 }

@@ -31,9 +31,8 @@ const char* transport_code(TransportError::Kind kind) {
 }
 
 void classify(AwsError& error) {
-  error.throttling = is_throttling_error_code(error.code);
-  error.retryable = error.throttling || is_transient_error_code(error.code) || is_clock_skew_error_code(error.code) ||
-                    error.http_status >= 500 || error.http_status == 0;
+  classify_error(error);
+  if (error.http_status == 0) error.retryable = true;   // transport failures are retried by the standard mode
 }
 
 }  // namespace
