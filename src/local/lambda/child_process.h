@@ -1,0 +1,47 @@
+#pragma once
+// A child process the way Lambda starts a runtime: its own process group (so a timeout kills the whole
+// tree), stdout/stderr captured line by line, stdin from /dev/null, a chosen environment and directory.
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace pingwatch::local::lambda {
+
+class ChildProcess {
+ public:
+  using LineSink = std::function<void(const std::string& line)>;
+  using ExitSink = std::function<void(int status)>;   // waitpid status, called once from the reaper thread
+
+  // Starts `program` with exactly `environment` in `directory`. Throws std::runtime_error naming the program when
+  // the process cannot be created (a program that exists but cannot exec exits with status 127 instead).
+  ChildProcess(const std::string& program, const std::map<std::string, std::string>& environment,
+               const std::string& directory, LineSink on_line, ExitSink on_exit);
+  ~ChildProcess();   // kills the process group if still running and joins the helper threads
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void kill_group();   // SIGKILL to the whole process group; safe to call more than once
+  bool exited() const;
+
+ private:
+  void read_lines(int fd);
+
+  pid_t pid_ = -1;
+  LineSink on_line_;
+  ExitSink on_exit_;
+  mutable std::mutex mutex_;
+  bool exited_ = false;
+  std::thread stdout_reader_, stderr_reader_, reaper_;
+};
+
+// A human-readable "exit status N" / "signal: killed" for a waitpid status, as Lambda reports runtime exits.
+std::string describe_exit(int status);
+
+}  // namespace pingwatch::local::lambda
