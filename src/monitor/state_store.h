@@ -1,0 +1,80 @@
+#pragma once
+// Where `watch` keeps what it knows between cycles, and its outbox of notices.
+//
+// Exactly-once protocol (docs/watch.md explains it in full):
+//   1. load(): the per-node records, the meta (version, cycle, baseline) and any unsent notices.
+//   2. commit(): ONE atomic step records the next per-node state AND the cycle's notices as `pending`
+//      in the outbox, conditional on the version loaded. A second invocation that loaded the same
+//      version loses here and notifies nothing. A crash before this point changes nothing: the cycle
+//      is simply recomputed. Notice ids are deterministic, so recording one twice is a no-op.
+//   3. claim(): pending -> sending, conditional (one publisher per notice, even across overlapping runs).
+//   4. publish to SNS, then mark_sent(). A crash between publish and mark_sent leaves the notice
+//      `sending`: after its lease it is "in doubt" and is published again with the same notice id (and, on a
+//      FIFO topic, the same MessageDeduplicationId, which SNS drops): see docs/watch.md.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/notice.h"
+#include "core/transitions.h"
+
+namespace pingwatch::monitor {
+
+struct OutboxEntry {
+  core::Notice notice;
+  std::string status = "pending";   // pending | sending | sent
+  int attempts = 0;                 // publishes started
+  double created_at = 0;
+  double claimed_at = 0;
+  std::string claimed_by;
+  double sent_at = 0;
+  std::string message_id;
+};
+
+struct StoredState {
+  core::WatchState watch;
+  long version = 0;                 // bumped by every commit
+};
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+  virtual std::string describe() const = 0;   // "sqlite:/path (scope)" for logs
+
+  virtual StoredState load() = 0;
+  // Writes the records that differ between `previous` and `next` (and removes forgotten ones), next's
+  // meta, and `notices` as pending (ids already present are left as they are), iff the stored version is
+  // still expected_version. Returns false (and writes nothing) when another run committed first.
+  virtual bool commit(long expected_version, const core::WatchState& previous, const core::WatchState& next,
+                      const std::vector<core::Notice>& notices, double now) = 0;
+  // Notices not yet sent (pending, or sending with an expired lease = in doubt), oldest first.
+  virtual std::vector<OutboxEntry> unsent() = 0;
+  // pending -> sending, or an in-doubt sending whose lease expired -> sending again. attempts += 1.
+  // False when it is sent, or claimed by someone else whose lease is still running.
+  virtual bool claim(const std::string& notice_id, const std::string& owner, double now, double lease_seconds) = 0;
+  virtual void mark_sent(const std::string& notice_id, const std::string& message_id, double now) = 0;
+  // A publish that failed for sure (SNS answered with an error): back to pending for the next cycle.
+  virtual void release(const std::string& notice_id) = 0;
+};
+
+// SQLite file (WAL journal, one transaction per commit). scope separates accounts/regions in one file.
+// Creates the directory and the schema. Throws std::runtime_error naming the file on failure.
+std::unique_ptr<StateStore> open_sqlite_state_store(const std::string& path, const std::string& scope);
+
+
+// JSON forms shared by both backends (and readable with the sqlite3 CLI).
+nlohmann::json record_to_json(const core::NodeRecord& record);
+core::NodeRecord record_from_json(const nlohmann::json& j);
+nlohmann::json notice_to_json(const core::Notice& notice);
+core::Notice notice_from_json(const nlohmann::json& j);
+// Ids of records whose stored form must be rewritten, and ids to delete.
+struct StateDiff {
+  std::vector<std::string> upserts;
+  std::vector<std::string> removals;
+};
+StateDiff diff_states(const core::WatchState& previous, const core::WatchState& next);
+
+}  // namespace pingwatch::monitor

@@ -1,0 +1,87 @@
+// JSON forms of the watch state and notices, shared by the SQLite and DynamoDB backends.
+#include "monitor/state_store.h"
+
+namespace pingwatch::monitor {
+
+nlohmann::json record_to_json(const core::NodeRecord& r) {
+  nlohmann::json j = {{"id", r.instance_id},
+                      {"condition", std::string(core::to_string(r.condition))},
+                      {"status", r.ssm_status},
+                      {"since", r.since},
+                      {"last_seen", r.last_seen},
+                      {"episode", r.episode},
+                      {"alerted", r.alerted},
+                      {"held_kind", r.held_kind},
+                      {"vanished_reason", r.vanished_reason},
+                      {"ignored", r.ignored},
+                      {"name_tag", r.name_tag},
+                      {"computer_name", r.computer_name},
+                      {"ip", r.ip_address},
+                      {"platform", r.platform},
+                      {"agent", r.agent_version}};
+  if (r.last_ping) j["last_ping"] = *r.last_ping;
+  if (r.pending) {
+    j["pending"] = std::string(core::to_string(*r.pending));
+    j["pending_count"] = r.pending_count;
+    j["pending_since"] = r.pending_since;
+  }
+  return j;
+}
+
+core::NodeRecord record_from_json(const nlohmann::json& j) {
+  core::NodeRecord r;
+  r.instance_id = j.at("id").get<std::string>();
+  r.condition = core::parse_condition(j.value("condition", "healthy")).value_or(core::Condition::Healthy);
+  r.ssm_status = j.value("status", "");
+  r.since = j.value("since", 0.0);
+  r.last_seen = j.value("last_seen", 0.0);
+  if (j.contains("last_ping")) r.last_ping = j.at("last_ping").get<double>();
+  if (j.contains("pending")) {
+    r.pending = core::parse_condition(j.at("pending").get<std::string>());
+    r.pending_count = j.value("pending_count", 0);
+    r.pending_since = j.value("pending_since", 0.0);
+  }
+  r.episode = j.value("episode", "");
+  r.alerted = j.value("alerted", false);
+  r.held_kind = j.value("held_kind", "");
+  r.vanished_reason = j.value("vanished_reason", "");
+  r.ignored = j.value("ignored", false);
+  r.name_tag = j.value("name_tag", "");
+  r.computer_name = j.value("computer_name", "");
+  r.ip_address = j.value("ip", "");
+  r.platform = j.value("platform", "");
+  r.agent_version = j.value("agent", "");
+  return r;
+}
+
+nlohmann::json notice_to_json(const core::Notice& n) {
+  return {{"id", n.id},     {"subject", n.subject},       {"body", n.body},
+          {"json", n.json}, {"attributes", n.attributes}, {"keys", n.transition_keys},
+          {"digest", n.digest}};
+}
+
+core::Notice notice_from_json(const nlohmann::json& j) {
+  core::Notice n;
+  n.id = j.at("id").get<std::string>();
+  n.subject = j.value("subject", "");
+  n.body = j.value("body", "");
+  n.json = j.value("json", nlohmann::json::object());
+  n.attributes = j.value("attributes", std::map<std::string, std::string>{});
+  n.transition_keys = j.value("keys", std::vector<std::string>{});
+  n.digest = j.value("digest", false);
+  return n;
+}
+
+StateDiff diff_states(const core::WatchState& previous, const core::WatchState& next) {
+  StateDiff d;
+  for (const auto& [id, record] : next.nodes) {
+    auto it = previous.nodes.find(id);
+    if (it == previous.nodes.end() || !(it->second == record)) d.upserts.push_back(id);
+  }
+  for (const auto& [id, record] : previous.nodes) {
+    if (!next.nodes.count(id)) d.removals.push_back(id);
+  }
+  return d;
+}
+
+}  // namespace pingwatch::monitor

@@ -1,0 +1,303 @@
+// One watch cycle: read (cheaply), decide (pure core), commit state + outbox, notify, count.
+#include "monitor/watch.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "aws/error.h"
+
+namespace pingwatch::monitor {
+
+namespace {
+
+double epoch_seconds(aws::SystemTime t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
+
+class SsmFleetReader : public FleetReader {
+ public:
+  SsmFleetReader(std::shared_ptr<aws::SsmClient> ssm, std::shared_ptr<aws::Ec2Client> ec2, SsmFleetReaderOptions o)
+      : ssm_(std::move(ssm)), ec2_(std::move(ec2)), options_(o) {}
+
+  core::FleetSnapshot all() override { return list({}); }
+
+  core::FleetSnapshot not_online() override {
+    // Every status but Online. SSM's filter takes the enum values it knows; an unknown future status is
+    // found by the full inventory.
+    return list({{"PingStatus", {"ConnectionLost", "Inactive"}}});
+  }
+
+  core::FleetSnapshot by_ids(const std::vector<std::string>& ids) override {
+    core::FleetSnapshot all;
+    all.complete = true;
+    for (std::size_t i = 0; i < ids.size(); i += 50) {
+      std::vector<std::string> batch(ids.begin() + static_cast<std::ptrdiff_t>(i),
+                                     ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + 50)));
+      auto part = list({{"InstanceIds", batch}});
+      for (auto& n : part.nodes) all.nodes.push_back(std::move(n));
+      all.server_time = std::max(all.server_time, part.server_time);
+      if (!part.complete) {
+        all.complete = false;
+        break;
+      }
+    }
+    return all;
+  }
+
+  std::optional<std::set<std::string>> tagged(const std::string& key, const std::string& value) override {
+    auto snap = list({{"tag:" + key, {value}}});
+    if (!snap.complete) return std::nullopt;
+    std::set<std::string> ids;
+    for (const auto& n : snap.nodes) ids.insert(n.instance_id);
+    return ids;
+  }
+
+  Ec2Facts ec2_facts(const std::vector<std::string>& ids) override {
+    Ec2Facts facts;
+    if (!ec2_ || !options_.use_ec2 || ec2_unusable_) return facts;
+    std::vector<std::string> ec2_ids;
+    for (const auto& id : ids) {
+      if (id.rfind("i-", 0) == 0) ec2_ids.push_back(id);   // hybrid mi- nodes are not EC2 instances
+    }
+    try {
+      for (std::size_t i = 0; i < ec2_ids.size(); i += 100) {
+        aws::DescribeInstancesRequest req;
+        // The instance-id filter (unlike InstanceId.N) does not fail the whole call for one unknown id.
+        req.filters.push_back({"instance-id", {ec2_ids.begin() + static_cast<std::ptrdiff_t>(i),
+                                               ec2_ids.begin() + static_cast<std::ptrdiff_t>(std::min(ec2_ids.size(), i + 100))}});
+        std::set<std::string> found;
+        ++calls_;
+        for (const auto& inst : ec2_->describe_all_instances(req)) {
+          found.insert(inst.instance_id);
+          facts.tags[inst.instance_id] = inst.tags;
+          const auto& s = inst.state_name;
+          if (s == "stopped" || s == "stopping") facts.reasons[inst.instance_id] = core::VanishedReason::Stopped;
+          else if (s == "terminated" || s == "shutting-down") facts.reasons[inst.instance_id] = core::VanishedReason::Terminated;
+          else facts.reasons[inst.instance_id] = core::VanishedReason::RunningUnmanaged;
+        }
+        for (std::size_t k = i; k < std::min(ec2_ids.size(), i + 100); ++k) {
+          // EC2 forgets terminated instances about an hour after termination.
+          if (!found.count(ec2_ids[k])) facts.reasons[ec2_ids[k]] = core::VanishedReason::Terminated;
+        }
+      }
+    } catch (const std::exception& e) {
+      // No permission (UnauthorizedOperation) or no EC2 endpoint: vanished stays "unknown" (an alert by default).
+      ec2_unusable_ = true;
+      ec2_error_ = e.what();
+      return Ec2Facts{};
+    }
+    return facts;
+  }
+
+  long api_calls() const override { return calls_; }
+
+ private:
+  core::FleetSnapshot list(std::vector<aws::SsmFilter> filters) {
+    core::FleetSnapshot snap;
+    snap.complete = false;
+    aws::DescribeInstanceInformationRequest req;
+    req.filters = std::move(filters);
+    req.max_results = options_.page_size;
+    bool stopped_early = false;
+    ssm_->for_each_instance_information_page(req, [&](const aws::DescribeInstanceInformationPage& page) {
+      ++calls_;
+      for (const auto& n : page.nodes) snap.nodes.push_back(n);
+      snap.server_time = epoch_seconds(page.server_time);
+      if (!page.next_token.empty() && std::chrono::steady_clock::now() >= options_.deadline) {
+        stopped_early = true;   // the rest is unknown: absent must not mean vanished
+        return false;
+      }
+      return true;
+    });
+    snap.complete = !stopped_early;
+    return snap;
+  }
+
+  std::shared_ptr<aws::SsmClient> ssm_;
+  std::shared_ptr<aws::Ec2Client> ec2_;
+  SsmFleetReaderOptions options_;
+  long calls_ = 0;
+  bool ec2_unusable_ = false;
+  std::string ec2_error_;
+};
+
+class CloudWatchMetricsSink : public MetricsSink {
+ public:
+  CloudWatchMetricsSink(std::shared_ptr<aws::CloudWatchClient> cw, std::string ns, std::string account, std::string region)
+      : cw_(std::move(cw)), ns_(std::move(ns)), account_(std::move(account)), region_(std::move(region)) {}
+  void put(const core::FleetCounts& counts, double server_time) override {
+    aws::PutMetricDataRequest req;
+    req.namespace_ = ns_;
+    const auto ts = aws::SystemTime(std::chrono::duration_cast<aws::SystemTime::duration>(
+        std::chrono::duration<double>(server_time)));
+    auto datum = [&](const std::string& name, const std::string& dim, const std::string& value, double v) {
+      aws::MetricDatum d;
+      d.metric_name = name;
+      d.dimensions = {{dim, value}};
+      d.value = v;
+      d.unit = "Count";
+      d.timestamp = ts;
+      req.metric_data.push_back(std::move(d));
+    };
+    for (const auto& [status, n] : counts.by_status) datum("Nodes", "PingStatus", status, static_cast<double>(n));
+    datum("Nodes", "PingStatus", "Stale", static_cast<double>(counts.by_condition.at("stale")));
+    for (const auto& [kind, n] : counts.by_transition) datum("Transitions", "Transition", kind, static_cast<double>(n));
+    cw_->put_metric_data(req);   // 12 data: one call
+  }
+
+ private:
+  std::shared_ptr<aws::CloudWatchClient> cw_;
+  std::string ns_, account_, region_;
+};
+
+}  // namespace
+
+std::unique_ptr<FleetReader> make_ssm_fleet_reader(std::shared_ptr<aws::SsmClient> ssm, std::shared_ptr<aws::Ec2Client> ec2,
+                                                   SsmFleetReaderOptions options) {
+  return std::make_unique<SsmFleetReader>(std::move(ssm), std::move(ec2), options);
+}
+
+std::unique_ptr<MetricsSink> make_cloudwatch_metrics_sink(std::shared_ptr<aws::CloudWatchClient> cloudwatch,
+                                                          std::string metric_namespace, std::string account,
+                                                          std::string region) {
+  return std::make_unique<CloudWatchMetricsSink>(std::move(cloudwatch), std::move(metric_namespace), std::move(account),
+                                                 std::move(region));
+}
+
+nlohmann::json WatchCycleResult::to_json() const {
+  nlohmann::json ts = nlohmann::json::array();
+  for (const auto& t : transitions) {
+    nlohmann::json j = {{"transition", std::string(core::to_string(t.kind))},
+                        {"instance_id", t.instance_id},
+                        {"from", std::string(core::to_string(t.from))},
+                        {"to", std::string(core::to_string(t.to))},
+                        {"status", t.status},
+                        {"notify", t.notify}};
+    if (!t.suppressed_by.empty()) j["suppressed_by"] = t.suppressed_by;
+    if (t.kind == core::TransitionKind::Vanished) j["vanished_reason"] = std::string(core::to_string(t.vanished_reason));
+    ts.push_back(std::move(j));
+  }
+  nlohmann::json ns = nlohmann::json::array();
+  for (const auto& n : notices) ns.push_back({{"id", n.id}, {"subject", n.subject}, {"digest", n.digest}, {"transitions", n.transition_keys.size()}});
+  return {{"scope", scope},
+          {"full_inventory", full_inventory},
+          {"inventory_complete", inventory_complete},
+          {"committed", committed},
+          {"lost_race", lost_race},
+          {"nodes_known", nodes_known},
+          {"nodes_listed", nodes_listed},
+          {"verify_ids", verify_ids},
+          {"api_calls", api_calls},
+          {"metric_calls", metric_calls},
+          {"transitions", ts},
+          {"notices", ns},
+          {"delivery", {{"sent", delivery.sent}, {"failed", delivery.failed}, {"in_doubt", delivery.in_doubt},
+                        {"resent_in_doubt", delivery.resent_in_doubt}, {"skipped", delivery.skipped},
+                        {"publish_calls", delivery.publish_calls}}},
+          {"counts", {{"by_status", counts.by_status}, {"by_condition", counts.by_condition}, {"by_transition", counts.by_transition}}},
+          {"server_time", server_time},
+          {"duration_seconds", duration_seconds},
+          {"errors", errors}};
+}
+
+WatchCycleResult run_watch_cycle(StateStore& store, FleetReader& reader, NoticePublisher* publisher, MetricsSink* metrics,
+                                 const WatchSettings& settings, const WatchCycleOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  WatchCycleResult result;
+  result.scope = store.describe();
+  const auto& policy = settings.policy;
+  const long calls_before = reader.api_calls();
+
+  StoredState loaded = store.load();
+  core::Observation obs;
+  result.full_inventory = core::full_inventory_due(loaded.watch, policy);
+  if (result.full_inventory) {
+    obs.full = true;
+    obs.snapshot = reader.all();
+    if (settings.lookup_ignore_tag && !policy.ignore_tag_key.empty() && obs.snapshot.complete) {
+      obs.ignored_ids = reader.tagged(policy.ignore_tag_key, policy.ignore_tag_value);
+    }
+  } else {
+    obs.full = false;
+    obs.snapshot = reader.not_online();
+    std::set<std::string> listed;
+    for (const auto& n : obs.snapshot.nodes) listed.insert(n.instance_id);
+    const auto ids = core::ids_to_verify(loaded.watch, listed, obs.snapshot.server_time, policy);
+    result.verify_ids = static_cast<long>(ids.size());
+    if (!ids.empty()) {
+      auto verified = reader.by_ids(ids);
+      for (auto& n : verified.nodes) {
+        if (!listed.count(n.instance_id)) obs.snapshot.nodes.push_back(std::move(n));
+      }
+      obs.snapshot.server_time = std::max(obs.snapshot.server_time, verified.server_time);
+      if (verified.complete) obs.queried_ids.insert(ids.begin(), ids.end());
+    }
+  }
+  result.inventory_complete = obs.snapshot.complete;
+  result.nodes_listed = static_cast<long>(obs.snapshot.nodes.size());
+  result.server_time = obs.snapshot.server_time;
+
+  // First pass tells which nodes need EC2's word (why a node vanished; Name tags for notices).
+  auto outcome = core::evaluate_cycle(loaded.watch, obs, policy);
+  if (settings.use_ec2) {
+    std::vector<std::string> ids;
+    for (const auto& t : outcome.transitions) {
+      if (t.notify || t.kind == core::TransitionKind::Vanished) ids.push_back(t.instance_id);
+    }
+    if (!ids.empty()) {
+      auto facts = reader.ec2_facts(ids);
+      if (!facts.reasons.empty() || !facts.tags.empty()) {
+        obs.vanished_reasons = std::move(facts.reasons);
+        obs.tags = std::move(facts.tags);
+        outcome = core::evaluate_cycle(loaded.watch, obs, policy);
+      }
+    }
+  }
+  result.api_calls = reader.api_calls() - calls_before;
+  result.transitions = outcome.transitions;
+  result.notices = core::build_notices(outcome.transitions, options.notice_context, policy);
+  result.counts = core::count_fleet(outcome.state, outcome.transitions);
+  result.nodes_known = static_cast<long>(outcome.state.nodes.size());
+
+  const double observed_at = obs.snapshot.server_time;
+  const auto clock = [&] {
+    if (options.now) return options.now();
+    // Server time advanced by the local time elapsed since the observation.
+    return observed_at + std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  if (options.dry_run) {
+    result.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return result;
+  }
+  if (options.hook) options.hook("before-commit", "");
+  result.committed = store.commit(loaded.version, loaded.watch, outcome.state, result.notices, clock());
+  if (!result.committed) {
+    result.lost_race = true;   // another run committed this version: it owns these notices
+    result.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return result;
+  }
+  if (options.hook) options.hook("after-commit", "");
+
+  if (metrics && settings.publish_metrics) {
+    try {
+      ++result.metric_calls;
+      metrics->put(result.counts, observed_at);
+    } catch (const std::exception& e) {
+      result.errors.push_back(std::string("PutMetricData: ") + e.what());
+    }
+  }
+  if (publisher) {
+    DeliveryOptions d;
+    d.owner = options.owner;
+    d.lease_seconds = settings.lease_seconds;
+    d.resend_in_doubt = settings.resend_in_doubt;
+    d.now = clock;
+    d.hook = options.hook;
+    result.delivery = deliver_outbox(store, *publisher, d);
+    for (const auto& e : result.delivery.errors) result.errors.push_back(e);
+  }
+  result.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace pingwatch::monitor

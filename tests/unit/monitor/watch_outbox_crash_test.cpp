@@ -1,0 +1,237 @@
+// Exactly one notice per transition, whatever step of a cycle the process dies at.
+// A "crash" is an exception thrown from the cycle's hook; the "restart" reopens the SQLite file with a
+// new store object and runs the next cycle, as a restarted daemon would.
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "aws/error.h"
+#include "monitor/watch.h"
+
+using namespace pingwatch;
+using namespace pingwatch::monitor;
+
+namespace {
+
+struct Crash : std::runtime_error {
+  Crash() : std::runtime_error("simulated crash") {}
+};
+
+// A fleet we script: the nodes SSM would list.
+class FakeFleet : public FleetReader {
+ public:
+  std::map<std::string, core::ManagedNode> nodes;
+  double now = 1712910000;
+  long calls = 0;
+
+  core::FleetSnapshot all() override {
+    ++calls;
+    core::FleetSnapshot s;
+    for (const auto& [id, n] : nodes) s.nodes.push_back(n);
+    s.server_time = now;
+    return s;
+  }
+  core::FleetSnapshot not_online() override {
+    ++calls;
+    core::FleetSnapshot s;
+    for (const auto& [id, n] : nodes) {
+      if (n.ping_status != core::PingStatus::Online) s.nodes.push_back(n);
+    }
+    s.server_time = now;
+    return s;
+  }
+  core::FleetSnapshot by_ids(const std::vector<std::string>& ids) override {
+    ++calls;
+    core::FleetSnapshot s;
+    for (const auto& id : ids) {
+      if (auto it = nodes.find(id); it != nodes.end()) s.nodes.push_back(it->second);
+    }
+    s.server_time = now;
+    return s;
+  }
+  std::optional<std::set<std::string>> tagged(const std::string&, const std::string&) override {
+    ++calls;
+    return std::set<std::string>{};
+  }
+  Ec2Facts ec2_facts(const std::vector<std::string>&) override { return {}; }
+  long api_calls() const override { return calls; }
+
+  void set(const std::string& id, core::PingStatus status) {
+    core::ManagedNode n;
+    n.instance_id = id;
+    n.ping_status = status;
+    n.ping_status_raw = std::string(core::to_string(status));
+    n.last_ping = status == core::PingStatus::Online ? now - 10 : 1712909000;
+    nodes[id] = n;
+  }
+};
+
+// Records every publish. fifo = true models an SNS FIFO topic: a repeated deduplication id is dropped.
+class FakeSns : public NoticePublisher {
+ public:
+  bool fifo = false;
+  std::vector<std::string> delivered;   // notice ids subscribers saw
+  std::set<std::string> dedup;
+  int fail_next = 0;
+  std::string publish(const core::Notice& notice) override {
+    if (fail_next > 0) {
+      --fail_next;
+      throw aws::AwsError("InternalError", "try again", 500);
+    }
+    if (!fifo || dedup.insert(notice.id).second) delivered.push_back(notice.id);
+    return "msg-" + notice.id;
+  }
+};
+
+class OutboxCrash : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("pingwatch-watch-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    path_ = (dir_ / "watch.db").string();
+    settings_.policy.full_inventory_every = 1;   // every cycle is a full inventory: simplest to reason about
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // One cycle in a fresh process. crash_at: the hook step at which it dies ("" = none).
+  WatchCycleResult cycle(const std::string& crash_at = "") {
+    auto store = open_sqlite_state_store(path_, "123456789012/us-east-1");
+    WatchCycleOptions o;
+    o.notice_context = {"123456789012", "us-east-1", ""};
+    o.now = [this] { return fleet_.now; };
+    o.hook = [&](const std::string& step, const std::string&) {
+      if (step == crash_at) throw Crash();
+    };
+    return run_watch_cycle(*store, fleet_, &sns_, nullptr, settings_, o);
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+  WatchSettings settings_;
+  FakeFleet fleet_;
+  FakeSns sns_;
+};
+
+}  // namespace
+
+TEST_F(OutboxCrash, NoCrashOneNoticePerTransition) {
+  fleet_.set("i-a", core::PingStatus::Online);
+  cycle();
+  EXPECT_TRUE(sns_.delivered.empty());
+  fleet_.now += 60;
+  fleet_.set("i-a", core::PingStatus::ConnectionLost);
+  auto r = cycle();
+  EXPECT_EQ(r.delivery.sent, 1);
+  fleet_.now += 60;
+  cycle();
+  EXPECT_EQ(sns_.delivered.size(), 1u);
+}
+
+class OutboxCrashAt : public OutboxCrash, public ::testing::WithParamInterface<std::tuple<std::string, bool>> {};
+
+TEST_P(OutboxCrashAt, ExactlyOneObservableNotice) {
+  const auto [step, fifo] = GetParam();
+  sns_.fifo = fifo;
+  fleet_.set("i-a", core::PingStatus::Online);
+  fleet_.set("i-b", core::PingStatus::Online);
+  cycle();
+  fleet_.now += 60;
+  fleet_.set("i-a", core::PingStatus::ConnectionLost);
+  EXPECT_THROW(cycle(step), Crash);
+  // Restart at once, then again after the claim lease: whatever was in flight is settled.
+  for (int i = 0; i < 2; ++i) {
+    fleet_.now += i == 0 ? 60 : settings_.lease_seconds + 1;
+    cycle();
+  }
+  std::set<std::string> distinct(sns_.delivered.begin(), sns_.delivered.end());
+  EXPECT_EQ(distinct.size(), 1u) << "step " << step;
+  if (step == "published" && !fifo) {
+    // The only window a standard topic cannot close: SNS took it, the process died before recording
+    // that. The resend carries the same notice id (MessageAttribute pingwatch.notice_id).
+    EXPECT_EQ(sns_.delivered.size(), 2u);
+  } else {
+    EXPECT_EQ(sns_.delivered.size(), 1u) << "step " << step;
+  }
+  // And recovery is reported exactly once too.
+  fleet_.now += 60;
+  fleet_.set("i-a", core::PingStatus::Online);
+  cycle();
+  cycle();
+  std::set<std::string> after(sns_.delivered.begin(), sns_.delivered.end());
+  EXPECT_EQ(after.size(), 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryStep, OutboxCrashAt,
+                         ::testing::Combine(::testing::Values("before-commit", "after-commit", "claimed", "published",
+                                                              "marked"),
+                                            ::testing::Bool()));
+
+TEST_F(OutboxCrash, RefusedPublishIsRetriedNextCycle) {
+  fleet_.set("i-a", core::PingStatus::Online);
+  cycle();
+  fleet_.now += 60;
+  fleet_.set("i-a", core::PingStatus::ConnectionLost);
+  sns_.fail_next = 1;
+  auto r = cycle();
+  EXPECT_EQ(r.delivery.failed, 1);
+  EXPECT_TRUE(sns_.delivered.empty());
+  fleet_.now += 60;
+  r = cycle();
+  EXPECT_EQ(r.delivery.sent, 1);
+  EXPECT_EQ(sns_.delivered.size(), 1u);
+}
+
+TEST_F(OutboxCrash, OverlappingRunsNotifyOnce) {
+  fleet_.set("i-a", core::PingStatus::Online);
+  cycle();
+  fleet_.now += 60;
+  fleet_.set("i-a", core::PingStatus::ConnectionLost);
+  // Two runs load the same version; the second commits after the first: it must lose.
+  auto store1 = open_sqlite_state_store(path_, "s");
+  auto store2 = open_sqlite_state_store(path_, "s");
+  auto loaded1 = store1->load();
+  auto loaded2 = store2->load();
+  core::WatchState next = loaded1.watch;
+  ++next.cycle;
+  EXPECT_TRUE(store1->commit(loaded1.version, loaded1.watch, next, {}, fleet_.now));
+  EXPECT_FALSE(store2->commit(loaded2.version, loaded2.watch, next, {}, fleet_.now));
+}
+
+TEST_F(OutboxCrash, ClaimIsExclusiveUntilTheLeaseEnds) {
+  auto store = open_sqlite_state_store(path_, "s");
+  auto loaded = store->load();
+  core::Notice n;
+  n.id = "n1";
+  n.subject = "s";
+  core::WatchState next;
+  ASSERT_TRUE(store->commit(loaded.version, loaded.watch, next, {n}, 1000));
+  EXPECT_TRUE(store->claim("n1", "a", 1000, 120));
+  EXPECT_FALSE(store->claim("n1", "b", 1010, 120));
+  EXPECT_TRUE(store->claim("n1", "b", 1121, 120));   // a's lease expired: in doubt, b takes over
+  store->mark_sent("n1", "m", 1122);
+  EXPECT_FALSE(store->claim("n1", "c", 5000, 120));
+  EXPECT_TRUE(store->unsent().empty());
+  // Recording the same notice id again (a recomputed cycle) does not resurrect it.
+  loaded = store->load();
+  ASSERT_TRUE(store->commit(loaded.version, loaded.watch, next, {n}, 1200));
+  EXPECT_TRUE(store->unsent().empty());
+}
+
+TEST_F(OutboxCrash, SteadyStateReadsAreCheap) {
+  settings_.policy.full_inventory_every = 10;
+  for (int i = 0; i < 10000; ++i) fleet_.set(fmt::format("i-{:017x}", i), core::PingStatus::Online);
+  auto first = cycle();
+  EXPECT_TRUE(first.full_inventory);
+  fleet_.now += 60;
+  fleet_.calls = 0;
+  auto steady = cycle();
+  EXPECT_FALSE(steady.full_inventory);
+  EXPECT_LE(steady.api_calls, 3);
+  EXPECT_EQ(steady.verify_ids, 0);
+}
