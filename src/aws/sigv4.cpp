@@ -25,11 +25,16 @@ bool is_unsigned_header(std::string_view lower_name) {
          lower_name == "x-amzn-trace-id";
 }
 
+// ASCII only: header names are tokens, and locale-dependent std::tolower is needlessly slow here.
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 std::string to_lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (auto& c : out) c = ascii_lower(c);
   return out;
 }
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 std::string to_hex(const unsigned char* data, size_t size) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -42,20 +47,29 @@ std::string to_hex(const unsigned char* data, size_t size) {
 }
 
 // Trimall: strip leading/trailing whitespace and collapse inner runs (spaces, tabs, folded line breaks) to one space.
-std::string trim_all(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
+void append_trim_all(std::string& out, std::string_view value) {
+  size_t b = 0, e = value.size();
+  while (b < e && is_space(value[b])) ++b;
+  while (e > b && is_space(value[e - 1])) --e;
+  value = value.substr(b, e - b);
+  bool simple = true;   // the common case: nothing to collapse, copy in one go
+  for (size_t i = 0; i < value.size() && simple; ++i) {
+    if (is_space(value[i]) && (value[i] != ' ' || is_space(value[i + 1]))) simple = false;
+  }
+  if (simple) {
+    out.append(value);
+    return;
+  }
   bool pending_space = false;
   for (char c : value) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') {
-      pending_space = !out.empty();
+    if (is_space(c)) {
+      pending_space = true;
       continue;
     }
     if (pending_space) out.push_back(' ');
     pending_space = false;
     out.push_back(c);
   }
-  return out;
 }
 
 // RFC 3986 remove_dot_segments plus collapsing of empty segments; a path ending in '/', '.' or '..' keeps
@@ -172,28 +186,28 @@ std::string canonical_request(const HttpRequest& request, const std::vector<std:
   UrlParts url = split_url(request.url);
   std::string out;
   out.reserve(256 + request.headers.size() * 64);
-  out += request.method;
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::toupper(c); });
+  for (char c : request.method) out.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
   out.push_back('\n');
   out += uri_encode(normalize_path(url.path), /*keep_slash=*/true);
   out.push_back('\n');
   out += canonical_query(url.query);
   out.push_back('\n');
+  std::vector<std::string> lowered;
+  lowered.reserve(request.headers.size());
+  for (const auto& header : request.headers) lowered.push_back(to_lower(header.first));
   std::string names;
   for (const auto& name : signed_headers) {
     std::string lname = to_lower(name);
-    std::string joined;
-    bool found = false;
-    for (const auto& [key, value] : request.headers) {
-      if (to_lower(key) != lname) continue;
-      if (found) joined.push_back(',');
-      joined += trim_all(value);
-      found = true;
-    }
-    if (!found && lname == "host") joined = host_header_value(url);
     out += lname;
     out.push_back(':');
-    out += joined;
+    bool found = false;
+    for (size_t i = 0; i < request.headers.size(); ++i) {
+      if (lowered[i] != lname) continue;
+      if (found) out.push_back(',');
+      append_trim_all(out, request.headers[i].second);
+      found = true;
+    }
+    if (!found && lname == "host") out += host_header_value(url);
     out.push_back('\n');
     if (!names.empty()) names.push_back(';');
     names += lname;
@@ -220,13 +234,23 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope, st
 
 std::string signature(std::string_view secret, std::string_view date, std::string_view region,
                       std::string_view service, std::string_view to_sign) {
-  std::string key = "AWS4";
-  key += secret;
-  std::string k_date = hmac_sha256(key, date);
-  std::string k_region = hmac_sha256(k_date, region);
-  std::string k_service = hmac_sha256(k_region, service);
-  std::string k_signing = hmac_sha256(k_service, "aws4_request");
-  std::string raw = hmac_sha256(k_signing, to_sign);
+  // The derived key depends only on (secret, date, region, service): reuse it across requests, as the SDKs do.
+  // One entry per thread is enough: a process signs for a handful of scopes that change once a day.
+  struct KeyCache {
+    std::string secret, date, region, service, key;
+  };
+  thread_local KeyCache cache;
+  if (cache.key.empty() || cache.secret != secret || cache.date != date || cache.region != region ||
+      cache.service != service) {
+    std::string k = "AWS4";
+    k += secret;
+    std::string k_date = hmac_sha256(k, date);
+    std::string k_region = hmac_sha256(k_date, region);
+    std::string k_service = hmac_sha256(k_region, service);
+    cache = KeyCache{std::string(secret), std::string(date), std::string(region), std::string(service),
+                     hmac_sha256(k_service, "aws4_request")};
+  }
+  std::string raw = hmac_sha256(cache.key, to_sign);
   return to_hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
 }
 
