@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""`make demo`: the post's experiment, replayed on pingwatch's local AWS stack in about a minute and a half.
+
+It deploys the post's setup into a running stack with ordinary AWS API calls (boto3 from Debian): the SNS
+topic SSM-Ping with an email subscription, the two Lambda functions from the `make package` zip, the two
+rate(1 minute) EventBridge rules and their permissions. The fleet (scripts/demo-fleet.json) has the post's
+four nodes; at 08:20 (simulated) each gets the post's fault. The script then shows, as they happen, what
+SSM reports, each alarm state change and each email, and ends with a summary next to what the post saw.
+"""
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+import urllib.request
+
+import boto3
+from botocore.config import Config
+
+POST_DETECTED = {  # what the post observed (UTC, 2024-04-12)
+    "Agent-Stop": "08:28", "Security-group": "08:28", "Metadata": "09:15", "Roll": "09:15"}
+FAULTS = {"Agent-Stop": "agent-stop", "Security-group": "network-block",
+          "Metadata": "imds-disabled", "Roll": "role-detached"}
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--endpoint-url", required=True)
+parser.add_argument("--zip", required=True, help="dist/pingwatch-lambda-x86_64.zip")
+parser.add_argument("--until", default="09:22", help="simulated HH:MM at which the demo ends")
+parser.add_argument("--wall-limit", type=float, default=115.0, help="seconds; the demo never runs longer")
+parser.add_argument("--with-watch", action="store_true", help="also deploy pingwatch watch as a third function")
+args = parser.parse_args()
+
+region = "ap-northeast-1"
+session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name=region)
+cfg = Config(retries={"mode": "standard", "max_attempts": 3})
+client = lambda name: session.client(name, endpoint_url=args.endpoint_url, config=cfg)  # noqa: E731
+sns, lam, events, cw = client("sns"), client("lambda"), client("events"), client("cloudwatch")
+
+
+def local(path):
+    with urllib.request.urlopen(args.endpoint_url + path, timeout=5) as r:
+        return json.load(r)
+
+
+def hhmm(epoch):
+    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%H:%M:%S")
+
+
+def say(sim_now, what, text):
+    print(f"[{hhmm(sim_now)}] {what:<7} {text}", flush=True)
+
+
+# --- deploy the post's setup -------------------------------------------------------------------------------
+topic_arn = sns.create_topic(Name="SSM-Ping")["TopicArn"]
+sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint="ops@example.com")
+code = open(args.zip, "rb").read()
+functions = [("LambdaFunctionCheckSSMAgentStatus", "publish", "LambdaCheckSSMAgentStatusRule"),
+             ("LambdaCreateCWAlarm", "sync-alarms", "LambdaCreateCWAlarmRule")]
+if args.with_watch:
+    functions.append(("PingwatchWatch", "watch", "PingwatchWatchRule"))
+for name, handler, rule in functions:
+    env = {"CWAlarmSNSTopic": topic_arn}
+    if handler == "watch":
+        env.update({"PINGWATCH_TOPIC_ARN": topic_arn, "PINGWATCH_STATE_TABLE": "pingwatch-watch-state"})
+    fn = lam.create_function(FunctionName=name, Runtime="provided.al2023", Handler=handler,
+                             Role=f"arn:aws:iam::123456789012:role/{name}Role", Code={"ZipFile": code},
+                             Timeout=60, MemorySize=128, Environment={"Variables": env})
+    rule_arn = events.put_rule(Name=rule, ScheduleExpression="rate(1 minute)", State="ENABLED")["RuleArn"]
+    events.put_targets(Rule=rule, Targets=[{"Id": "1", "Arn": fn["FunctionArn"]}])
+    lam.add_permission(FunctionName=name, StatementId=f"{rule}-invoke", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com", SourceArn=rule_arn)
+clock = local("/_local/clock")
+say(clock["sim_now"], "deploy", f"topic SSM-Ping + email, {len(functions)} functions, {len(functions)} rate(1 minute) rules "
+    f"(time scale {clock['time_scale']:g}: one simulated minute per {60 / clock['time_scale']:.2g} s)")
+
+# --- watch it happen -------------------------------------------------------------------------------------------
+names, faulted_at, ssm_lost, alarmed, emails = {}, {}, {}, {}, []
+last_ping_status, last_alarm_state, seen_mail = {}, {}, set()
+fleet = local("/_local/fleet")
+print()
+print(f"{'instance':<21} {'Name':<15} {'platform':<22} SSM")
+for n in fleet["nodes"]:
+    names[n["instance_id"]] = n["tags"].get("Name", "") if isinstance(n["tags"], dict) else dict(n["tags"]).get("Name", "")
+    print(f"{n['instance_id']:<21} {names[n['instance_id']]:<15} {n['platform']:<22} {n['ping_status']}")
+print()
+day = dt.datetime.fromtimestamp(clock["sim_now"], dt.timezone.utc)
+h, m = map(int, args.until.split(":"))
+until = day.replace(hour=h, minute=m, second=0).timestamp()
+started = time.monotonic()
+sim_now = clock["sim_now"]
+while sim_now < until and time.monotonic() - started < args.wall_limit:
+    fleet = local("/_local/fleet")
+    sim_now = fleet["now"]
+    for n in fleet["nodes"]:
+        iid, name = n["instance_id"], names[n["instance_id"]]
+        if n.get("last_fault") and iid not in faulted_at:
+            faulted_at[iid] = n["last_fault_at"]
+            say(n["last_fault_at"], "fault", f"{iid} ({name}): {n['last_fault']}")
+        status = n["ping_status"] or "(not listed)"
+        if last_ping_status.get(iid) not in (None, status):
+            say(sim_now, "ssm", f"{iid} ({name}): PingStatus {last_ping_status[iid]} -> {status}")
+            if status != "Online":
+                ssm_lost.setdefault(iid, sim_now)
+        last_ping_status[iid] = status
+    for page in cw.get_paginator("describe_alarms").paginate(AlarmNamePrefix="ssm-agent-"):
+        for a in page["MetricAlarms"]:
+            name, state = a["AlarmName"], a["StateValue"]
+            if last_alarm_state.get(name) != state:
+                iid = name[len("ssm-agent-"):]
+                say(a["StateUpdatedTimestamp"].timestamp(), "alarm", f"{name} ({names.get(iid, '?')}): "
+                    f"{last_alarm_state.get(name, 'created')} -> {state}")
+                if state == "ALARM":
+                    alarmed.setdefault(iid, a["StateUpdatedTimestamp"].timestamp())
+                last_alarm_state[name] = state
+    for mail in local("/_local/mailbox").get("messages", []):
+        key = mail.get("message_id") or mail.get("file")
+        if key in seen_mail:
+            continue
+        seen_mail.add(key)
+        emails.append(mail)
+        say(sim_now, "email", f"to {mail.get('to')}: {mail.get('subject')}")
+        if len(emails) == 1:  # show one whole message, as the post does
+            print("\n".join("          | " + line for line in mail.get("body", "").splitlines()[:40]), flush=True)
+    time.sleep(0.25)
+
+# --- summary -----------------------------------------------------------------------------------------------
+stats = local("/_local/stats")
+print()
+print("Summary (simulated UTC; the post: four EC2 instances on 2024-04-12)")
+print(f"{'Name':<15} {'fault':<14} {'at':<9} {'SSM lost':<9} {'alarm':<9} {'after':<8} post saw")
+detected = 0
+for iid, name in names.items():
+    f = faulted_at.get(iid)
+    a = alarmed.get(iid)
+    after = f"{(a - f) / 60:.0f} min" if (a and f) else "-"
+    detected += bool(a)
+    print(f"{name:<15} {FAULTS.get(name, '?'):<14} {hhmm(f) if f else '-':<9} "
+          f"{hhmm(ssm_lost[iid]) if iid in ssm_lost else '-':<9} {hhmm(a) if a else '-':<9} {after:<8} "
+          f"{POST_DETECTED.get(name, '-')}")
+print(f"{detected} of {len(names)} faults alarmed, {len(emails)} emails delivered, "
+      f"{stats.get('total', sum(v for v in stats.get('requests', {}).values() if isinstance(v, int)) if isinstance(stats.get('requests'), dict) else '?')} API requests served, "
+      f"{time.monotonic() - started:.0f} s of wall time")
+sys.exit(0 if detected == len(names) else 1)
