@@ -1,7 +1,137 @@
+// `pingwatch local` (run the local AWS stack) and `pingwatch local fault` (inject a fault into a running one).
+#include <httplib.h>
+
+#include <cstdio>
+#include <ctime>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "aws/url_parts.h"
+#include "local/fleet/fleet.h"
+#include "local/stack.h"
 #include "runtime/commands.h"
 
 namespace pingwatch::runtime {
 
-void register_local_commands(CLI::App& /*app*/, int& /*exit_code*/) {}
+namespace {
+
+struct LocalArgs {
+  local::StackOptions stack;
+  double connection_lost_minutes = 10;
+  double credential_cache_minutes = 45;
+  std::string sim_start;
+  bool no_auto_confirm = false;
+};
+
+struct FaultArgs {
+  std::string endpoint_url = "http://127.0.0.1:4566";
+  std::string instance_id;
+  std::string fault;
+};
+
+double parse_iso8601(const std::string& text) {
+  std::tm tm{};
+  if (strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) {
+    throw std::runtime_error("--sim-start: expected an ISO 8601 UTC time like 2024-04-12T08:00:00Z, got '" + text + "'");
+  }
+  return static_cast<double>(timegm(&tm));
+}
+
+int post_fault(const FaultArgs& args) {
+  aws::UrlParts url;
+  try {
+    url = aws::split_url(args.endpoint_url);
+  } catch (const std::exception&) {
+    std::fprintf(stderr, "pingwatch local fault: --endpoint-url must look like http://127.0.0.1:4566\n");
+    return 2;
+  }
+  if (url.scheme != "http") {
+    std::fprintf(stderr, "pingwatch local fault: only http:// endpoints (the local stack) are supported\n");
+    return 2;
+  }
+  if (!local::fleet::parse_fault(args.fault)) {
+    std::fprintf(stderr, "pingwatch local fault: unknown --fault '%s'; use one of %s\n", args.fault.c_str(),
+                 local::fleet::known_faults().c_str());
+    return 2;
+  }
+  httplib::Client client(url.host, url.port.empty() ? 80 : std::stoi(url.port));
+  client.set_connection_timeout(3, 0);
+  client.set_read_timeout(10, 0);
+  const std::string body = nlohmann::json{{"instance_id", args.instance_id}, {"fault", args.fault}}.dump();
+  auto result = client.Post("/_local/fleet/faults", body, "application/json");
+  if (!result) {
+    std::fprintf(stderr, "pingwatch local fault: cannot reach %s (%s); is `pingwatch local` running?\n",
+                 args.endpoint_url.c_str(), httplib::to_string(result.error()).c_str());
+    return 2;
+  }
+  if (result->status != 200) {
+    auto reply = nlohmann::json::parse(result->body, nullptr, false);
+    const std::string why = !reply.is_discarded() && reply.is_object() && reply.contains("error")
+                                ? reply["error"].get<std::string>() : result->body;
+    std::fprintf(stderr, "pingwatch local fault: refused (HTTP %d): %s\n", result->status, why.c_str());
+    return result->status == 404 ? 1 : 2;
+  }
+  std::printf("%s: %s applied\n", args.instance_id.c_str(), args.fault.c_str());
+  return 0;
+}
+
+}  // namespace
+
+void register_local_commands(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<LocalArgs>();
+  auto fault_args = std::make_shared<FaultArgs>();
+  CLI::App* local = app.add_subcommand("local", "Run the local AWS stack (SSM, CloudWatch, SNS, EventBridge, Lambda) "
+                                                "with a simulated fleet");
+  auto& s = args->stack;
+  local->add_option("--host", s.host, "Address to listen on (loopback by default)")->capture_default_str();
+  local->add_option("--port", s.port, "Port (0 = pick a free one and print it)")->capture_default_str();
+  local->add_option("--time-scale", s.time_scale, "Simulated seconds per wall second (60 = a minute per second)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  local->add_option("--sim-start", args->sim_start, "Simulated start time, ISO 8601 UTC (default: now, or the saved clock)");
+  local->add_option("--nodes", s.fleet.nodes, "Generate N EC2 managed nodes")->capture_default_str();
+  local->add_option("--fleet-seed", s.fleet.seed, "Seed of the generated fleet (same seed, same nodes)")->capture_default_str();
+  local->add_option("--fleet", s.fleet.fleet_file, "JSON fleet file: nodes (EC2 i-, hybrid mi-), tags, fault timeline")
+      ->check(CLI::ExistingFile);
+  local->add_option("--credentials", s.credentials_file, "Key pairs accepted (default: test/test, account 123456789012)")
+      ->check(CLI::ExistingFile);
+  local->add_option("--mailbox", s.mailbox_dir, "Folder for SNS email deliveries (.eml)");
+  local->add_option("--state", s.state_file, "SQLite file: state restored at start, saved periodically and at exit");
+  local->add_flag("--auto-confirm,!--no-auto-confirm", s.auto_confirm, "Confirm SNS subscriptions at once")
+      ->capture_default_str();
+  local->add_option("--connection-lost-after", args->connection_lost_minutes,
+                    "Simulated minutes of agent silence before SSM reports ConnectionLost (two missed 5-minute pings)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  local->add_option("--credential-cache-minutes", args->credential_cache_minutes,
+                    "How long an agent keeps pinging on cached credentials after imds-disabled/role-detached")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  local->add_option("--region", s.region, "Default region of the stack")->capture_default_str();
+
+  CLI::App* fault = local->add_subcommand("fault", "Inject a fault into a running local stack's fleet");
+  fault->add_option("--endpoint-url", fault_args->endpoint_url, "The running stack")->capture_default_str();
+  fault->add_option("--instance-id", fault_args->instance_id, "Node to break or recover")->required();
+  fault->add_option("--fault", fault_args->fault,
+                    "agent-stop | network-block | imds-disabled | role-detached | stop | terminate | deregister | recover")
+      ->required();
+  fault->callback([fault_args, &exit_code] { exit_code = post_fault(*fault_args); });
+
+  local->callback([local, fault, args, &exit_code] {
+    if (fault->parsed()) return;
+    local::StackOptions options = args->stack;
+    options.fleet.connection_lost_after_seconds = args->connection_lost_minutes * 60;
+    options.fleet.credential_cache_seconds = args->credential_cache_minutes * 60;
+    if (!args->sim_start.empty()) {
+      try {
+        options.sim_start = parse_iso8601(args->sim_start);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "pingwatch local: %s\n", e.what());
+        exit_code = 2;
+        return;
+      }
+    }
+    (void)local;
+    exit_code = local::run_stack(options);
+  });
+}
 
 }  // namespace pingwatch::runtime

@@ -1,0 +1,59 @@
+#pragma once
+// The stack's front door: finds the service and protocol of a request the way AWS endpoints do (SigV4
+// credential-scope service, then X-Amz-Target, Action/Version, or a REST path), verifies the signature,
+// parses the body, calls the service and renders any error in that protocol. Never throws.
+#include <functional>
+#include <map>
+#include <string>
+
+#include "local/auth.h"
+#include "local/service.h"
+#include "local/stats.h"
+
+namespace pingwatch::local {
+
+struct RawRequest {
+  std::string method;
+  std::string target;                              // raw: /path?query, percent-encoded as received
+  std::string path;                                // decoded path, without query
+  std::multimap<std::string, std::string> query;   // decoded
+  aws::Headers headers;
+  std::string body;
+};
+
+struct RouterLimits {
+  std::size_t max_body_bytes = 10 * 1024 * 1024;          // AWS-like 413 above this
+  std::size_t max_lambda_body_bytes = 69905067;           // Lambda's CreateFunction/UpdateFunctionCode limit
+};
+
+class Router {
+ public:
+  Router(StackContext& context, const CredentialStore& keys, Stats& stats, RouterLimits limits = {});
+  // A service by signing name; nullptr registers the name as known but not built (answered with 501).
+  void add_service(const std::string& signing_name, Service* service);
+  Response route(const RawRequest& raw);
+
+  // Request classification, exposed for tests.
+  struct Shape {
+    std::string service_hint;   // implied by X-Amz-Target / Version / path ("" = none)
+    std::string operation;
+    WireProtocol protocol = WireProtocol::Json11;
+    bool protocol_known = false;
+    bool unsigned_local = false;   // Lambda runtime API: processes the stack started, not signed
+  };
+  static Shape classify(const RawRequest& raw, const std::map<std::string, std::string>& form);
+
+ private:
+  Response finish(Request& request, Response response);
+
+  StackContext& context_;
+  const CredentialStore& keys_;
+  Stats& stats_;
+  RouterLimits limits_;
+  std::map<std::string, Service*> services_;
+};
+
+// application/x-www-form-urlencoded ('+' is a space).
+std::map<std::string, std::string> parse_form(std::string_view body);
+
+}  // namespace pingwatch::local

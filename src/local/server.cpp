@@ -1,0 +1,77 @@
+#include "local/server.h"
+
+#include <httplib.h>
+
+#include <stdexcept>
+
+#include "aws/url_parts.h"
+
+namespace pingwatch::local {
+
+HttpServer::HttpServer(Router& router, LocalHandler local, ServerOptions options)
+    : router_(router), local_(std::move(local)), options_(options), server_(std::make_unique<httplib::Server>()) {
+  const std::size_t threads = options_.threads;
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server_->set_payload_max_length(options_.max_payload_bytes);
+  server_->set_keep_alive_max_count(1000);
+  server_->set_read_timeout(60, 0);
+  server_->set_write_timeout(60, 0);
+  auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+    RawRequest raw;
+    raw.method = req.method;
+    raw.target = req.target.empty() ? req.path : req.target;
+    raw.path = req.path;
+    // The URL's own query (httplib also folds form bodies into req.params; those are the body's).
+    if (const auto q = raw.target.find('?'); q != std::string::npos) {
+      for (auto& [k, v] : parse_form(std::string_view(raw.target).substr(q + 1))) raw.query.emplace(k, std::move(v));
+    }
+    for (const auto& [k, v] : req.headers) {
+      // httplib adds these for its own bookkeeping; they were not sent by the client.
+      if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT") continue;
+      raw.headers.emplace_back(k, v);
+    }
+    raw.body = req.body;
+    std::optional<Response> local_reply;
+    if (raw.path.starts_with("/_local/") || raw.path == "/_local") local_reply = local_(raw);
+    Response response = local_reply ? std::move(*local_reply) : router_.route(raw);
+    res.status = response.status;
+    std::string content_type = "application/octet-stream";
+    for (const auto& [k, v] : response.headers) {
+      if (aws::find_header({{k, v}}, "content-type")) content_type = v;
+      else res.set_header(k, v);
+    }
+    res.set_content(std::move(response.body), content_type);
+  };
+  server_->Get(".*", handler);
+  server_->Post(".*", handler);
+  server_->Put(".*", handler);
+  server_->Delete(".*", handler);
+  server_->Patch(".*", handler);
+  server_->Options(".*", handler);
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+int HttpServer::bind(const std::string& host, int port) {
+  if (port == 0) {
+    const int bound = server_->bind_to_any_port(host);
+    if (bound <= 0) throw std::runtime_error("cannot listen on " + host + ": no free port");
+    return bound;
+  }
+  if (!server_->bind_to_port(host, port)) {
+    throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) +
+                             " (in use? pick another with --port, or --port 0 for a free one)");
+  }
+  return port;
+}
+
+void HttpServer::start() {
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+}
+
+void HttpServer::stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace pingwatch::local
