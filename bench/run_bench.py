@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""`make bench`: pingwatch against the post's Python functions, side by side on the same local stack.
+
+For each fleet size, one local stack (`pingwatch local --nodes N`) with an injected per-request latency
+(default 20 ms, `--latency`) so that round trips cost what they cost on AWS. In every round, alternating:
+  post      the post's two functions, unchanged, with Debian's boto3 (bench/post/run_post_function.py)
+  pingwatch `pingwatch publish` + `pingwatch sync-alarms`
+  watch     `pingwatch watch`
+Per cycle: API calls (GET /_local/stats deltas), wall time, CPU time, peak RSS of the process (wait4 rusage).
+The first cycle of each is reported apart from the steady state; steady-state figures are the median (and
+min..max) over the rounds. Writes docs/benchmarks.md, docs/benchmarks.json and docs/benchmarks.png.
+"""
+import argparse
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+p = argparse.ArgumentParser()
+p.add_argument("--build", default=os.path.join(ROOT, "build"))
+p.add_argument("--sizes", default="100,1000,10000,100000")
+p.add_argument("--rounds", type=int, default=3)
+p.add_argument("--latency", type=float, default=20.0, help="ms added to every API request by the stack")
+p.add_argument("--post-max-nodes", type=int, default=10000,
+               help="largest fleet the post's functions are run on (one PutMetricData per node: 100,000 nodes "
+                    "take over half an hour a cycle at 20 ms); beyond it the post's figures are projected")
+p.add_argument("--out", default=os.path.join(ROOT, "docs"))
+args = p.parse_args()
+
+BIN = os.path.join(args.build, "src", "pingwatch")
+POST = os.path.join(ROOT, "bench", "post", "run_post_function.py")
+ENV = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION="us-east-1",
+           AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
+for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+    ENV.pop(k, None)
+TOPIC = "arn:aws:sns:us-east-1:123456789012:SSM-Ping"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def get(url, data=None):
+    req = urllib.request.Request(url, data=json.dumps(data).encode() if data is not None else None,
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.load(r)
+
+
+def run_measured(cmd, env):
+    """Runs cmd; returns wall, CPU (user+sys) and peak RSS of that process alone."""
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - start
+    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0,):
+        print(f"  ! {' '.join(cmd[:3])} exited {proc.returncode}: {(err or out)[-400:]}", file=sys.stderr)
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024,
+            "rc": proc.returncode}
+
+
+class Stack:
+    def __init__(self, nodes):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.NamedTemporaryFile(prefix="pingwatch-bench-stack-", suffix=".log", delete=False)
+        # time scale 1: the jobs must not see the fleet change under them while they are measured.
+        self.proc = subprocess.Popen([BIN, "local", "--port", str(self.port), "--nodes", str(nodes),
+                                      "--time-scale", "1", "--latency", str(args.latency)],
+                                     stdout=self.log, stderr=subprocess.STDOUT, env=ENV)
+        for _ in range(600):
+            try:
+                if get(self.url + "/_local/health").get("status") == "ready":
+                    break
+            except Exception:
+                time.sleep(0.1)
+        else:
+            raise SystemExit(f"local stack did not start; see {self.log.name}")
+
+    def calls(self):
+        return get(self.url + "/_local/stats")["total"]
+
+    def rss_mb(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return 0
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def cycle(stack, kind, state_file):
+    before = stack.calls()
+    if kind == "post":
+        env = dict(ENV, CWAlarmSNSTopic=TOPIC)
+        parts = [run_measured(["/usr/bin/python3", POST, f, "--endpoint-url", stack.url], env)
+                 for f in ("check-status", "create-alarm")]
+    elif kind == "pingwatch":
+        common = ["--endpoint-url", stack.url, "--region", "us-east-1"]
+        parts = [run_measured([BIN, "publish", *common], ENV),
+                 run_measured([BIN, "sync-alarms", *common, "--topic-arn", TOPIC, "--set", "alarm.put_tps=100"], ENV)]
+    else:
+        parts = [run_measured([BIN, "watch", "--endpoint-url", stack.url, "--region", "us-east-1",
+                               "--state", state_file, "--topic-arn", TOPIC], ENV)]
+    return {"calls": stack.calls() - before,
+            "wall_s": sum(x["wall_s"] for x in parts),
+            "cpu_s": sum(x["cpu_s"] for x in parts),
+            "peak_rss_mb": max(x["peak_rss_mb"] for x in parts),
+            "ok": all(x["rc"] == 0 for x in parts)}
+
+
+def summarise(samples):
+    out = {}
+    for key in ("calls", "wall_s", "cpu_s", "peak_rss_mb"):
+        vals = [s[key] for s in samples]
+        out[key] = {"median": statistics.median(vals), "min": min(vals), "max": max(vals)}
+    out["ok"] = all(s["ok"] for s in samples)
+    return out
+
+
+results = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+           "latency_ms": args.latency, "rounds": args.rounds, "sizes": {}}
+for n in [int(x) for x in args.sizes.split(",")]:
+    print(f"== {n} nodes", flush=True)
+    stack = Stack(n)
+    state = tempfile.mktemp(prefix="pingwatch-bench-watch-", suffix=".db")
+    kinds = ["post", "pingwatch", "watch"] if n <= args.post_max_nodes else ["pingwatch", "watch"]
+    first, steady = {}, {k: [] for k in kinds}
+    try:
+        for r in range(args.rounds + 1):
+            for kind in kinds:
+                c = cycle(stack, kind, state)
+                print(f"  round {r} {kind:<9} calls={c['calls']:<7} wall={c['wall_s']:.2f}s cpu={c['cpu_s']:.2f}s "
+                      f"rss={c['peak_rss_mb']:.1f}MB ok={c['ok']}", flush=True)
+                (steady[kind].append(c) if r else first.__setitem__(kind, c))
+        entry = {"first": first, "steady": {k: summarise(v) for k, v in steady.items()},
+                 "stack_peak_rss_mb": stack.rss_mb()}
+    finally:
+        stack.close()
+    results["sizes"][str(n)] = entry
+
+
+# --- Lambda-shaped figures: exec to first Runtime API request, and to the end of the first invocation -------------
+import http.server
+import threading
+
+
+def cold_start(cmd, env_extra, invocations=1):
+    """Serves a fake Runtime API; returns seconds from exec to the first /next and to the first response."""
+    marks = {}
+    done = threading.Event()
+
+    class Api(http.server.BaseHTTPRequestHandler):
+        served = 0
+
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            marks.setdefault("first_next", time.monotonic())
+            if Api.served >= invocations:
+                done.wait(5)
+                self.send_response(500)
+                self.end_headers()
+                return
+            Api.served += 1
+            body = json.dumps({"version": "0", "detail-type": "Scheduled Event", "source": "aws.events"}).encode()
+            self.send_response(200)
+            for k, v in (("Lambda-Runtime-Aws-Request-Id", f"req-{Api.served}"),
+                         ("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 60000)),
+                         ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:f"),
+                         ("Lambda-Runtime-Trace-Id", "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700"),
+                         ("Content-Length", str(len(body)))):
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            marks.setdefault("first_done", time.monotonic())
+            marks["status"] = "error" if self.path.endswith("/error") else "ok"
+            self.send_response(202)
+            self.end_headers()
+            done.set()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = dict(ENV, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}", **env_extra)
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done.wait(60)
+    proc.kill()
+    proc.wait()
+    server.shutdown()
+    return {"first_next_ms": (marks.get("first_next", start) - start) * 1000,
+            "first_invocation_ms": (marks.get("first_done", start) - start) * 1000, "status": marks.get("status")}
+
+
+def cold_starts(stack_url):
+    zip_path = os.path.join(ROOT, "dist", "pingwatch-lambda-x86_64.zip")
+    task = tempfile.mkdtemp(prefix="pingwatch-bench-task-")
+    subprocess.run(["unzip", "-q", "-o", zip_path, "-d", task], check=True)
+    cpp = [cold_start([os.path.join(task, "bootstrap")],
+                      {"_HANDLER": "publish", "LAMBDA_TASK_ROOT": task, "AWS_ENDPOINT_URL": stack_url})
+           for _ in range(args.rounds)]
+    py = [cold_start(["/usr/bin/python3", os.path.join(ROOT, "bench", "post", "python_bootstrap.py")],
+                     {"_HANDLER": "check_ssm_agent_status.lambda_handler", "LAMBDA_TASK_ROOT": os.path.join(ROOT, "bench", "post"),
+                      "PINGWATCH_BENCH_ENDPOINT": stack_url})
+          for _ in range(args.rounds)]
+    med = lambda xs, k: statistics.median(x[k] for x in xs)  # noqa: E731
+    return {"pingwatch": {"first_next_ms": med(cpp, "first_next_ms"), "first_invocation_ms": med(cpp, "first_invocation_ms")},
+            "python": {"first_next_ms": med(py, "first_next_ms"), "first_invocation_ms": med(py, "first_invocation_ms")}}
+
+
+# --- the local stack itself: requests per second on this machine ---------------------------------------------------
+def stack_throughput():
+    load = os.path.join(args.build, "bench", "stack_load")
+    out = {}
+    saved_latency, args.latency = args.latency, 0
+    stack = Stack(10000)
+    args.latency = saved_latency
+    try:
+        for op in ("describe", "put"):
+            r = subprocess.run([load, "--endpoint-url", stack.url, "--op", op, "--threads", "4", "--seconds", "5"],
+                               env=ENV, capture_output=True, text=True)
+            out[op] = json.loads(r.stdout.strip().splitlines()[-1]) if r.stdout.strip() else {"error": r.stderr[-300:]}
+        out["stack_peak_rss_mb_10000_nodes"] = stack.rss_mb()
+    finally:
+        stack.close()
+    big = Stack(100000)
+    try:
+        out["stack_rss_mb_100000_nodes"] = big.rss_mb()
+    finally:
+        big.close()
+    return out
+
+
+small = Stack(100)
+try:
+    results["cold_start"] = cold_starts(small.url)
+finally:
+    small.close()
+results["stack_throughput"] = stack_throughput()
+
+os.makedirs(args.out, exist_ok=True)
+with open(os.path.join(args.out, "benchmarks.json"), "w") as f:
+    json.dump(results, f, indent=1)
+subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench", "report.py"), os.path.join(args.out, "benchmarks.json"),
+                args.out], check=True)
