@@ -38,7 +38,7 @@ TEST(EventsClient, PutRuleAndTargets) {
   EXPECT_EQ(target(h.http->requests[0]), "AWSEvents.PutRule");
   EXPECT_EQ(*find_header(h.http->requests[0].headers, "Content-Type"), "application/x-amz-json-1.1");
   EXPECT_EQ(json::parse(h.http->requests[0].body),
-            json::parse(R"({"Name":"LambdaCheckSSMAgentStatusRule","ScheduleExpression":"rate(1 minute)","State":"ENABLED"})"));
+            json::parse(R"J({"Name":"LambdaCheckSSMAgentStatusRule","ScheduleExpression":"rate(1 minute)","State":"ENABLED"})J"));
   json targets = json::parse(h.http->requests[1].body);
   EXPECT_EQ(targets["Rule"], "LambdaCheckSSMAgentStatusRule");
   EXPECT_EQ(targets["Targets"][1]["Input"], R"({"job":"x"})");
@@ -53,7 +53,7 @@ TEST(EventsClient, PutRuleNeedsScheduleOrPattern) {
 
 TEST(EventsClient, ListRulesPagesDeleteAndRemoveTargets) {
   Harness h;
-  h.http->reply_json(200, R"({"Rules":[{"Name":"a","Arn":"arn:a","State":"ENABLED","ScheduleExpression":"rate(1 minute)"}],"NextToken":"n"})");
+  h.http->reply_json(200, R"J({"Rules":[{"Name":"a","Arn":"arn:a","State":"ENABLED","ScheduleExpression":"rate(1 minute)"}],"NextToken":"n"})J");
   h.http->reply_json(200, R"({"Rules":[{"Name":"b","Arn":"arn:b","State":"DISABLED"}]})");
   h.http->reply_json(200, R"({"FailedEntryCount":0,"FailedEntries":[]})");
   h.http->reply_json(200, "");
