@@ -1,7 +1,309 @@
+#include "local/cloudwatch/cloudwatch_service.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "local/cloudwatch/alarm_evaluation.h"
+#include "local/cloudwatch/alarm_notification.h"
+#include "local/cloudwatch/formatting.h"
+#include "local/cloudwatch/validation.h"
+#include "local/cloudwatch/wire_output.h"
 #include "local/services.h"
+
+namespace pingwatch::local::cloudwatch {
+namespace {
+
+constexpr size_t kHistoryLimit = 200000;   // items kept across all alarms (AWS keeps 30 days)
+constexpr double kTickStep = 10;           // high-resolution alarms (10/20/30 s) are evaluated every 10 s
+
+}  // namespace
+
+CloudWatchService::CloudWatchService(StackContext& context) : context_(context) {}
+
+double CloudWatchService::now() const { return context_.clock ? context_.clock->now() : SimClock::wall_now(); }
+
+double CloudWatchService::client_time(double client_epoch_seconds) const {
+  return context_.clock ? context_.clock->to_sim(client_epoch_seconds) : client_epoch_seconds;
+}
+
+Response CloudWatchService::handle(const Request& request) {
+  Json query_input;
+  const Json* input = &request.json;
+  if (request.protocol == WireProtocol::Query) {
+    query_input = query_params_to_json(request.params);
+    input = &query_input;
+  }
+  InputObject in(*input, "");
+  const std::string& op = request.operation;
+  Ordered output;
+  std::vector<PendingAction> pending;
+  {
+    std::lock_guard lock(mutex_);
+    if (op == "PutMetricData") output = put_metric_data(request, in);
+    else if (op == "ListMetrics") output = list_metrics(in);
+    else if (op == "GetMetricStatistics") output = get_metric_statistics(in);
+    else if (op == "GetMetricData") output = get_metric_data(in);
+    else if (op == "PutMetricAlarm") output = put_metric_alarm(request, in);
+    else if (op == "DescribeAlarms") output = describe_alarms(in);
+    else if (op == "DescribeAlarmHistory") output = describe_alarm_history(in);
+    else if (op == "DeleteAlarms") output = delete_alarms(in);
+    else if (op == "EnableAlarmActions") output = set_actions_enabled(in, true);
+    else if (op == "DisableAlarmActions") output = set_actions_enabled(in, false);
+    else if (op == "SetAlarmState") output = set_alarm_state(in, pending);
+    else if (op == "TagResource") output = tag_resource(in);
+    else if (op == "UntagResource") output = untag_resource(in);
+    else if (op == "ListTagsForResource") output = list_tags_for_resource(in);
+    else if (request.protocol == WireProtocol::Query)
+      throw ServiceError(400, "InvalidAction", "The action " + op + " is not valid for this web service.");
+    else
+      throw ServiceError(400, "UnknownOperationException", "");
+  }
+  dispatch(pending);
+  return render_output(request, output);
+}
+
+void CloudWatchService::tick(double sim_now) {
+  std::vector<PendingAction> pending;
+  {
+    std::lock_guard lock(mutex_);
+    double boundary = std::floor(sim_now / kTickStep) * kTickStep;
+    if (boundary <= last_tick_boundary_) return;
+    last_tick_boundary_ = boundary;
+    evaluate_alarms(sim_now, pending);
+    if (sim_now - last_expiry_ >= 60) {
+      store_.expire(sim_now);
+      last_expiry_ = sim_now;
+    }
+  }
+  dispatch(pending);
+}
+
+void CloudWatchService::evaluate_alarms(double sim_now, std::vector<PendingAction>& pending) {
+  for (auto& [name, alarm] : alarms_) {
+    // Periods of a minute or more are evaluated every minute; 10/20/30-second alarms every period.
+    double cadence = static_cast<double>(std::min<long long>(alarm.definition.period, 60));
+    double boundary = std::floor(sim_now / cadence) * cadence;
+    if (boundary <= alarm.last_evaluated) continue;
+    // An alarm created after the boundary waits for the next one.
+    if (boundary < alarm.configuration_updated && alarm.last_evaluated < 0) {
+      alarm.last_evaluated = boundary;
+      continue;
+    }
+    alarm.last_evaluated = boundary;
+    evaluate_alarm_at(alarm, boundary, sim_now, pending);
+  }
+}
+
+void CloudWatchService::evaluate_alarm_at(StoredAlarm& alarm, double boundary, double sim_now,
+                                          std::vector<PendingAction>& pending) {
+  const AlarmDefinition& d = alarm.definition;
+  MetricKey key = MetricKey::make(d.namespace_, d.metric_name, d.dimensions);
+  auto statistic = d.statistic ? parse_statistic(*d.statistic) : std::nullopt;
+  const int range_size = evaluation_range_size(d.evaluation_periods);
+  const double period = static_cast<double>(d.period);
+  std::vector<PeriodDatapoint> range;
+  range.reserve(static_cast<size_t>(range_size));
+  for (int k = 1; k <= range_size; ++k) {
+    PeriodDatapoint point;
+    point.start = boundary - k * period;
+    // Percentiles need raw values, which the store does not keep: such periods count as missing.
+    if (statistic) {
+      if (auto agg = store_.aggregate(key, point.start, point.start + period, d.unit.value_or(""))) {
+        point.value = statistic_value(*agg, *statistic);
+        point.sample_count = agg->sample_count;
+      }
+    }
+    range.push_back(point);
+  }
+  Evaluation result = evaluate_alarm(d, range, alarm.status.value, sim_now);
+  if (result.keep_state || result.state == alarm.status.value) return;
+  change_state(alarm, result.state, result.reason, result.reason_data, sim_now, pending);
+}
+
+void CloudWatchService::change_state(StoredAlarm& alarm, const std::string& state, const std::string& reason,
+                                     const std::string& reason_data, double when, std::vector<PendingAction>& pending) {
+  const std::string old_state = alarm.status.value;
+  const std::string old_reason = alarm.status.reason;
+  const std::string old_data = alarm.status.reason_data;
+  alarm.status.reason = reason;
+  alarm.status.reason_data = reason_data;
+  alarm.status.updated = when;
+  if (old_state == state) return;   // SetAlarmState to the same state: no transition, no actions
+  alarm.status.value = state;
+  alarm.status.transitioned = when;
+
+  nlohmann::ordered_json history;
+  history["version"] = "1.0";
+  auto state_json = [](const std::string& value, const std::string& why, const std::string& data) {
+    nlohmann::ordered_json s;
+    s["stateValue"] = value;
+    s["stateReason"] = why;
+    if (!data.empty()) {
+      auto parsed = nlohmann::ordered_json::parse(data, nullptr, false);
+      if (!parsed.is_discarded()) s["stateReasonData"] = parsed;
+    }
+    return s;
+  };
+  history["oldState"] = state_json(old_state, old_reason, old_data);
+  history["newState"] = state_json(state, reason, reason_data);
+  add_history({alarm.definition.name, when, "StateUpdate", "Alarm updated from " + old_state + " to " + state, history.dump()});
+
+  if (!alarm.definition.actions_enabled) return;
+  const auto& actions = state == "ALARM" ? alarm.definition.alarm_actions
+                        : state == "OK"  ? alarm.definition.ok_actions
+                                         : alarm.definition.insufficient_data_actions;
+  if (actions.empty()) return;
+  StateChange change{&alarm, alarm.account_id, alarm.region, old_state, state, reason, when};
+  std::string subject = notification_subject(change);
+  std::string message = notification_message_structure(change);
+  for (const auto& arn : actions) pending.push_back({alarm.definition.name, arn, subject, message, when});
+}
+
+void CloudWatchService::dispatch(std::vector<PendingAction>& pending) {
+  for (auto& action : pending) {
+    nlohmann::ordered_json data;
+    std::string summary;
+    if (action.action_arn.rfind("arn:aws:sns:", 0) == 0 && context_.sns) {
+      try {
+        std::string id = context_.sns->publish(action.action_arn, action.subject, action.message, true, nlohmann::json::object());
+        data["actionState"] = "Succeeded";
+        data["stateUpdateTimestamp"] = static_cast<long long>(std::llround(action.state_change_time * 1000));
+        data["notificationResource"] = action.action_arn;
+        data["publishedMessage"] = {{"messageId", id}};
+        summary = "Successfully executed action " + action.action_arn;
+      } catch (const std::exception& e) {
+        data["actionState"] = "Failed";
+        data["stateUpdateTimestamp"] = static_cast<long long>(std::llround(action.state_change_time * 1000));
+        data["notificationResource"] = action.action_arn;
+        data["error"] = e.what();
+        summary = "Failed to execute action " + action.action_arn;
+      }
+    } else {
+      data["actionState"] = "Failed";
+      data["stateUpdateTimestamp"] = static_cast<long long>(std::llround(action.state_change_time * 1000));
+      data["error"] = context_.sns ? "the local stack runs SNS topic actions only" : "SNS is not running in this stack";
+      summary = "Failed to execute action " + action.action_arn;
+    }
+    std::lock_guard lock(mutex_);
+    add_history({action.alarm_name, action.state_change_time, "Action", summary, data.dump()});
+  }
+  pending.clear();
+}
+
+void CloudWatchService::add_history(HistoryItem item) {
+  history_.push_back(std::move(item));
+  while (history_.size() > kHistoryLimit) history_.pop_front();
+}
+
+size_t CloudWatchService::metric_count() const {
+  std::lock_guard lock(mutex_);
+  return store_.metric_count();
+}
+
+size_t CloudWatchService::bucket_count() const {
+  std::lock_guard lock(mutex_);
+  return store_.bucket_count();
+}
+
+std::vector<HistoryItem> CloudWatchService::history_of(const std::string& alarm_name) const {
+  std::lock_guard lock(mutex_);
+  std::vector<HistoryItem> out;
+  for (const auto& item : history_)
+    if (item.alarm_name == alarm_name) out.push_back(item);
+  return out;
+}
+
+namespace {
+
+nlohmann::json optional_json(const std::optional<std::string>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
+std::optional<std::string> optional_string(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key) || j[key].is_null()) return std::nullopt;
+  return j[key].get<std::string>();
+}
+
+}  // namespace
+
+nlohmann::json CloudWatchService::save() const {
+  std::lock_guard lock(mutex_);
+  nlohmann::json alarms = nlohmann::json::array();
+  for (const auto& [name, a] : alarms_) {
+    const auto& d = a.definition;
+    nlohmann::json dims = nlohmann::json::array();
+    for (const auto& [n, v] : d.dimensions) dims.push_back({n, v});
+    nlohmann::json tags = nlohmann::json::array();
+    for (const auto& [k, v] : a.tags) tags.push_back({k, v});
+    alarms.push_back({
+        {"name", d.name}, {"description", optional_json(d.description)}, {"actions_enabled", d.actions_enabled},
+        {"ok_actions", d.ok_actions}, {"alarm_actions", d.alarm_actions},
+        {"insufficient_data_actions", d.insufficient_data_actions}, {"metric_name", d.metric_name},
+        {"namespace", d.namespace_}, {"statistic", optional_json(d.statistic)},
+        {"extended_statistic", optional_json(d.extended_statistic)}, {"dimensions", dims}, {"period", d.period},
+        {"unit", optional_json(d.unit)}, {"evaluation_periods", d.evaluation_periods},
+        {"datapoints_to_alarm", d.datapoints_to_alarm ? nlohmann::json(*d.datapoints_to_alarm) : nlohmann::json()},
+        {"threshold", d.threshold}, {"comparison_operator", d.comparison_operator},
+        {"treat_missing_data", optional_json(d.treat_missing_data)},
+        {"evaluate_low_sample_count_percentile", optional_json(d.evaluate_low_sample_count_percentile)},
+        {"arn", a.arn}, {"region", a.region}, {"account_id", a.account_id},
+        {"configuration_updated", a.configuration_updated}, {"state", a.status.value}, {"reason", a.status.reason},
+        {"reason_data", a.status.reason_data}, {"state_updated", a.status.updated},
+        {"state_transitioned", a.status.transitioned}, {"tags", tags}, {"last_evaluated", a.last_evaluated}});
+  }
+  nlohmann::json history = nlohmann::json::array();
+  for (const auto& h : history_) history.push_back({h.alarm_name, h.timestamp, h.type, h.summary, h.data});
+  return {{"version", 1}, {"metrics", store_.save()}, {"alarms", alarms}, {"history", history}};
+}
+
+void CloudWatchService::load(const nlohmann::json& state) {
+  std::lock_guard lock(mutex_);
+  if (!state.is_object() || state.empty()) return;
+  store_.load(state.value("metrics", nlohmann::json::array()));
+  alarms_.clear();
+  for (const auto& j : state.value("alarms", nlohmann::json::array())) {
+    StoredAlarm a;
+    auto& d = a.definition;
+    d.name = j.at("name");
+    d.description = optional_string(j, "description");
+    d.actions_enabled = j.at("actions_enabled");
+    d.ok_actions = j.at("ok_actions").get<std::vector<std::string>>();
+    d.alarm_actions = j.at("alarm_actions").get<std::vector<std::string>>();
+    d.insufficient_data_actions = j.at("insufficient_data_actions").get<std::vector<std::string>>();
+    d.metric_name = j.at("metric_name");
+    d.namespace_ = j.at("namespace");
+    d.statistic = optional_string(j, "statistic");
+    d.extended_statistic = optional_string(j, "extended_statistic");
+    for (const auto& dim : j.at("dimensions")) d.dimensions.emplace_back(dim.at(0), dim.at(1));
+    d.period = j.at("period");
+    d.unit = optional_string(j, "unit");
+    d.evaluation_periods = j.at("evaluation_periods");
+    if (!j.at("datapoints_to_alarm").is_null()) d.datapoints_to_alarm = j.at("datapoints_to_alarm").get<int>();
+    d.threshold = j.at("threshold");
+    d.comparison_operator = j.at("comparison_operator");
+    d.treat_missing_data = optional_string(j, "treat_missing_data");
+    d.evaluate_low_sample_count_percentile = optional_string(j, "evaluate_low_sample_count_percentile");
+    a.arn = j.at("arn");
+    a.region = j.at("region");
+    a.account_id = j.at("account_id");
+    a.configuration_updated = j.at("configuration_updated");
+    a.status.value = j.at("state");
+    a.status.reason = j.at("reason");
+    a.status.reason_data = j.at("reason_data");
+    a.status.updated = j.at("state_updated");
+    a.status.transitioned = j.at("state_transitioned");
+    for (const auto& t : j.at("tags")) a.tags.emplace_back(t.at(0), t.at(1));
+    a.last_evaluated = j.value("last_evaluated", -1.0);
+    alarms_[d.name] = std::move(a);
+  }
+  history_.clear();
+  for (const auto& h : state.value("history", nlohmann::json::array()))
+    history_.push_back({h.at(0), h.at(1), h.at(2), h.at(3), h.at(4)});
+}
+
+}  // namespace pingwatch::local::cloudwatch
 
 namespace pingwatch::local {
 
-std::unique_ptr<Service> make_cloudwatch_service(StackContext& /*context*/) { return nullptr; }
+std::unique_ptr<Service> make_cloudwatch_service(StackContext& context) {
+  return std::make_unique<cloudwatch::CloudWatchService>(context);
+}
 
 }  // namespace pingwatch::local
