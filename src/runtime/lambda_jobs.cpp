@@ -7,6 +7,7 @@
 #include "monitor/config.h"
 #include "monitor/jobs.h"
 #include "runtime/commands.h"
+#include "runtime/daemon.h"
 #include "runtime/lambda_handler.h"
 #include "runtime/lambda_jobs.h"
 
@@ -59,6 +60,7 @@ HandlerTable job_handler_table() {
       if (!job) throw std::runtime_error("_HANDLER=" + name + ": the job is no longer registered");
       auto settings = std::make_shared<monitor::Settings>(
           monitor::load_settings(monitor::ConfigSource::from_environment()));
+      configure_logging(settings->log, /*to_stdout=*/false);   // the jobs' own lines: JSON on stderr too
       if (job->check) job->check(*settings);
       auto clients = std::make_shared<monitor::JobClients>(monitor::make_job_clients(*settings));
       return [job = *job, settings, clients](const nlohmann::json& event, const InvocationContext& ctx) {

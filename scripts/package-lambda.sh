@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Builds dist/pingwatch-lambda-<arch>.zip for the provided.al2023 runtime from a built pingwatch binary.
+#
+# Amazon Linux 2023 has glibc 2.34, older than the 2.36 this binary is linked against on Debian 12, so the zip
+# carries its own dynamic loader and every shared library the binary needs (as aws-lambda-cpp's packager
+# does), and `bootstrap` is a shell script that starts the binary through that loader:
+#   bootstrap                      exec lib/ld-linux-*.so.* --library-path $LAMBDA_TASK_ROOT/lib bin/pingwatch
+#   bin/pingwatch                  the binary, unchanged (stripped of debug info)
+#   lib/*.so*                      the loader, libc and every library ldd lists
+#
+# usage: scripts/package-lambda.sh [PATH_TO_PINGWATCH] [OUTPUT_ZIP]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+binary=${1:-build/src/pingwatch}
+case "$(uname -m)" in
+  x86_64) arch=x86_64 ;;
+  aarch64) arch=arm64 ;;
+  *) echo "package-lambda: unsupported machine $(uname -m): Lambda runs x86_64 and arm64" >&2; exit 2 ;;
+esac
+output=${2:-dist/pingwatch-lambda-$arch.zip}
+
+if [ ! -x "$binary" ]; then
+  echo "package-lambda: $binary is not an executable: build first (make build) or pass the binary's path" >&2
+  exit 2
+fi
+for tool in ldd zip strip; do
+  command -v "$tool" >/dev/null || { echo "package-lambda: $tool not found (scripts/setup.sh installs it)" >&2; exit 2; }
+done
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/bin" "$stage/lib"
+
+cp "$binary" "$stage/bin/pingwatch"
+strip --strip-debug "$stage/bin/pingwatch"
+
+# Every library ldd resolves, plus the loader (the line with no "=>", an absolute path).
+loader=""
+while read -r line; do
+  if [[ $line =~ =\>\ (/[^ ]+) ]]; then
+    cp -L "${BASH_REMATCH[1]}" "$stage/lib/"
+  elif [[ $line =~ ^(/[^ ]+ld-linux[^ ]*)\ \( ]]; then
+    loader=$(basename "${BASH_REMATCH[1]}")
+    cp -L "${BASH_REMATCH[1]}" "$stage/lib/$loader"
+  elif [[ $line =~ "not found" ]]; then
+    echo "package-lambda: $line" >&2; exit 2
+  fi
+done < <(ldd "$binary")
+if [ -z "$loader" ]; then
+  echo "package-lambda: ldd shows no dynamic loader for $binary (a static binary needs no bundling: not supported here)" >&2
+  exit 2
+fi
+chmod 755 "$stage/lib/$loader"
+# Debug info is not needed at run time; a smaller zip uploads and cold-starts faster.
+find "$stage/lib" -name '*.so*' ! -name "$loader" -exec strip --strip-debug {} + 2>/dev/null || true
+
+cat > "$stage/bootstrap" <<BOOTSTRAP
+#!/bin/sh
+# pingwatch Lambda bootstrap (provided.al2023): run bin/pingwatch with the loader and libraries bundled in
+# lib/, because Amazon Linux 2023's glibc is older than the one pingwatch was built against.
+set -e
+root="\${LAMBDA_TASK_ROOT:-\$(dirname "\$0")}"
+# TLS trust: Amazon Linux keeps its CA bundle at /etc/pki/tls/certs/ca-bundle.crt, not where Debian's
+# libcurl and OpenSSL look by default. Point every consumer at it when it exists; otherwise keep the defaults.
+if [ -f /etc/pki/tls/certs/ca-bundle.crt ]; then
+  export SSL_CERT_FILE=/etc/pki/tls/certs/ca-bundle.crt
+  export CURL_CA_BUNDLE=/etc/pki/tls/certs/ca-bundle.crt
+  export AWS_CA_BUNDLE=/etc/pki/tls/certs/ca-bundle.crt
+fi
+exec "\$root/lib/$loader" --library-path "\$root/lib" "\$root/bin/pingwatch" "\$@"
+BOOTSTRAP
+chmod 755 "$stage/bootstrap" "$stage/bin/pingwatch"
+
+mkdir -p "$(dirname "$output")"
+rm -f "$output"
+output_abs=$(cd "$(dirname "$output")" && pwd)/$(basename "$output")
+# -X: no extra file attributes; -y: keep symlinks as links (there are none: cp -L resolved them).
+(cd "$stage" && zip -q -X -r "$output_abs" bootstrap bin lib)
+size=$(stat -c %s "$output_abs")
+echo "package-lambda: $output ($((size / 1024)) KiB, $(ls "$stage/lib" | wc -l) files in lib/, loader $loader, arch $arch)"
