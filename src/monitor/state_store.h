@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aws/dynamodb_client.h"
 #include "core/notice.h"
 #include "core/transitions.h"
 
@@ -64,6 +65,14 @@ class StateStore {
 // Creates the directory and the schema. Throws std::runtime_error naming the file on failure.
 std::unique_ptr<StateStore> open_sqlite_state_store(const std::string& path, const std::string& scope);
 
+
+// DynamoDB table (Lambda): pk = scope, sk = "meta" | "node#<id>" | "notice#<id>" | "wal#<version>#<owner>#<k>".
+// A commit writes a write-ahead record, then moves the meta item's version with a conditional update (the
+// commit point: overlapping invocations cannot both pass it), then applies and clears the record; load()
+// finishes a commit that a crash interrupted. create_table: create the table (on-demand) when missing.
+std::unique_ptr<StateStore> open_dynamodb_state_store(std::shared_ptr<aws::DynamoDbClient> client, const std::string& table,
+                                                      const std::string& scope, bool create_table);
+nlohmann::json dynamodb_table_definition(const std::string& table);   // the CreateTable input
 
 // JSON forms shared by both backends (and readable with the sqlite3 CLI).
 nlohmann::json record_to_json(const core::NodeRecord& record);

@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include "aws/error.h"
+#include "aws/service_client.h"
+#include "local/protocol_render.h"
+#include "local/services.h"
 #include "monitor/watch.h"
 
 using namespace pingwatch;
@@ -87,6 +90,57 @@ class FakeSns : public NoticePublisher {
   }
 };
 
+// An HttpClient that hands requests straight to the local DynamoDB service (no sockets, no signatures).
+class InProcessDynamo : public aws::HttpClient {
+ public:
+  InProcessDynamo() {
+    context_.clock = std::make_shared<local::SimClock>(1712910000, 1);
+    service_ = local::make_dynamodb_service(context_);
+  }
+  aws::HttpResponse send(const aws::HttpRequest& request) override {
+    local::Request r;
+    r.method = request.method;
+    r.path = "/";
+    r.headers = request.headers;
+    r.body = request.body;
+    r.service = "dynamodb";
+    const auto* target = aws::find_header(request.headers, "X-Amz-Target");
+    r.operation = target ? target->substr(target->find('.') + 1) : "";
+    r.protocol = local::WireProtocol::Json10;
+    r.json = request.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(request.body);
+    r.region = "us-east-1";
+    r.account_id = "123456789012";
+    r.request_id = "in-process";
+    if (calls == crash_at) {
+      crash_at = -1;
+      throw Crash();   // the process dies before this request reaches DynamoDB
+    }
+    ++calls;
+    local::Response resp;
+    try {
+      resp = service_->handle(r);
+    } catch (const local::ServiceError& e) {
+      resp = local::render_error(r, e);
+    }
+    return {resp.status, resp.headers, resp.body};
+  }
+  long calls = 0;
+  long crash_at = -1;
+
+ private:
+  local::StackContext context_;
+  std::unique_ptr<local::Service> service_;
+};
+
+std::shared_ptr<aws::DynamoDbClient> dynamo_client(std::shared_ptr<InProcessDynamo> http) {
+  aws::ClientConfig c;
+  c.region = "us-east-1";
+  c.endpoint = "http://dynamodb.local";
+  c.credentials = aws::make_static_credentials({"test", "test", "", std::nullopt, "test"});
+  c.http = std::move(http);
+  return std::make_shared<aws::DynamoDbClient>(c);
+}
+
 class OutboxCrash : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -99,9 +153,14 @@ class OutboxCrash : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
+  std::unique_ptr<StateStore> open_store() {
+    if (dynamo_) return open_dynamodb_state_store(dynamo_client(dynamo_), "pingwatch-watch", "123456789012/us-east-1", true);
+    return open_sqlite_state_store(path_, "123456789012/us-east-1");
+  }
+
   // One cycle in a fresh process. crash_at: the hook step at which it dies ("" = none).
   WatchCycleResult cycle(const std::string& crash_at = "") {
-    auto store = open_sqlite_state_store(path_, "123456789012/us-east-1");
+    auto store = open_store();
     WatchCycleOptions o;
     o.notice_context = {"123456789012", "us-east-1", ""};
     o.now = [this] { return fleet_.now; };
@@ -116,6 +175,7 @@ class OutboxCrash : public ::testing::Test {
   WatchSettings settings_;
   FakeFleet fleet_;
   FakeSns sns_;
+  std::shared_ptr<InProcessDynamo> dynamo_;   // set: the DynamoDB backend (the Lambda's) instead of SQLite
 };
 
 }  // namespace
@@ -133,11 +193,13 @@ TEST_F(OutboxCrash, NoCrashOneNoticePerTransition) {
   EXPECT_EQ(sns_.delivered.size(), 1u);
 }
 
-class OutboxCrashAt : public OutboxCrash, public ::testing::WithParamInterface<std::tuple<std::string, bool>> {};
+class OutboxCrashAt : public OutboxCrash,
+                      public ::testing::WithParamInterface<std::tuple<std::string, bool, std::string>> {};
 
 TEST_P(OutboxCrashAt, ExactlyOneObservableNotice) {
-  const auto [step, fifo] = GetParam();
+  const auto [step, fifo, backend] = GetParam();
   sns_.fifo = fifo;
+  if (backend == "dynamodb") dynamo_ = std::make_shared<InProcessDynamo>();
   fleet_.set("i-a", core::PingStatus::Online);
   fleet_.set("i-b", core::PingStatus::Online);
   cycle();
@@ -170,7 +232,42 @@ TEST_P(OutboxCrashAt, ExactlyOneObservableNotice) {
 INSTANTIATE_TEST_SUITE_P(EveryStep, OutboxCrashAt,
                          ::testing::Combine(::testing::Values("before-commit", "after-commit", "claimed", "published",
                                                               "marked"),
-                                            ::testing::Bool()));
+                                            ::testing::Bool(), ::testing::Values("sqlite", "dynamodb")));
+
+TEST_F(OutboxCrash, DynamoOverlappingInvocationsNotifyOnce) {
+  dynamo_ = std::make_shared<InProcessDynamo>();
+  fleet_.set("i-a", core::PingStatus::Online);
+  cycle();
+  fleet_.now += 60;
+  fleet_.set("i-a", core::PingStatus::ConnectionLost);
+  // Two invocations load the same version; the second to commit loses and notifies nothing.
+  auto first = open_store();
+  auto second = open_store();
+  auto l1 = first->load();
+  auto l2 = second->load();
+  core::Notice n;
+  n.id = "n-lost";
+  core::WatchState next = l1.watch;
+  ++next.cycle;
+  EXPECT_TRUE(first->commit(l1.version, l1.watch, next, {n}, fleet_.now));
+  EXPECT_FALSE(second->commit(l2.version, l2.watch, next, {n}, fleet_.now));
+  EXPECT_TRUE(first->claim("n-lost", "one", fleet_.now, 120));
+  EXPECT_FALSE(second->claim("n-lost", "two", fleet_.now + 1, 120));
+  EXPECT_EQ(second->unsent().size(), 1u);
+}
+
+TEST_F(OutboxCrash, DynamoStateRoundTrips) {
+  dynamo_ = std::make_shared<InProcessDynamo>();
+  fleet_.set("i-a", core::PingStatus::Online);
+  fleet_.set("i-b", core::PingStatus::ConnectionLost);
+  cycle();
+  auto sqlite_like = open_store()->load();
+  EXPECT_EQ(sqlite_like.version, 1);
+  ASSERT_EQ(sqlite_like.watch.nodes.size(), 2u);
+  EXPECT_EQ(sqlite_like.watch.nodes.at("i-b").condition, core::Condition::Lost);
+  EXPECT_TRUE(sqlite_like.watch.nodes.at("i-b").alerted);
+  EXPECT_EQ(sns_.delivered.size(), 1u);
+}
 
 TEST_F(OutboxCrash, RefusedPublishIsRetriedNextCycle) {
   fleet_.set("i-a", core::PingStatus::Online);
@@ -234,4 +331,41 @@ TEST_F(OutboxCrash, SteadyStateReadsAreCheap) {
   EXPECT_FALSE(steady.full_inventory);
   EXPECT_LE(steady.api_calls, 3);
   EXPECT_EQ(steady.verify_ids, 0);
+}
+
+// Die before each DynamoDB request of the cycle that records a transition, in turn: one notice every time.
+TEST_F(OutboxCrash, DynamoCrashBeforeEveryRequestOfACycle) {
+  long requests_in_cycle = 0;
+  for (long k = 0;; ++k) {
+    dynamo_ = std::make_shared<InProcessDynamo>();
+    sns_ = FakeSns{};
+    fleet_ = FakeFleet{};
+    fleet_.set("i-a", core::PingStatus::Online);
+    cycle();
+    fleet_.now += 60;
+    fleet_.set("i-a", core::PingStatus::ConnectionLost);
+    const long before = dynamo_->calls;
+    dynamo_->crash_at = before + k;
+    bool crashed = false;
+    try {
+      cycle();
+    } catch (const Crash&) {
+      crashed = true;
+    }
+    if (!crashed) {
+      requests_in_cycle = dynamo_->calls - before;
+      break;
+    }
+    // Published but not yet recorded as sent: the one in-doubt window (the resend has the same id).
+    const std::size_t published_before_crash = sns_.delivered.size();
+    for (int i = 0; i < 2; ++i) {
+      fleet_.now += i == 0 ? 60 : settings_.lease_seconds + 1;
+      cycle();
+    }
+    std::set<std::string> distinct(sns_.delivered.begin(), sns_.delivered.end());
+    EXPECT_EQ(distinct.size(), 1u) << "crash before request " << k;
+    EXPECT_EQ(sns_.delivered.size(), 1u + published_before_crash) << "crash before request " << k;
+    ASSERT_LT(k, 100);
+  }
+  EXPECT_GT(requests_in_cycle, 5);
 }

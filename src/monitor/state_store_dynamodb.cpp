@@ -1,0 +1,265 @@
+// DynamoDB backend of the watch state, for the Lambda function. DynamoDB has no multi-item transaction in
+// the operations pingwatch uses, so a commit is made atomic with a write-ahead record:
+//   1. put the commit's changes as wal#<version>#<owner>#<k> chunks (invisible until referenced);
+//   2. UpdateItem meta SET version = v+1, wal_owner = owner IF version = v     <- the commit point;
+//      an overlapping invocation that loaded the same v fails here and notifies nothing;
+//   3. apply: node items (BatchWriteItem), notices (PutItem IF attribute_not_exists: never reset a sent one);
+//   4. UpdateItem meta REMOVE wal_owner IF wal_owner = owner; delete the chunks.
+// load() first finishes any commit whose step 3/4 a crash interrupted (applying twice is harmless).
+#include <chrono>
+#include <random>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "aws/error.h"
+#include "monitor/state_store.h"
+
+namespace pingwatch::monitor {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kChunkBytes = 300 * 1024;   // under DynamoDB's 400 KB item limit
+
+json S(const std::string& s) { return {{"S", s}}; }
+json N(double v) { return {{"N", fmt::format("{}", v)}}; }
+json N(long v) { return {{"N", std::to_string(v)}}; }
+std::string str(const json& item, const std::string& name) {
+  return item.contains(name) && item.at(name).contains("S") ? item.at(name).at("S").get<std::string>() : std::string();
+}
+double num(const json& item, const std::string& name) {
+  return item.contains(name) && item.at(name).contains("N") ? std::stod(item.at(name).at("N").get<std::string>()) : 0.0;
+}
+bool is_conditional_failure(const aws::AwsError& e) { return e.code == "ConditionalCheckFailedException"; }
+
+class DynamoStateStore : public StateStore {
+ public:
+  DynamoStateStore(std::shared_ptr<aws::DynamoDbClient> client, std::string table, std::string scope, bool create)
+      : db_(std::move(client)), table_(std::move(table)), scope_(std::move(scope)) {
+    if (create) {
+      try {
+        db_->describe_table(table_);
+      } catch (const aws::AwsError& e) {
+        if (e.code != "ResourceNotFoundException") throw;
+        db_->create_table(dynamodb_table_definition(table_));
+      }
+    }
+    std::random_device rd;
+    owner_ = fmt::format("{:016x}", (static_cast<unsigned long long>(rd()) << 32) ^ rd());
+  }
+
+  std::string describe() const override { return "dynamodb:" + table_ + " (" + scope_ + ")"; }
+
+  StoredState load() override {
+    auto meta = db_->get_item(table_, key("meta"), true);
+    if (meta && meta->contains("wal_owner")) {
+      finish_commit(*meta);
+      meta = db_->get_item(table_, key("meta"), true);
+    }
+    StoredState s;
+    if (meta) {
+      s.version = static_cast<long>(num(*meta, "version"));
+      s.watch.baseline = num(*meta, "baseline") != 0;
+      s.watch.cycle = static_cast<long>(num(*meta, "cycle"));
+      s.watch.last_full_cycle = static_cast<long>(num(*meta, "last_full_cycle"));
+    }
+    for (const auto& item : query_prefix("node#")) {
+      auto r = record_from_json(json::parse(str(item, "rec")));
+      std::string id = r.instance_id;
+      s.watch.nodes.emplace(std::move(id), std::move(r));
+    }
+    return s;
+  }
+
+  bool commit(long expected_version, const core::WatchState& previous, const core::WatchState& next,
+              const std::vector<core::Notice>& notices, double now) override {
+    const auto diff = diff_states(previous, next);
+    json wal = {{"upserts", json::array()}, {"removals", diff.removals}, {"notices", json::array()}, {"now", now}};
+    for (const auto& id : diff.upserts) wal["upserts"].push_back(record_to_json(next.nodes.at(id)));
+    for (const auto& n : notices) wal["notices"].push_back(notice_to_json(n));
+    const std::string text = wal.dump();
+    const long version = expected_version + 1;
+    std::vector<std::string> chunk_keys;
+    for (std::size_t off = 0, k = 0; off < text.size() || k == 0; off += kChunkBytes, ++k) {
+      const std::string sk = fmt::format("wal#{}#{}#{}", version, owner_, k);
+      db_->put_item(table_, {{"pk", S(scope_)}, {"sk", S(sk)}, {"data", S(text.substr(off, kChunkBytes))}});
+      chunk_keys.push_back(sk);
+    }
+    aws::DynamoCondition cond;
+    cond.condition_expression = expected_version == 0 ? "attribute_not_exists(#v) OR #v = :v0" : "#v = :v0";
+    cond.expression_attribute_names = {{"#v", "version"}};
+    cond.expression_attribute_values = {{":v0", N(expected_version)}, {":v1", N(version)},     {":b", N(static_cast<long>(next.baseline))},
+                                        {":c", N(next.cycle)},        {":f", N(next.last_full_cycle)}, {":o", S(owner_)},
+                                        {":n", N(static_cast<long>(chunk_keys.size()))}};
+    try {
+      db_->update_item(table_, key("meta"),
+                       "SET #v = :v1, baseline = :b, cycle = :c, last_full_cycle = :f, wal_owner = :o, wal_chunks = :n, wal_version = :v1",
+                       cond);
+    } catch (const aws::AwsError& e) {
+      if (!is_conditional_failure(e)) throw;
+      delete_keys(chunk_keys);   // another run committed this version first
+      return false;
+    }
+    apply(wal);
+    clear(version, chunk_keys);
+    return true;
+  }
+
+  std::vector<OutboxEntry> unsent() override {
+    std::vector<OutboxEntry> out;
+    for (const auto& item : query_prefix("notice#")) {
+      if (str(item, "status") == "sent") continue;
+      OutboxEntry e;
+      e.notice = notice_from_json(json::parse(str(item, "notice")));
+      e.status = str(item, "status");
+      e.attempts = static_cast<int>(num(item, "attempts"));
+      e.created_at = num(item, "created_at");
+      e.claimed_at = num(item, "claimed_at");
+      e.claimed_by = str(item, "claimed_by");
+      out.push_back(std::move(e));
+    }
+    std::sort(out.begin(), out.end(), [](const OutboxEntry& a, const OutboxEntry& b) {
+      return a.created_at != b.created_at ? a.created_at < b.created_at : a.notice.id < b.notice.id;
+    });
+    return out;
+  }
+
+  bool claim(const std::string& id, const std::string& owner, double now, double lease_seconds) override {
+    aws::DynamoCondition cond;
+    cond.condition_expression = "#s = :pending OR (#s = :sending AND claimed_at <= :cutoff)";
+    cond.expression_attribute_names = {{"#s", "status"}};
+    cond.expression_attribute_values = {{":pending", S("pending")}, {":sending", S("sending")}, {":cutoff", N(now - lease_seconds)},
+                                        {":now", N(now)},           {":owner", S(owner)},       {":one", N(1L)}};
+    try {
+      db_->update_item(table_, key("notice#" + id), "SET #s = :sending, claimed_at = :now, claimed_by = :owner ADD attempts :one", cond);
+      return true;
+    } catch (const aws::AwsError& e) {
+      if (is_conditional_failure(e)) return false;
+      throw;
+    }
+  }
+
+  void mark_sent(const std::string& id, const std::string& message_id, double now) override {
+    aws::DynamoCondition cond;
+    cond.expression_attribute_names = {{"#s", "status"}};
+    // expires_at: DynamoDB TTL (enabled by the template) drops sent notices after a week.
+    cond.expression_attribute_values = {{":sent", S("sent")}, {":now", N(now)}, {":m", S(message_id)},
+                                        {":exp", N(static_cast<long>(now + 7 * 86400))}};
+    db_->update_item(table_, key("notice#" + id), "SET #s = :sent, sent_at = :now, message_id = :m, expires_at = :exp", cond);
+  }
+
+  void release(const std::string& id) override {
+    aws::DynamoCondition cond;
+    cond.condition_expression = "#s = :sending";
+    cond.expression_attribute_names = {{"#s", "status"}};
+    cond.expression_attribute_values = {{":sending", S("sending")}, {":pending", S("pending")}};
+    try {
+      db_->update_item(table_, key("notice#" + id), "SET #s = :pending", cond);
+    } catch (const aws::AwsError& e) {
+      if (!is_conditional_failure(e)) throw;
+    }
+  }
+
+ private:
+  json key(const std::string& sk) const { return {{"pk", S(scope_)}, {"sk", S(sk)}}; }
+
+  std::vector<json> query_prefix(const std::string& prefix) {
+    return db_->query_all({{"TableName", table_},
+                           {"KeyConditionExpression", "pk = :pk AND begins_with(sk, :p)"},
+                           {"ExpressionAttributeValues", {{":pk", S(scope_)}, {":p", S(prefix)}}},
+                           {"ConsistentRead", true}});
+  }
+
+  void batch(const std::vector<json>& requests) {
+    for (std::size_t i = 0; i < requests.size(); i += 25) {
+      json list = json::array();
+      for (std::size_t k = i; k < std::min(requests.size(), i + 25); ++k) list.push_back(requests[k]);
+      json pending = {{table_, list}};
+      // UnprocessedItems (throttling) are resent, a bounded number of times.
+      for (int attempt = 0; attempt < 8 && !pending.empty(); ++attempt) pending = db_->batch_write_item(pending);
+      if (!pending.empty()) throw std::runtime_error("state store: DynamoDB kept items unprocessed in " + table_);
+    }
+  }
+
+  void apply(const json& wal) {
+    std::vector<json> writes;
+    for (const auto& r : wal.at("upserts")) {
+      writes.push_back({{"PutRequest", {{"Item", {{"pk", S(scope_)}, {"sk", S("node#" + r.at("id").get<std::string>())}, {"rec", S(r.dump())}}}}}});
+    }
+    for (const auto& id : wal.at("removals")) writes.push_back({{"DeleteRequest", {{"Key", key("node#" + id.get<std::string>())}}}});
+    batch(writes);
+    for (const auto& n : wal.at("notices")) {
+      aws::DynamoCondition cond;
+      cond.condition_expression = "attribute_not_exists(pk)";   // a notice already recorded keeps its status
+      try {
+        db_->put_item(table_,
+                      {{"pk", S(scope_)}, {"sk", S("notice#" + n.at("id").get<std::string>())}, {"status", S("pending")},
+                       {"attempts", N(0L)}, {"created_at", N(wal.value("now", 0.0))}, {"notice", S(n.dump())}},
+                      cond);
+      } catch (const aws::AwsError& e) {
+        if (!is_conditional_failure(e)) throw;
+      }
+    }
+  }
+
+  void clear(long version, const std::vector<std::string>& chunk_keys) {
+    aws::DynamoCondition cond;
+    cond.condition_expression = "wal_version = :v";
+    cond.expression_attribute_values = {{":v", N(version)}};
+    try {
+      db_->update_item(table_, key("meta"), "REMOVE wal_owner, wal_chunks, wal_version", cond);
+    } catch (const aws::AwsError& e) {
+      if (!is_conditional_failure(e)) throw;
+    }
+    delete_keys(chunk_keys);
+  }
+
+  void delete_keys(const std::vector<std::string>& sks) {
+    std::vector<json> deletes;
+    for (const auto& sk : sks) deletes.push_back({{"DeleteRequest", {{"Key", key(sk)}}}});
+    batch(deletes);
+  }
+
+  // A commit passed its commit point but was not applied (crash): apply it now.
+  void finish_commit(const json& meta) {
+    const long version = static_cast<long>(num(meta, "wal_version"));
+    const std::string owner = str(meta, "wal_owner");
+    const long chunks = static_cast<long>(num(meta, "wal_chunks"));
+    std::string text;
+    std::vector<std::string> keys;
+    for (long k = 0; k < chunks; ++k) {
+      const std::string sk = fmt::format("wal#{}#{}#{}", version, owner, k);
+      auto item = db_->get_item(table_, key(sk), true);
+      if (!item) throw std::runtime_error("state store: write-ahead record " + sk + " is missing in " + table_);
+      text += str(*item, "data");
+      keys.push_back(sk);
+    }
+    apply(json::parse(text));
+    clear(version, keys);
+  }
+
+  std::shared_ptr<aws::DynamoDbClient> db_;
+  std::string table_;
+  std::string scope_;
+  std::string owner_;
+};
+
+}  // namespace
+
+json dynamodb_table_definition(const std::string& table) {
+  return {{"TableName", table},
+          {"KeySchema", json::array({{{"AttributeName", "pk"}, {"KeyType", "HASH"}}, {{"AttributeName", "sk"}, {"KeyType", "RANGE"}}})},
+          {"AttributeDefinitions",
+           json::array({{{"AttributeName", "pk"}, {"AttributeType", "S"}}, {{"AttributeName", "sk"}, {"AttributeType", "S"}}})},
+          {"BillingMode", "PAY_PER_REQUEST"}};
+}
+
+std::unique_ptr<StateStore> open_dynamodb_state_store(std::shared_ptr<aws::DynamoDbClient> client, const std::string& table,
+                                                      const std::string& scope, bool create_table) {
+  if (table.empty()) throw std::runtime_error("state store: the DynamoDB table name is empty (set watch.dynamodb_table)");
+  return std::make_unique<DynamoStateStore>(std::move(client), table, scope, create_table);
+}
+
+}  // namespace pingwatch::monitor
