@@ -1,0 +1,141 @@
+#include "runtime/daemon.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include <fmt/chrono.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "monitor/scheduler.h"
+
+namespace pingwatch::runtime {
+namespace {
+
+// One JSON object per line. A message that is itself a JSON object (a cycle summary) is merged in as fields,
+// so log processors get numbers, not text.
+class JsonFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count();
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    nlohmann::json line;
+    line["time"] = fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", tm, ms % 1000);
+    line["level"] = std::string(spdlog::level::to_string_view(msg.level).data(),
+                                spdlog::level::to_string_view(msg.level).size());
+    const std::string_view payload(msg.payload.data(), msg.payload.size());
+    bool merged = false;
+    if (!payload.empty() && payload.front() == '{') {
+      auto fields = nlohmann::json::parse(payload, nullptr, false);
+      if (fields.is_object()) {
+        for (auto& [k, v] : fields.items()) line[k] = v;
+        merged = true;
+      }
+    }
+    if (!merged) line["msg"] = payload;
+    const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    dest.append(text.data(), text.data() + text.size());
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
+};
+
+}  // namespace
+
+void configure_logging(const monitor::LogSettings& settings, bool to_stdout) {
+  std::shared_ptr<spdlog::logger> logger;
+  if (to_stdout) {
+    logger = std::make_shared<spdlog::logger>("pingwatch", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+  } else {
+    logger = std::make_shared<spdlog::logger>("pingwatch", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  }
+  if (settings.format == "json") {
+    logger->set_formatter(std::make_unique<JsonFormatter>());
+  } else {
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  }
+  logger->set_level(spdlog::level::from_str(settings.level));
+  logger->flush_on(spdlog::level::trace);   // one line per event, visible at once (journald, docker logs)
+  spdlog::set_default_logger(logger);
+}
+
+int run_daemon(const monitor::Settings& settings, monitor::JobClients& clients, const DaemonOptions& options) {
+  std::vector<monitor::JobDefinition> jobs;
+  for (const auto& name : options.jobs) {
+    auto job = monitor::find_job(name);
+    if (!job) {
+      std::string known;
+      for (const auto& n : monitor::job_names()) known += (known.empty() ? "" : ", ") + n;
+      spdlog::error("run: unknown job \"{}\": use {}", name, known);
+      return 2;
+    }
+    try {
+      if (job->check) job->check(settings);
+    } catch (const std::exception& e) {
+      spdlog::error("run: cannot start job {}: {}", name, e.what());
+      return 2;
+    }
+    jobs.push_back(std::move(*job));
+  }
+
+  // Signals are taken by one thread with sigwait: every other thread (created after this) blocks them,
+  // so the stop is a plain flag and condition variable, never work inside a signal handler.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  monitor::StopSignal stop;
+  std::thread watcher([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (!stop.stop_requested()) {
+      spdlog::info(nlohmann::json{{"msg", "stopping: finishing the cycles in flight"},
+                                  {"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}}.dump());
+    }
+    stop.request_stop();
+  });
+
+  monitor::Scheduler::Hooks hooks;
+  hooks.on_error = [](const std::string& task, const std::string& what) {
+    spdlog::error(nlohmann::json{{"msg", "cycle failed; retried at the next slot"}, {"job", task}, {"error", what}}.dump());
+  };
+  monitor::Scheduler scheduler(stop, hooks);
+  for (const auto& job : jobs) {
+    const auto interval = job.interval ? job.interval(settings) : std::chrono::seconds(60);
+    scheduler.add({job.name, interval, settings.schedule.align, options.run_at_start, [&, job] {
+                     monitor::JobContext ctx{settings, clients};
+                     ctx.stop_requested = [&] { return stop.stop_requested(); };
+                     const monitor::JobResult r = job.run(ctx);
+                     nlohmann::json line = r.to_json();
+                     line["msg"] = r.ok() ? "cycle finished" : "cycle finished with errors; retried at the next slot";
+                     line.erase("plan");   // names of every alarm would flood the log; counts are in the line
+                     if (r.ok()) {
+                       spdlog::info(line.dump());
+                     } else {
+                       spdlog::error(line.dump());
+                     }
+                   }});
+  }
+  spdlog::info(nlohmann::json{{"msg", "daemon started"},
+                              {"jobs", options.jobs},
+                              {"publish_interval", settings.schedule.publish_interval},
+                              {"sync_alarms_interval", settings.schedule.sync_alarms_interval},
+                              {"align", settings.schedule.align}}.dump());
+  scheduler.run();
+  // The scheduler only returns after a stop; make sure the watcher is not still waiting.
+  if (!stop.stop_requested()) pthread_kill(watcher.native_handle(), SIGTERM);
+  watcher.join();
+  spdlog::info(nlohmann::json{{"msg", "daemon stopped"}}.dump());
+  return 0;
+}
+
+}  // namespace pingwatch::runtime

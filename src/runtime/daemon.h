@@ -1,0 +1,25 @@
+#pragma once
+// `pingwatch run`: the jobs on their schedules in one long-lived process (see src/monitor/jobs.h for
+// adding a job). JSON log lines on stdout; SIGTERM/SIGINT lets every cycle in flight finish, then exit 0.
+#include <string>
+#include <vector>
+
+#include "monitor/config.h"
+#include "monitor/jobs.h"
+
+namespace pingwatch::runtime {
+
+// Sets spdlog's default logger: JSON lines ({"time","level","msg"} plus the fields of a message that is
+// itself a JSON object) or plain text, on stdout or stderr, at the configured level.
+void configure_logging(const monitor::LogSettings& settings, bool to_stdout);
+
+struct DaemonOptions {
+  std::vector<std::string> jobs{"publish", "sync-alarms"};
+  bool run_at_start = true;   // first cycle at once, then on the aligned slots
+};
+
+// Runs until SIGTERM or SIGINT. Returns 0 after a signal, 2 when a job is unknown or its settings are
+// unusable (checked before the first cycle).
+int run_daemon(const monitor::Settings& settings, monitor::JobClients& clients, const DaemonOptions& options);
+
+}  // namespace pingwatch::runtime

@@ -1,0 +1,191 @@
+#include <gtest/gtest.h>
+
+#include "monitor/sync_alarms.h"
+#include "unit/monitor/job_fixture.h"
+
+namespace pingwatch::monitor {
+namespace {
+
+using testing::JobFixture;
+
+TEST(SyncAlarms, CreatesOneAlarmPerNodeWithThePostsParameters) {
+  JobFixture f;
+  f.fake->add_nodes("i-0", 120);
+  const JobResult r = f.sync();
+  EXPECT_TRUE(r.ok()) << r.to_json().dump();
+  EXPECT_EQ(r.alarms_created, 120);
+  EXPECT_EQ(f.fake->calls_of("PutMetricAlarm"), 120);
+  const auto alarms = f.fake->alarms();
+  ASSERT_EQ(alarms.size(), 120u);
+  const auto& a = alarms.at("ssm-agent-i-0100000");
+  EXPECT_EQ(a["AlarmActions"], nlohmann::json::array({"arn:aws:sns:ap-northeast-1:123456789012:SSM-Ping"}));
+  EXPECT_EQ(a["MetricName"], "Status");
+  EXPECT_EQ(a["Namespace"], "SSM Agent");
+  EXPECT_EQ(a["Statistic"], "Maximum");
+  EXPECT_EQ(a["Dimensions"], nlohmann::json::parse(R"([{"Name":"Per-Instance Metrics","Value":"i-0100000"}])"));
+  EXPECT_EQ(a["Period"], 60);
+  EXPECT_EQ(a["EvaluationPeriods"], 1);
+  EXPECT_EQ(a["DatapointsToAlarm"], 1);
+  EXPECT_EQ(a["Threshold"], 1.0);
+  EXPECT_EQ(a["ComparisonOperator"], "GreaterThanOrEqualToThreshold");
+  EXPECT_EQ(a["TreatMissingData"], "missing");
+  EXPECT_EQ(a["AlarmDescription"].get<std::string>().rfind("Managed by pingwatch: ", 0), 0u);
+  EXPECT_FALSE(a.contains("OKActions"));
+}
+
+TEST(SyncAlarms, SecondRunOnUnchangedFleetWritesNothing) {
+  JobFixture f;
+  f.fake->add_nodes("i-0", 120);
+  f.sync();
+  f.fake->reset_calls();
+  const JobResult r = f.sync();
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(f.fake->write_calls(), 0);
+  EXPECT_EQ(r.write_calls, 0);
+  EXPECT_EQ(r.alarms_unchanged, 120);
+  EXPECT_EQ(f.fake->calls_of("DescribeAlarms"), 2);   // 120 alarms, 100 per page
+}
+
+TEST(SyncAlarms, VanishedNodesLoseExactlyTheirAlarms) {
+  JobFixture f;
+  f.fake->add_nodes("i-0", 120);
+  f.sync();
+  const auto before = f.fake->alarms();
+  f.fake->remove_nodes(20);
+  f.fake->reset_calls();
+  const JobResult r = f.sync();
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.alarms_deleted, 20);
+  EXPECT_EQ(f.fake->calls_of("DeleteAlarms"), 1);
+  EXPECT_EQ(f.fake->calls_of("PutMetricAlarm"), 0);
+  const auto after = f.fake->alarms();
+  ASSERT_EQ(after.size(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(after.count("ssm-agent-i-0" + std::to_string(100000 + i)));
+}
+
+TEST(SyncAlarms, DeletesGoInChunksOfAHundred) {
+  JobFixture f;
+  f.fake->add_nodes("i-0", 250);
+  f.sync();
+  f.fake->remove_nodes(250);
+  f.fake->reset_calls();
+  const JobResult r = f.sync();
+  EXPECT_EQ(r.alarms_deleted, 250);
+  EXPECT_EQ(f.fake->calls_of("DeleteAlarms"), 3);
+}
+
+TEST(SyncAlarms, PartialInventoryNeverDeletes) {
+  JobFixture f;
+  f.fake->add_nodes("i-0", 120);
+  f.sync();
+  f.fake->fail_ssm_page(1, "InternalServerError");
+  f.fake->reset_calls();
+  const JobResult r = f.sync();
+  EXPECT_FALSE(r.inventory_complete);
+  EXPECT_EQ(r.exit_code(), 1);
+  EXPECT_EQ(f.fake->calls_of("DeleteAlarms"), 0);
+  EXPECT_EQ(f.fake->alarms().size(), 120u);
+  EXPECT_EQ(r.plan["deletes_withheld"], true);
+}
+
+TEST(SyncAlarms, OnlyDriftedAlarmsAreRewritten) {
+  JobFixture f;
+  f.fake->add_nodes("i-0", 10);
+  f.sync();
+  auto drifted = f.fake->alarms().at("ssm-agent-i-0100003");
+  drifted["Threshold"] = 2.0;
+  f.fake->put_alarm_directly(drifted);
+  f.fake->reset_calls();
+  const JobResult r = f.sync();
+  EXPECT_EQ(r.alarms_updated, 1);
+  EXPECT_EQ(f.fake->calls_of("PutMetricAlarm"), 1);
+  EXPECT_EQ(f.fake->alarms().at("ssm-agent-i-0100003")["Threshold"], 1.0);
+  EXPECT_EQ(r.plan["update"][0]["drift"], nlohmann::json::array({"Threshold"}));
+}
+
+TEST(SyncAlarms, AlarmsPingwatchDidNotCreateAreNeverDeleted) {
+  JobFixture f;
+  f.fake->add_nodes("i-0", 2);
+  f.fake->put_alarm_directly({{"AlarmName", "ssm-agent-i-gone"},
+                              {"AlarmArn", "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:ssm-agent-i-gone"},
+                              {"MetricName", "Status"},
+                              {"Namespace", "SSM Agent"},
+                              {"Period", 60},
+                              {"EvaluationPeriods", 1},
+                              {"Threshold", 1.0},
+                              {"ComparisonOperator", "GreaterThanOrEqualToThreshold"}});
+  const JobResult r = f.sync();
+  EXPECT_EQ(r.alarms_left_alone, 1);
+  EXPECT_EQ(r.alarms_deleted, 0);
+  EXPECT_TRUE(f.fake->alarms().count("ssm-agent-i-gone"));
+}
+
+TEST(SyncAlarms, ThePostsAlarmIsAdoptedAndTagged) {
+  JobFixture f;
+  f.fake->add_nodes("i-0", 1);
+  f.fake->put_alarm_directly({{"AlarmName", "ssm-agent-i-0100000"},
+                              {"AlarmArn", "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:ssm-agent-i-0100000"},
+                              {"AlarmActions", {"arn:aws:sns:ap-northeast-1:123456789012:SSM-Ping"}},
+                              {"MetricName", "Status"},
+                              {"Namespace", "SSM Agent"},
+                              {"Statistic", "Maximum"},
+                              {"Dimensions", {{{"Name", "Per-Instance Metrics"}, {"Value", "i-0100000"}}}},
+                              {"Period", 60},
+                              {"EvaluationPeriods", 1},
+                              {"DatapointsToAlarm", 1},
+                              {"Threshold", 1.0},
+                              {"ComparisonOperator", "GreaterThanOrEqualToThreshold"},
+                              {"TreatMissingData", "missing"}});
+  const JobResult r = f.sync();
+  EXPECT_EQ(r.alarms_updated, 1);
+  EXPECT_EQ(f.fake->calls_of("TagResource"), 1);
+  EXPECT_EQ(r.plan["update"][0]["adopted"], true);
+}
+
+TEST(SyncAlarms, DryRunPrintsThePlanAndWritesNothing) {
+  JobFixture f;
+  f.fake->add_nodes("i-0", 5);
+  const JobResult r = f.sync(true);
+  EXPECT_EQ(f.fake->write_calls(), 0);
+  EXPECT_EQ(r.plan["create"].size(), 5u);
+  EXPECT_EQ(r.plan["create"][0], "ssm-agent-i-0100000");
+  EXPECT_TRUE(r.to_json()["dry_run"].get<bool>());
+}
+
+TEST(SyncAlarms, OkActionsAreSetWhenConfigured) {
+  JobFixture f;
+  f.fake->add_nodes("i-0", 1);
+  f.settings.alarm.ok_actions = {f.settings.alarm.topic_arn};
+  f.sync();
+  EXPECT_EQ(f.fake->alarms().begin()->second["OKActions"], nlohmann::json::array({f.settings.alarm.topic_arn}));
+}
+
+TEST(SyncAlarms, WritesRespectThePutMetricAlarmRate) {
+  JobFixture f;
+  f.fake->add_nodes("i-0", 7);
+  f.settings.alarm.put_tps = 20;   // 50 ms apart: 7 writes take at least 300 ms
+  const auto t0 = std::chrono::steady_clock::now();
+  f.sync();
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_GE(took, 0.29);
+  const auto times = f.fake->put_metric_alarm_times();
+  ASSERT_EQ(times.size(), 7u);
+  // Calls leave the client 50 ms apart; the server sees them with some scheduling jitter.
+  EXPECT_GE(times.back() - times.front(), 0.28);
+  for (std::size_t i = 1; i < times.size(); ++i) EXPECT_GE(times[i] - times[i - 1], 0.025);
+}
+
+TEST(SyncAlarms, StopRequestEndsWritesEarly) {
+  JobFixture f;
+  f.fake->add_nodes("i-0", 50);
+  JobContext ctx{f.settings, f.clients};
+  int polls = 0;
+  ctx.stop_requested = [&] { return ++polls > 10; };
+  const JobResult r = run_sync_alarms(ctx);
+  EXPECT_TRUE(r.stopped);
+  EXPECT_EQ(r.alarms_created, 10);
+  EXPECT_EQ(r.exit_code(), 1);
+}
+
+}  // namespace
+}  // namespace pingwatch::monitor
