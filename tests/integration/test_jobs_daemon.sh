@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# `pingwatch run` as a process against the local stack: JSON log lines on stdout, a cycle summary per job,
+# a failed cycle logged and retried, SIGTERM and SIGINT finishing the cycle in flight and exiting 0,
+# and exit 2 with a named key for a bad setting.
+set -euo pipefail
+BIN=${PINGWATCH_BIN:?PINGWATCH_BIN must point at the pingwatch binary}
+WORK=$(mktemp -d)
+STACK_PID=
+DAEMON_PID=
+cleanup() {
+  [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
+  [ -n "$STACK_PID" ] && kill "$STACK_PID" 2>/dev/null && wait "$STACK_PID" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [ -f "$WORK/daemon.out" ] && tail -20 "$WORK/daemon.out" >&2; exit 1; }
+passed=0
+ok() { passed=$((passed + 1)); echo "ok - $*"; }
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
+unset AWS_PROFILE AWS_SESSION_TOKEN PINGWATCH_CONFIG CWAlarmSNSTopic || true
+
+"$BIN" local --port 0 --nodes 60 --time-scale 1 >"$WORK/stack.out" 2>"$WORK/stack.err" &
+STACK_PID=$!
+URL=
+for _ in $(seq 1 300); do
+  URL=$(sed -n 's/^pingwatch local listening on \(http:[^ ]*\)$/\1/p' "$WORK/stack.out")
+  [ -n "$URL" ] && break
+  sleep 0.1
+done
+[ -n "$URL" ] || fail "local stack did not start"
+
+# Waits (bounded) until FILE has a line matching the Python predicate on the parsed JSON object `d`.
+wait_line() {   # wait_line FILE PREDICATE
+  for _ in $(seq 1 300); do
+    /usr/bin/python3 - "$1" "$2" <<'PY' && return 0
+import json, sys
+path, pred = sys.argv[1], sys.argv[2]
+for line in open(path):
+    try:
+        d = json.loads(line)
+    except ValueError:
+        continue
+    if eval(pred):
+        sys.exit(0)
+sys.exit(1)
+PY
+    sleep 0.1
+  done
+  return 1
+}
+
+TOPIC=$(/usr/bin/aws --endpoint-url "$URL" sns create-topic --name SSM-Ping --query TopicArn --output text)
+[ -n "$TOPIC" ] || fail "could not create the topic"
+
+# 1. Both jobs run at once on start; every stdout line is JSON; SIGTERM exits 0.
+CWAlarmSNSTopic=$TOPIC "$BIN" run --endpoint-url "$URL" --put-alarm-tps 50 >"$WORK/daemon.out" 2>"$WORK/daemon.err" &
+DAEMON_PID=$!
+wait_line "$WORK/daemon.out" 'd.get("job") == "publish" and d["nodes_seen"] == 60 and d["ok"]' || fail "no publish cycle line"
+wait_line "$WORK/daemon.out" 'd.get("job") == "sync-alarms" and d["alarms_created"] == 60 and d["ok"]' || fail "no sync-alarms cycle line"
+ok "run: publish and sync-alarms cycles logged as JSON summaries"
+kill -TERM "$DAEMON_PID"
+rc=0; wait "$DAEMON_PID" || rc=$?; DAEMON_PID=
+[ "$rc" -eq 0 ] || fail "exit $rc after SIGTERM"
+/usr/bin/python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert lines, "no output"
+for l in lines:
+    d = json.loads(l)
+    assert {"time", "level"} <= d.keys(), l
+assert json.loads(lines[-1])["msg"] == "daemon stopped", lines[-1]
+' "$WORK/daemon.out" || fail "stdout is not JSON lines ending with daemon stopped"
+ok "SIGTERM: exit 0, every stdout line is a JSON object"
+
+# 2. SIGTERM during a long sync-alarms cycle (1 alarm per second): the cycle stops writing and the process exits 0 promptly.
+"$BIN" run --endpoint-url "$URL" --topic-arn "$TOPIC" --alarm-prefix slow- --put-alarm-tps 1 --jobs sync-alarms >"$WORK/daemon.out" 2>&1 &
+DAEMON_PID=$!
+sleep 2
+START=$(date +%s)
+kill -INT "$DAEMON_PID"
+rc=0; wait "$DAEMON_PID" || rc=$?; DAEMON_PID=
+[ "$rc" -eq 0 ] || fail "exit $rc after SIGINT"
+[ $(( $(date +%s) - START )) -le 5 ] || fail "SIGINT took more than 5 s"
+wait_line "$WORK/daemon.out" 'd.get("job") == "sync-alarms" and d["stopped"] and 0 < d["alarms_created"] < 60' \
+  || fail "the stopped cycle was not summarised"
+ok "SIGINT during a 60-alarm cycle at 1 TPS: cycle summarised as stopped, exit 0 within 5 s"
+
+# 3. A cycle that fails (nothing listening) is logged at error level and the daemon keeps running.
+"$BIN" run --endpoint-url http://127.0.0.1:9 --jobs publish --interval 10 >"$WORK/daemon.out" 2>&1 &
+DAEMON_PID=$!
+wait_line "$WORK/daemon.out" 'd.get("job") == "publish" and d["level"] == "error" and not d["ok"]' || fail "failed cycle not logged"
+sleep 0.5
+kill -0 "$DAEMON_PID" || fail "daemon died after a failed cycle"
+kill -TERM "$DAEMON_PID"
+rc=0; wait "$DAEMON_PID" || rc=$?; DAEMON_PID=
+[ "$rc" -eq 0 ] || fail "exit $rc after SIGTERM"
+ok "failed cycle logged at error level; the daemon keeps running"
+
+# 4. Cannot start: exit 2 naming the key.
+rc=0; "$BIN" run --endpoint-url "$URL" --interval 5 >"$WORK/out" 2>"$WORK/err" || rc=$?
+[ "$rc" -eq 2 ] || fail "bad interval: exit $rc"
+grep -q 'config: schedule.interval = 5 is not allowed' "$WORK/err" || fail "message: $(cat "$WORK/err")"
+rc=0; "$BIN" run --endpoint-url "$URL" --jobs sync-alarms >"$WORK/out" 2>"$WORK/err" || rc=$?
+[ "$rc" -eq 2 ] || fail "sync-alarms without topic: exit $rc"
+rc=0; "$BIN" run --endpoint-url "$URL" --jobs publish,nope >"$WORK/out" 2>"$WORK/err" || rc=$?
+[ "$rc" -eq 2 ] || fail "unknown job: exit $rc"
+ok "bad interval, missing topic, unknown job: exit 2"
+
+echo "$passed checks passed"
