@@ -34,11 +34,13 @@ std::string where(const aws::AwsError& e) {
 
 std::string describe_startup_failure(const std::exception& error) {
   if (dynamic_cast<const aws::NoCredentialsError*>(&error) != nullptr) {
-    std::string what = error.what();
+    const std::string what = error.what();
     if (what.empty()) {
-      what = "set AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run on an instance with a role";
+      return "no AWS credentials found: set AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run on an "
+             "instance with a role";
     }
-    return "no AWS credentials found: " + what;
+    // The chain's messages already say what is missing and what to set; do not repeat its prefix.
+    return what.rfind("no AWS credentials", 0) == 0 ? what : "AWS credentials unusable: " + what;
   }
   if (dynamic_cast<const aws::ConfigurationError*>(&error) != nullptr) return error.what();
   const auto* e = dynamic_cast<const aws::AwsError*>(&error);

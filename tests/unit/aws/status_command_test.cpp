@@ -115,6 +115,7 @@ struct FakeSsm {
       res.status = 400;
       res.set_content(R"({"__type":"UnknownOperationException"})", "application/x-amz-json-1.1");
     });
+    server.set_keep_alive_timeout(1);   // the shared curl client keeps connections open; stop() waits for them
     port = server.bind_to_any_port("127.0.0.1");
     thread = std::thread([this] { server.listen_after_bind(); });
     for (int i = 0; i < 200 && !server.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
