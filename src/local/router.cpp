@@ -224,6 +224,10 @@ Response Router::route(const RawRequest& raw) {
         request.region = id.region;
         request.service = id.service;
       } catch (const AuthFailure& failure) {
+        if (request.service == "ec2" && failure.kind == AuthFailure::Kind::UnknownKey) {
+          // EC2 has its own code for an unknown access key.
+          throw ServiceError(401, "AuthFailure", "AWS was not able to validate the provided access credentials");
+        }
         const auto e = auth_error(failure.kind, request.protocol, failure.what());
         throw ServiceError(e.status, e.code, e.message);
       }
