@@ -35,8 +35,12 @@ Digits shortest_digits(double magnitude) {
   return out;
 }
 
+// Whole milliseconds, so that 08:20:01.123 stays .123 and seconds roll over consistently.
+long long epoch_milliseconds(double epoch_seconds) { return std::llround(epoch_seconds * 1000.0); }
+
 std::string format_utc(double epoch_seconds, const char* pattern) {
-  auto whole = static_cast<std::time_t>(std::floor(epoch_seconds));
+  long long ms = epoch_milliseconds(epoch_seconds);
+  auto whole = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
   std::tm tm{};
   gmtime_r(&whole, &tm);
   char buffer[96];
@@ -45,8 +49,8 @@ std::string format_utc(double epoch_seconds, const char* pattern) {
 }
 
 int milliseconds_of(double epoch_seconds) {
-  double ms = std::floor((epoch_seconds - std::floor(epoch_seconds)) * 1000.0 + 1e-6);
-  return static_cast<int>(std::min(ms, 999.0));
+  long long ms = epoch_milliseconds(epoch_seconds) % 1000;
+  return static_cast<int>(ms < 0 ? ms + 1000 : ms);
 }
 
 }  // namespace
@@ -80,8 +84,8 @@ std::string decimal_format(double value) {
   std::string sign = std::signbit(value) ? "-" : "";
   double magnitude = std::fabs(value);
   // At most three fraction digits, half-even as DecimalFormat rounds.
-  double rounded = std::nearbyint(magnitude * 1000.0) / 1000.0;
-  if (magnitude * 1000.0 > 1e300) rounded = magnitude;
+  // (Past 2^53 there are no fraction digits to round, and scaling would lose precision.)
+  double rounded = magnitude < 9e15 ? std::nearbyint(magnitude * 1000.0) / 1000.0 : magnitude;
   std::string integer_digits;
   std::string fraction;
   if (rounded == 0) {

@@ -146,8 +146,8 @@ TEST_F(CloudWatchServiceTest, ThePostsExperimentAlarmsAt0828AndSendsTheNotificat
   }
   EXPECT_EQ(describe(name)["StateValue"], "OK");
   EXPECT_EQ(describe(name)["StateReason"],
-            "Threshold Crossed: 1 datapoint [0.0 (12/04/24 08:25:00)] was not greater than or equal to the threshold (1.0).");
-  EXPECT_TRUE(sns_.published.empty());   // no OKActions
+            "Threshold Crossed: 1 datapoint [0.0 (12/04/24 08:20:00)] was not greater than or equal to the threshold (1.0).");
+  EXPECT_TRUE(sns_.published.empty());   // no OKActions; the reason is the one of the transition (08:21)
 
   put_status(k0820 + 7 * 60 + 5, 1);      // 08:27:05
   service_->tick(k0820 + 7 * 60 + 50);    // still inside 08:27: nothing new is complete
@@ -290,7 +290,7 @@ TEST_F(CloudWatchServiceTest, PutMetricDataValidationAsAws) {
   // ... while 13 days back is fine.
   call("PutMetricData", {{"Namespace", "n"}, {"MetricData", json::array({{{"MetricName", "a"}, {"Value", 1}, {"Timestamp", client_ts(k0820 - 13 * 86400)}}})}});
 
-  e = error_of("PutMetricData", datum({}));
+  e = error_of("PutMetricData", datum(json::object()));
   EXPECT_EQ(e.code, "MissingParameter");
   e = error_of("PutMetricData", {{"Namespace", "AWS/EC2"}, {"MetricData", json::array({{{"MetricName", "m"}, {"Value", 1}}})}});
   EXPECT_EQ(e.code, "InvalidParameterValue");
