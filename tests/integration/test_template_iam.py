@@ -260,6 +260,18 @@ def main():
         "cloudwatch:TagResource": alarm_arn,
     }
 
+    # Every environment variable the template sets is one pingwatch reads (a typo would be silently ignored).
+    config_keys = set()
+    for f in os.listdir(os.path.join(SRC, "src/monitor")):
+        if f.endswith(".cpp"):
+            text = open(os.path.join(SRC, "src/monitor", f), encoding="utf-8").read()
+            config_keys |= set(re.findall(r'get_(?:string|int|number|bool|list)\(\s*"([a-z0-9_.]+)"', text))
+    env_names = {"PINGWATCH_" + k.replace(".", "_").upper() for k in config_keys} | {"CWAlarmSNSTopic"}
+    check(len(config_keys) > 5, f"found only {sorted(config_keys)} config keys in src/monitor: key pattern changed?")
+    for fname, fn in functions.items():
+        for var in fn["Properties"].get("Environment", {}).get("Variables", {}):
+            check(var in env_names, f"{fname}: environment variable {var} is read by no config key")
+
     report = []
     for fname, fn in sorted(functions.items()):
         props = fn["Properties"]
