@@ -60,7 +60,7 @@ cat > "$stage/bootstrap" <<BOOTSTRAP
 # pingwatch Lambda bootstrap (provided.al2023): run bin/pingwatch with the loader and libraries bundled in
 # lib/, because Amazon Linux 2023's glibc is older than the one pingwatch was built against.
 set -e
-root="\${LAMBDA_TASK_ROOT:-\$(dirname "\$0")}"
+root="\${LAMBDA_TASK_ROOT:-\${0%/*}}"
 # TLS trust: Amazon Linux keeps its CA bundle at /etc/pki/tls/certs/ca-bundle.crt, not where Debian's
 # libcurl and OpenSSL look by default. Point every consumer at it when it exists; otherwise keep the defaults.
 if [ -f /etc/pki/tls/certs/ca-bundle.crt ]; then
