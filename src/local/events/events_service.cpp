@@ -100,6 +100,7 @@ double EventsService::now() const { return context_.clock ? context_.clock->now(
 
 Response EventsService::handle(const Request& r) {
   std::string op = r.operation;
+  if (op.rfind("_local/rules", 0) == 0) return json_reply(r, local_rules());
   if (op.empty()) {
     if (const std::string* target = aws::find_header(r.headers, "X-Amz-Target")) {
       auto dot = target->rfind('.');
@@ -384,6 +385,20 @@ void EventsService::deliver(const std::vector<Firing>& firings) {
                    function_region(f.target_arn, "?"), e.what());
     }
   }
+}
+
+nlohmann::json EventsService::local_rules() const {
+  std::lock_guard lock(mutex_);
+  nlohmann::json rules = nlohmann::json::array();
+  for (const auto& [name, rule] : rules_) {
+    nlohmann::json entry = rule_json(rule, context_.account_id, false);
+    nlohmann::json targets = nlohmann::json::array();
+    for (const auto& t : rule.targets) targets.push_back(target_json(t));
+    entry["Targets"] = targets;
+    if (rule.next_fire) entry["NextFire"] = wire::iso8601_seconds_z(static_cast<double>(*rule.next_fire));
+    rules.push_back(std::move(entry));
+  }
+  return {{"rules", rules}};
 }
 
 void EventsService::tick(double sim_now) { deliver(due_firings(sim_now)); }

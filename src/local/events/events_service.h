@@ -55,6 +55,8 @@ class EventsService : public Service {
   // without a Lambda service. tick() = due_firings() + deliver().
   std::vector<Firing> due_firings(double sim_now);
   void deliver(const std::vector<Firing>& firings);
+  // GET /_local/rules: every rule with its targets and next scheduled instant.
+  nlohmann::json local_rules() const;
 
  private:
   nlohmann::json put_rule(const Request& r);

@@ -68,10 +68,11 @@ UnpackedCode unpack_code(const std::string& base_dir, const std::string& functio
   fs::remove_all(dir);
   fs::create_directories(dir);
   const int rc = run_unzip(zip_path.string(), dir.string());
-  fs::remove(zip_path);
+  // The zip stays beside the tree (<dir>.zip): GetFunction's Code.Location serves it.
   // unzip: 0 ok, 1 warnings (e.g. skipped unsafe paths), anything else is a broken archive.
   if (rc != 0 && rc != 1) {
     fs::remove_all(dir);
+    fs::remove(zip_path);
     throw std::invalid_argument("Could not unzip uploaded file. Please check your file, then try to upload again.");
   }
   const fs::path bootstrap = dir / "bootstrap";

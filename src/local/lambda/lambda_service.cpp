@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "local/lambda/code_package.h"
 #include "local/services.h"
@@ -244,6 +246,7 @@ InstanceConfig LambdaService::instance_config(const Function& f) const {
 }
 
 Response LambdaService::handle(const Request& r) {
+  if (r.operation.rfind("_local/functions", 0) == 0) return local_endpoint(r);
   std::string path = r.path;
   if (path.rfind(kApiPrefix, 0) != 0) {
     if (r.operation == "RuntimeApi")
@@ -341,7 +344,7 @@ Response LambdaService::get_function(const Request& r, const std::string& name) 
   const Function& f = find(name);
   nlohmann::json out = {{"Configuration", configuration(f)},
                         {"Code", {{"RepositoryType", "S3"},
-                                  {"Location", context_.endpoint_url + "/_local/lambda/" + f.name + "/code.zip"}}}};
+                                  {"Location", context_.endpoint_url + "/_local/functions/" + f.name + "/code.zip"}}}};
   if (!f.tags.empty()) out["Tags"] = f.tags;
   return json_response(r, 200, out);
 }
@@ -399,6 +402,7 @@ Response LambdaService::delete_function(const std::string& name) {
   removed.instance.reset();   // stops a warm process (outside the lock)
   std::error_code ignored;    // the code folder is ours; a failure to remove it only leaves a temp folder behind
   std::filesystem::remove_all(removed.code_dir, ignored);
+  std::filesystem::remove(removed.code_dir + ".zip", ignored);
   Response response;
   response.status = 204;
   return response;
@@ -425,6 +429,7 @@ Response LambdaService::update_function_code(const Request& r, const std::string
     if (f.code_dir != code.dir) {
       std::error_code ignored;
       std::filesystem::remove_all(f.code_dir, ignored);
+      std::filesystem::remove(f.code_dir + ".zip", ignored);
     }
     f.code_dir = code.dir;
     f.code_sha256 = code.sha256_b64;
@@ -511,6 +516,38 @@ Response LambdaService::get_policy(const std::string& name) {
   Request plain;
   plain.protocol = WireProtocol::RestJson;
   return json_response(plain, 200, {{"Policy", policy.dump()}, {"RevisionId", f.revision_id}});
+}
+
+Response LambdaService::local_endpoint(const Request& r) {
+  // /_local/functions                    -> every function, and whether a process is warm
+  // /_local/functions/<name>/code.zip    -> the deployment package (GetFunction's Code.Location)
+  const std::string rest = r.operation.substr(std::string("_local/functions").size());
+  if (rest.empty() || rest == "/") {
+    std::lock_guard lock(mutex_);
+    nlohmann::json functions = nlohmann::json::array();
+    for (const auto& [name, f] : functions_) {
+      nlohmann::json entry = configuration(f);
+      entry["Warm"] = f.instance && f.instance->warm();
+      entry["CodeDir"] = f.code_dir;
+      functions.push_back(std::move(entry));
+    }
+    return json_reply(r, {{"functions", functions}});
+  }
+  const auto slash = rest.find('/', 1);
+  const std::string name = rest.substr(1, slash == std::string::npos ? std::string::npos : slash - 1);
+  std::string zip_path;
+  {
+    std::lock_guard lock(mutex_);
+    zip_path = find(name).code_dir + ".zip";
+  }
+  std::ifstream in(zip_path, std::ios::binary);
+  if (!in) throw ServiceError(404, "ResourceNotFoundException", "No package kept for " + name);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  Response response;
+  response.headers.emplace_back("Content-Type", "application/zip");
+  response.body = bytes.str();
+  return response;
 }
 
 std::shared_ptr<FunctionInstance> LambdaService::instance_for(const std::string& name_or_arn,

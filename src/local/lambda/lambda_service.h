@@ -58,6 +58,7 @@ class LambdaService : public Service, public LambdaInvoker {
   Response invoke_action(const Request& r, const std::string& name);
   Response add_permission(const Request& r, const std::string& name);
   Response get_policy(const std::string& name);
+  Response local_endpoint(const Request& r);
 
   nlohmann::json configuration(const Function& f) const;
   Function& find(const std::string& name_or_arn);   // caller holds mutex_; throws ResourceNotFoundException

@@ -257,6 +257,11 @@ std::string SnsService::region_of(const Request& r) const {
 
 Response SnsService::handle(const Request& r) {
   std::string op = r.operation;
+  if (op.rfind("_local/mailbox", 0) == 0) {
+    // GET /_local/mailbox (routed here by the stack): what has been delivered, for tests and the demo.
+    if (r.method != "GET") throw ServiceError(405, "MethodNotAllowed", "GET /_local/mailbox only");
+    return json_reply(r, mailbox());
+  }
   if (op.empty()) op = optional(r, "Action");
   std::string inner;
   if (op == "CreateTopic") inner = create_topic(r);
