@@ -166,8 +166,13 @@ std::vector<DesignCost> estimate_costs(const CostInput& in, const PriceTable& p)
     // commit record written (about 2 WRU) per cycle and account-region.
     const double rru = pairs * std::max(1.0, ceil_div(per_pair * p.watch_state_bytes_per_node, 4096)) * 0.5 * minutes;
     d.lines.push_back({"DynamoDB reads (state per cycle)", rru, "RRU", rru / 1e6 * p.dynamodb_usd_per_million_rru});
-    const double wru = pairs * 2 * minutes + 3 * p.watch_notices_per_month;
-    d.lines.push_back({"DynamoDB writes (commit per cycle, notices)", wru, "WRU", wru / 1e6 * p.dynamodb_usd_per_million_wru});
+    // Writes: the commit's meta update and write-ahead record every cycle; on full-inventory cycles (every
+    // 10th) every node's record changes (new last ping): one item write each, plus the record carrying them.
+    const double full_cycles = minutes / 10.0;
+    const double wal_kb_full = std::ceil(per_pair * p.watch_state_bytes_per_node / 1024.0);
+    const double wru = pairs * (3 * minutes + full_cycles * (per_pair + 2 * wal_kb_full)) + 3 * p.watch_notices_per_month;
+    d.lines.push_back({"DynamoDB writes (commits; node records on full cycles)", wru, "WRU",
+                       wru / 1e6 * p.dynamodb_usd_per_million_wru});
     const double gb = nodes * p.watch_state_bytes_per_node / 1e9;
     d.lines.push_back({"DynamoDB storage", gb, "GB-month", gb * p.dynamodb_usd_per_gb_month});
     d.lines.push_back({"SNS publishes", p.watch_notices_per_month, "requests",

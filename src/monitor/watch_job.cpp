@@ -1,0 +1,174 @@
+#include "monitor/watch_job.h"
+
+#include <unistd.h>
+
+#include <future>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "aws/client_factory.h"
+#include "aws/endpoints.h"
+#include "aws/sts_client.h"
+
+namespace pingwatch::monitor {
+
+namespace {
+
+struct Pair {
+  std::string role_arn;
+  std::string region;
+  std::string account;   // from the role ARN, else the configured/unknown label
+};
+
+std::string account_of_role(const std::string& arn) {
+  // arn:aws:iam::123456789012:role/name
+  std::size_t pos = 0;
+  for (int i = 0; i < 4 && pos != std::string::npos; ++i) pos = arn.find(':', pos + 1);
+  if (pos == std::string::npos) return {};
+  const auto end = arn.find(':', pos + 1);
+  return arn.substr(pos + 1, end == std::string::npos ? std::string::npos : end - pos - 1);
+}
+
+std::string default_owner() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  return fmt::format("{}:{}", host, getpid());
+}
+
+WatchCycleResult run_pair(const Settings& settings, const WatchSettings& watch, const WatchRunOptions& options, const Pair& pair) {
+  aws::AwsOptions target = settings.aws;
+  target.region = pair.region;
+  aws::ClientFactory target_factory(target);
+  aws::ClientFactory home_factory(settings.aws);   // where state and topic live
+
+  auto config_for = [&](const aws::ServiceInfo& service) {
+    auto c = target_factory.config_for(service);
+    if (!pair.role_arn.empty()) {
+      aws::StsClient sts(home_factory.config_for(aws::StsClient::service_info()));
+      aws::AssumeRoleRequest req;
+      req.role_arn = pair.role_arn;
+      req.role_session_name = "pingwatch-watch";
+      static std::mutex cache_mutex;
+      static std::map<std::string, std::shared_ptr<aws::CredentialsProvider>> cache;
+      std::lock_guard lock(cache_mutex);
+      auto& provider = cache[pair.role_arn];
+      if (!provider) provider = aws::make_static_credentials(sts.assume_role(req).credentials);
+      c.credentials = provider;
+    }
+    return c;
+  };
+  auto ssm = std::make_shared<aws::SsmClient>(config_for(aws::SsmClient::service_info()));
+  std::shared_ptr<aws::Ec2Client> ec2;
+  if (watch.use_ec2) ec2 = std::make_shared<aws::Ec2Client>(config_for(aws::Ec2Client::service_info()));
+  SsmFleetReaderOptions ro;
+  ro.page_size = watch.page_size;
+  ro.use_ec2 = watch.use_ec2;
+  ro.deadline = options.deadline;
+  auto reader = make_ssm_fleet_reader(ssm, ec2, ro);
+
+  const std::string scope = (pair.account.empty() ? std::string("default") : pair.account) + "/" + pair.region;
+  std::unique_ptr<StateStore> store;
+  if (!watch.dynamodb_table.empty()) {
+    store = open_dynamodb_state_store(std::make_shared<aws::DynamoDbClient>(home_factory.dynamodb()), watch.dynamodb_table,
+                                      scope, watch.create_table);
+  } else {
+    store = open_sqlite_state_store(watch.state_path, scope);
+  }
+  std::unique_ptr<NoticePublisher> publisher;
+  if (!watch.topic_arn.empty()) {
+    publisher = make_sns_publisher(std::make_shared<aws::SnsClient>(home_factory.sns()), watch.topic_arn);
+  }
+  std::unique_ptr<MetricsSink> metrics;
+  if (watch.publish_metrics) {
+    metrics = make_cloudwatch_metrics_sink(std::make_shared<aws::CloudWatchClient>(config_for(aws::CloudWatchClient::service_info())),
+                                           watch.metric_namespace, pair.account, pair.region);
+  }
+  WatchCycleOptions co;
+  co.dry_run = options.dry_run;
+  co.owner = options.owner.empty() ? default_owner() : options.owner;
+  co.notice_context = {pair.account, pair.region, aws::region_long_name(pair.region)};
+  return run_watch_cycle(*store, *reader, publisher.get(), metrics.get(), watch, co);
+}
+
+}  // namespace
+
+nlohmann::json WatchRunResult::to_json() const {
+  nlohmann::json j = job.to_json();
+  nlohmann::json cs = nlohmann::json::array();
+  for (const auto& c : cycles) cs.push_back(c.to_json());
+  j["cycles"] = cs;
+  j["failures"] = failures;
+  return j;
+}
+
+WatchRunResult run_watch(const Settings& settings, const WatchSettings& watch, const WatchRunOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<Pair> pairs;
+  const auto accounts = watch.accounts.empty() ? std::vector<WatchAccount>{WatchAccount{}} : watch.accounts;
+  for (const auto& a : accounts) {
+    std::vector<std::string> regions = a.regions;
+    if (regions.empty()) regions.push_back(aws::ClientFactory(settings.aws).region());
+    for (const auto& r : regions) pairs.push_back({a.role_arn, r, account_of_role(a.role_arn)});
+  }
+  WatchRunResult out;
+  out.job.job = "watch";
+  out.job.dry_run = options.dry_run;
+  std::vector<std::future<WatchCycleResult>> futures;
+  for (const auto& p : pairs) {
+    futures.push_back(std::async(std::launch::async, [&, p] { return run_pair(settings, watch, options, p); }));
+  }
+  for (std::size_t i = 0; i < futures.size(); ++i) {
+    const std::string scope = (pairs[i].account.empty() ? "default" : pairs[i].account) + "/" + pairs[i].region;
+    try {
+      auto c = futures[i].get();
+      out.job.nodes_seen += c.nodes_listed;
+      out.job.api_calls += c.api_calls + c.metric_calls + c.delivery.publish_calls;
+      out.job.write_calls += c.metric_calls + c.delivery.publish_calls;
+      out.job.pages += c.api_calls;
+      if (!c.inventory_complete) out.job.inventory_complete = false;
+      for (const auto& e : c.errors) out.job.errors.push_back(scope + ": " + e);
+      out.cycles.push_back(std::move(c));
+    } catch (const std::exception& e) {
+      out.failures.push_back(scope + ": " + e.what());
+      out.job.errors.push_back(scope + ": " + e.what());
+    }
+  }
+  out.job.could_not_start = out.cycles.empty() && !out.failures.empty();
+  out.job.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  nlohmann::json details = nlohmann::json::array();
+  for (const auto& c : out.cycles) {
+    long notified = 0;
+    for (const auto& t : c.transitions) notified += t.notify ? 1 : 0;
+    details.push_back({{"scope", c.scope}, {"full_inventory", c.full_inventory}, {"transitions", c.transitions.size()},
+                       {"notified", notified}, {"notices", c.notices.size()}, {"sent", c.delivery.sent},
+                       {"api_calls", c.api_calls}, {"lost_race", c.lost_race}});
+  }
+  out.job.plan = {{"watch", details}, {"failures", out.failures}};
+  return out;
+}
+
+JobDefinition watch_job_definition() {
+  JobDefinition d;
+  d.name = "watch";
+  d.run = [](JobContext& ctx) {
+    const auto watch = load_watch_settings(ConfigSource::load({}));
+    WatchRunOptions o;
+    o.dry_run = ctx.dry_run;
+    o.deadline = ctx.deadline;
+    return run_watch(ctx.settings, watch, o).job;
+  };
+  d.interval = [](const Settings&) {
+    return std::chrono::seconds(load_watch_settings(ConfigSource::load({})).interval_seconds);
+  };
+  d.check = [](const Settings&) {
+    const auto watch = load_watch_settings(ConfigSource::load({}));
+    const char* lambda = std::getenv("AWS_LAMBDA_FUNCTION_NAME");
+    if (lambda && *lambda && watch.dynamodb_table.empty()) {
+      throw ConfigError("config: watch.dynamodb_table is empty: on Lambda the state lives in DynamoDB; set PINGWATCH_WATCH_DYNAMODB_TABLE");
+    }
+  };
+  return d;
+}
+
+}  // namespace pingwatch::monitor
