@@ -1,7 +1,10 @@
 #include "runtime/lambda_loop.h"
 
+#include <cxxabi.h>
+
 #include <cstdlib>
 #include <exception>
+#include <memory>
 #include <typeinfo>
 
 #include "aws/error.h"
@@ -28,6 +31,14 @@ void export_trace_id(const std::string& trace_id) {
   } else {
     ::setenv("_X_AMZN_TRACE_ID", trace_id.c_str(), 1);
   }
+}
+
+// "std::runtime_error" rather than "St13runtime_error": the exception's type is the closest thing to a stack
+// frame a C++ runtime can report without unwinding support.
+std::string type_name(const std::type_info& type) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> name(abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
+  return status == 0 && name ? std::string(name.get()) : std::string(type.name());
 }
 
 long long millis(std::chrono::nanoseconds d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); }
@@ -61,7 +72,7 @@ LambdaError lambda_error_from_current_exception() {
   } catch (const std::exception& e) {
     error.type = "Function.Error";
     error.message = e.what();
-    error.stack_trace.push_back(typeid(e).name());
+    error.stack_trace.push_back(type_name(typeid(e)));
   } catch (...) {
     error.type = "Function.UnknownError";
     error.message = "a non-standard exception was thrown";

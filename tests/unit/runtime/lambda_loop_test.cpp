@@ -134,6 +134,7 @@ TEST_F(Loop, HandlerFailuresGoToTheErrorEndpointAndTheLoopContinues) {
   EXPECT_EQ(api.errors[0].second.stack_trace.at(0), "ssm:DescribeInstanceInformation");
   EXPECT_EQ(api.errors[1].second.type, "Function.Error");
   EXPECT_EQ(api.errors[1].second.message, "boom");
+  EXPECT_EQ(api.errors[1].second.stack_trace, std::vector<std::string>{"std::runtime_error"});
   EXPECT_EQ(api.errors[2].first, "c");
   EXPECT_EQ(api.errors[2].second.type, "Runtime.InvalidJson");
   ASSERT_EQ(api.responses.size(), 1u);
