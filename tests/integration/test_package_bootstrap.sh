@@ -150,6 +150,11 @@ with state.lock:
                         timeout=120)
 exec_to_next_ms = (state.first_next - t0) * 1000 if state.first_next else float("nan")
 alive = proc.poll() is None
+peak_rss = "?"
+try:   # env, sh and the loader all exec in place: this pid is pingwatch now
+    peak_rss = next(l.split(":", 1)[1].strip() for l in open(f"/proc/{proc.pid}/status") if l.startswith("VmHWM"))
+except (OSError, StopIteration):
+    pass
 proc.send_signal(signal.SIGTERM)
 try: proc.wait(timeout=10)
 except subprocess.TimeoutExpired: proc.kill(); proc.wait()
@@ -180,7 +185,7 @@ check(lines and json_lines == len(lines), f"every log line is JSON ({json_lines}
 check("wJalrXUtnFEMI" not in text and "session-token-example" not in text, "no secret in the logs")
 if failed:
     print("---- bootstrap output\n" + text[-4000:])
-print(f"bootstrap exec -> first /next: {exec_to_next_ms:.1f} ms")
+print(f"bootstrap exec -> first /next: {exec_to_next_ms:.1f} ms; peak RSS after {GOOD_INVOCATIONS + 1} invocations: {peak_rss}")
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY
