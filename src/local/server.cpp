@@ -13,6 +13,7 @@ HttpServer::HttpServer(Router& router, LocalHandler local, ServerOptions options
   const std::size_t threads = options_.threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_payload_max_length(options_.max_payload_bytes);
+  server_->set_tcp_nodelay(true);   // replies are written in pieces: without it Nagle + delayed ACK add ~40 ms each
   server_->set_keep_alive_max_count(1000);
   server_->set_read_timeout(60, 0);
   server_->set_write_timeout(60, 0);

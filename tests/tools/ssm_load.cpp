@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
     pool.emplace_back([&] {
       httplib::Client client(parts.host, port);
       client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
       std::string token;
       const pingwatch::aws::Credentials creds{"test", "test", "", std::nullopt, "load"};
       while (std::chrono::steady_clock::now() < deadline) {
