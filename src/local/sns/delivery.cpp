@@ -126,7 +126,14 @@ void DeliveryWorker::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;   // stopping and drained: deliveries already accepted are not dropped
+    if (stopping_) {
+      // Shutting down: the services a delivery would call (Lambda) may already be gone, so what is still queued is
+      // dropped, and said so.
+      if (!queue_.empty()) spdlog::warn("sns: {} queued deliveries dropped at shutdown", queue_.size());
+      queue_.clear();
+      idle_.notify_all();
+      return;
+    }
     DeliveryJob job = std::move(queue_.front());
     queue_.pop_front();
     busy_ = true;
