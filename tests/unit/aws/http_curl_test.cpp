@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -305,4 +307,44 @@ TEST(CurlHttpClient, ManyThreadsAtOnce) {
 TEST(CurlHttpClient, RejectsHeaderInjection) {
   HttpRequest req{"GET", "http://127.0.0.1:1/", {{"X-Evil", "a\r\nInjected: 1"}}, ""};
   EXPECT_THROW(make_curl_http_client()->send(req), std::invalid_argument);
+}
+
+// AWS_CA_BUNDLE: a self-signed certificate for 127.0.0.1 is trusted only when the bundle names it.
+TEST(CurlHttpClient, AwsCaBundleIsTheTrustStore) {
+  NoProxyEnv clean;
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("pingwatch-ca-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                          "-addext subjectAltName=IP:127.0.0.1 -keyout " + key + " -out " + cert + " >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0) {
+    fs::remove_all(dir);
+    GTEST_SKIP() << "the openssl command is not available to make a test certificate";
+  }
+  httplib::SSLServer server(cert.c_str(), key.c_str());
+  server.set_keep_alive_timeout(1);
+  server.Post("/", [](const httplib::Request&, httplib::Response& res) { res.set_content("tls-ok", "text/plain"); });
+  int port = server.bind_to_any_port("127.0.0.1");
+  std::thread th([&] { server.listen_after_bind(); });
+  for (int i = 0; i < 200 && !server.is_running(); ++i) std::this_thread::sleep_for(5ms);
+
+  HttpRequest req;
+  req.url = "https://127.0.0.1:" + std::to_string(port) + "/";
+  {
+    ScopedEnv no_bundle("AWS_CA_BUNDLE", nullptr);
+    try {
+      make_curl_http_client()->send(req);
+      ADD_FAILURE() << "a self-signed certificate was accepted without AWS_CA_BUNDLE";
+    } catch (const TransportError& e) {
+      EXPECT_NE(std::string(e.what()).find("127.0.0.1"), std::string::npos) << e.what();
+    }
+  }
+  {
+    ScopedEnv bundle("AWS_CA_BUNDLE", cert.c_str());
+    EXPECT_EQ(make_curl_http_client()->send(req).body, "tls-ok");
+  }
+  server.stop();
+  th.join();
+  fs::remove_all(dir);
 }
