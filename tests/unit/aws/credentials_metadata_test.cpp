@@ -19,12 +19,16 @@ class FakeImds {
   explicit FakeImds(std::string expiration) : expiration_(std::move(expiration)) {
     server_.server().Put("/latest/api/token", [this](const httplib::Request& req, httplib::Response& res) {
       ++token_puts;
+      if (v1_only) {
+        res.status = 405;   // an IMDSv1-only endpoint
+        return;
+      }
       ttl_header = req.get_header_value("X-aws-ec2-metadata-token-ttl-seconds");
       res.set_content("imds-token-1", "text/plain");
     });
     server_.server().Get(R"(/latest/meta-data/iam/security-credentials/(.*))",
                          [this](const httplib::Request& req, httplib::Response& res) {
-                           if (req.get_header_value("X-aws-ec2-metadata-token") != "imds-token-1") {
+                           if (!v1_only && req.get_header_value("X-aws-ec2-metadata-token") != "imds-token-1") {
                              res.status = 401;
                              return;
                            }
@@ -57,6 +61,7 @@ class FakeImds {
   std::atomic<int> credential_fetches{0};
   std::atomic<bool> fail{false};
   std::atomic<bool> no_role{false};
+  std::atomic<bool> v1_only{false};
   std::chrono::milliseconds delay{0};
   std::string ttl_header;
 
@@ -225,4 +230,14 @@ TEST_F(ChainTest, EnvironmentComesBeforeImds) {
   env_.vars["AWS_SECRET_ACCESS_KEY"] = "s";
   EXPECT_EQ(make_default_credentials_chain(options())->get().access_key_id, "AKIDENV");
   EXPECT_EQ(imds.token_puts.load(), 0);
+}
+
+TEST_F(ChainTest, ImdsV1FallbackUnlessDisabled) {
+  FakeImds imds("2099-01-01T00:00:00Z");
+  imds.v1_only = true;
+  env_.vars.erase("AWS_EC2_METADATA_DISABLED");
+  env_.vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = imds.url();
+  EXPECT_EQ(make_default_credentials_chain(options())->get().access_key_id, "ASIAIMDS1");
+  env_.vars["AWS_EC2_METADATA_V1_DISABLED"] = "true";
+  EXPECT_THROW(make_default_credentials_chain(options())->get(), NoCredentialsError);
 }
