@@ -248,14 +248,16 @@ class CycleEvaluator {
     // Nodes listed this cycle.
     for (const auto& [id, node] : seen) {
       const auto tags = tags_of(id, node);
-      const Condition c = condition_of(*node, now_, policy_);
+      const auto at = obs_.observed_at.find(id);
+      const EpochSeconds seen_at = at == obs_.observed_at.end() ? now_ : at->second;
+      const Condition c = condition_of(*node, seen_at, policy_);
       auto it = state.nodes.find(id);
       if (it == state.nodes.end()) {
         NodeRecord record;
         record.instance_id = id;
         describe(record, *node, tags);
         refresh_ignored(record, tags);
-        record.last_seen = now_;
+        record.last_seen = seen_at;
         record.condition = c;
         record.since = now_;
         if (c == Condition::Healthy) {
@@ -280,7 +282,7 @@ class CycleEvaluator {
       const std::string previous_status = record.condition == Condition::Absent ? std::string() : record.ssm_status;
       describe(record, *node, tags);
       refresh_ignored(record, tags);
-      record.last_seen = now_;
+      record.last_seen = seen_at;
       observe(record, c, previous_status, tags, out, outcome.held);
       release_held(record, tags, out);
     }
@@ -335,7 +337,7 @@ bool full_inventory_due(const WatchState& state, const WatchPolicy& policy) {
 std::vector<std::string> ids_to_verify(const WatchState& state, const std::set<std::string>& unhealthy_listed,
                                        EpochSeconds now, const WatchPolicy& policy) {
   // Urgency classes: 0 = lost but no longer listed as such (recovered or gone), 1 = stale (recovered?),
-  // 2 = inside flap suppression, 3 = healthy but missed a ping (oldest ping first).
+  // 2 = inside flap suppression, 3 = healthy but had missed a ping when last listed (oldest ping first).
   struct Candidate {
     int urgency;
     double order;
@@ -352,7 +354,11 @@ std::vector<std::string> ids_to_verify(const WatchState& state, const std::set<s
       candidates.push_back({1, ping, id});
     } else if (record.pending) {
       candidates.push_back({2, ping, id});
-    } else if (record.condition == Condition::Healthy && now - ping > suspect_age) {
+    } else if (record.condition == Condition::Healthy && record.last_ping && record.last_seen - ping > suspect_age &&
+               now - ping > suspect_age) {
+      // When last listed, its ping was already older than one interval + grace: it missed a ping. Nodes
+      // that were fresh when last listed are not asked about until the next full inventory (that is what
+      // keeps a steady cycle at a few calls; docs/watch.md shows staleness is still caught in time).
       candidates.push_back({3, ping, id});
     }
   }

@@ -63,6 +63,9 @@ struct Observation {
   std::optional<std::set<std::string>> ignored_ids;             // tag lookup done this cycle
   std::map<std::string, VanishedReason> vanished_reasons;       // ec2:DescribeInstances answers
   std::map<std::string, std::map<std::string, std::string>> tags;   // e.g. Name tags looked up
+  // Server time of the page that listed each node (a long inventory spans minutes of server time: a node
+  // is judged against the clock of its own page). Missing: snapshot.server_time.
+  std::map<std::string, EpochSeconds> observed_at;
 };
 
 struct Transition {
@@ -106,8 +109,8 @@ bool full_inventory_due(const WatchState& state, const WatchPolicy& policy);
 
 // On a partial cycle, after listing the nodes not Online (`unhealthy_listed`, complete), the ids to ask
 // about by InstanceIds: lost nodes no longer listed (recovered or gone), stale nodes (recovered?), nodes in
-// flap suppression, and healthy nodes whose last ping is older than one health interval + grace (they
-// missed a ping: check them every cycle so staleness is caught at the threshold). Most urgent first,
+// flap suppression, and healthy nodes whose ping was already older than one health interval + grace when
+// they were last listed (they missed a ping: check them every cycle so staleness is caught at the threshold). Most urgent first,
 // at most policy.max_verify_ids.
 std::vector<std::string> ids_to_verify(const WatchState& state, const std::set<std::string>& unhealthy_listed,
                                        EpochSeconds now, const WatchPolicy& policy);

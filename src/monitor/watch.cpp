@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -90,6 +91,7 @@ class SsmFleetReader : public FleetReader {
   }
 
   long api_calls() const override { return calls_; }
+  std::map<std::string, double> take_observed_times() override { return std::exchange(observed_, {}); }
 
  private:
   core::FleetSnapshot list(std::vector<aws::SsmFilter> filters) {
@@ -101,8 +103,12 @@ class SsmFleetReader : public FleetReader {
     bool stopped_early = false;
     ssm_->for_each_instance_information_page(req, [&](const aws::DescribeInstanceInformationPage& page) {
       ++calls_;
-      for (const auto& n : page.nodes) snap.nodes.push_back(n);
-      snap.server_time = epoch_seconds(page.server_time);
+      const double t = epoch_seconds(page.server_time);
+      for (const auto& n : page.nodes) {
+        observed_[n.instance_id] = t;
+        snap.nodes.push_back(n);
+      }
+      snap.server_time = t;
       if (!page.next_token.empty() && std::chrono::steady_clock::now() >= options_.deadline) {
         stopped_early = true;   // the rest is unknown: absent must not mean vanished
         return false;
@@ -117,6 +123,7 @@ class SsmFleetReader : public FleetReader {
   std::shared_ptr<aws::Ec2Client> ec2_;
   SsmFleetReaderOptions options_;
   long calls_ = 0;
+  std::map<std::string, double> observed_;
   bool ec2_unusable_ = false;
   std::string ec2_error_;
 };
@@ -128,15 +135,13 @@ class CloudWatchMetricsSink : public MetricsSink {
   void put(const core::FleetCounts& counts, double server_time) override {
     aws::PutMetricDataRequest req;
     req.namespace_ = ns_;
-    const auto ts = aws::SystemTime(std::chrono::duration_cast<aws::SystemTime::duration>(
-        std::chrono::duration<double>(server_time)));
+    (void)server_time;
     auto datum = [&](const std::string& name, const std::string& dim, const std::string& value, double v) {
       aws::MetricDatum d;
       d.metric_name = name;
       d.dimensions = {{dim, value}};
       d.value = v;
-      d.unit = "Count";
-      d.timestamp = ts;
+      d.unit = "Count";   // no Timestamp: CloudWatch stamps it on receipt (no local clock involved)
       req.metric_data.push_back(std::move(d));
     };
     for (const auto& [status, n] : counts.by_status) datum("Nodes", "PingStatus", status, static_cast<double>(n));
@@ -233,6 +238,7 @@ WatchCycleResult run_watch_cycle(StateStore& store, FleetReader& reader, NoticeP
       if (verified.complete) obs.queried_ids.insert(ids.begin(), ids.end());
     }
   }
+  obs.observed_at = reader.take_observed_times();
   result.inventory_complete = obs.snapshot.complete;
   result.nodes_listed = static_cast<long>(obs.snapshot.nodes.size());
   result.server_time = obs.snapshot.server_time;

@@ -65,6 +65,8 @@ class FleetReader {
   };
   virtual Ec2Facts ec2_facts(const std::vector<std::string>& ids) = 0;       // empty when not allowed
   virtual long api_calls() const = 0;
+  // Server time of the page that listed each node since the last call (then cleared).
+  virtual std::map<std::string, double> take_observed_times() { return {}; }
 };
 
 struct SsmFleetReaderOptions {

@@ -307,7 +307,13 @@ TEST(Polling, FullInventoryCadenceAndVerifyList) {
   st.nodes["i-lost-gone"] = rec("i-lost-gone", Condition::Lost, kT0);
   st.nodes["i-stale"] = rec("i-stale", Condition::Stale, kT0);
   st.nodes["i-fresh"] = rec("i-fresh", Condition::Healthy, now - 100);
-  st.nodes["i-suspect"] = rec("i-suspect", Condition::Healthy, now - 500);   // > 300+120
+  st.nodes["i-fresh"].last_seen = now - 60;
+  // Fresh when listed at the last full inventory, old now: not a suspect (nobody has looked since).
+  st.nodes["i-unlooked"] = rec("i-unlooked", Condition::Healthy, now - 600);
+  st.nodes["i-unlooked"].last_seen = now - 500;
+  // Already 8 minutes without a ping when last listed: it missed a ping.
+  st.nodes["i-suspect"] = rec("i-suspect", Condition::Healthy, now - 500);
+  st.nodes["i-suspect"].last_seen = now - 20;
   auto ids = ids_to_verify(st, {"i-lost-listed"}, now, p);
   EXPECT_EQ(ids, (std::vector<std::string>{"i-lost-gone", "i-stale", "i-suspect"}));
   p.max_verify_ids = 1;
