@@ -1,0 +1,200 @@
+"""boto3 (Debian's 1.26, CloudWatch over the query protocol) against `pingwatch local`: metrics, alarms,
+history, tags and errors parse as botocore expects, and an alarm on the simulated clock sends the post's
+notification through SNS to an email subscriber. Run with /usr/bin/python3."""
+import email
+import glob
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+FAILED = []
+PASSED = []
+
+
+def check(name, condition, detail=""):
+    (PASSED if condition else FAILED).append(name)
+    print(("ok - " if condition else "not ok - ") + name + ("" if condition else f": {detail}"))
+
+
+class Complaints(logging.Handler):
+    """botocore logs parse problems as warnings; any of them fails the test."""
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(self.format(record))
+
+
+def start_stack(extra):
+    binary = os.environ["PINGWATCH_BIN"]
+    out = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen([binary, "local", "--port", "0", *extra], stdout=out, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        out.seek(0)
+        m = re.search(r"^pingwatch local listening on (http://\S+)$", out.read(), re.M)
+        if m:
+            return proc, m.group(1)
+        if proc.poll() is not None:
+            raise RuntimeError("stack exited: " + proc.stderr.read())
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("stack did not print its URL")
+
+
+def client(service, url):
+    return boto3.session.Session().client(
+        service, endpoint_url=url, region_name="ap-northeast-1", aws_access_key_id="test",
+        aws_secret_access_key="test", config=botocore.config.Config(retries={"max_attempts": 1}))
+
+
+def error_of(call):
+    try:
+        call()
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"], e.response["Error"]["Message"]
+    return None, None
+
+
+def dims(instance):
+    return [{"Name": "Per-Instance Metrics", "Value": instance}]
+
+
+def main():
+    complaints = Complaints()
+    logging.getLogger("botocore").addHandler(complaints)
+    warnings.simplefilter("error")
+    mailbox = tempfile.mkdtemp()
+    proc, url = start_stack(["--nodes", "0", "--time-scale", "60", "--region", "ap-northeast-1", "--mailbox", mailbox])
+    try:
+        cw = client("cloudwatch", url)
+        sns = client("sns", url)
+
+        # Metrics: 1,200 nodes in batches of 1,000 datums, then ListMetrics pages of 500.
+        ids = ["i-%017x" % (0x572676272d863124 + n) for n in range(1200)]
+        for start in range(0, len(ids), 1000):
+            cw.put_metric_data(Namespace="SSM Agent", MetricData=[
+                {"MetricName": "Status", "Dimensions": dims(i), "Value": 0.0, "Unit": "Count"} for i in ids[start:start + 1000]])
+        pages = list(cw.get_paginator("list_metrics").paginate(Namespace="SSM Agent", MetricName="Status"))
+        listed = [m["Dimensions"][0]["Value"] for p in pages for m in p["Metrics"]]
+        check("list_metrics paginator sees 1,200 metrics in pages of 500",
+              sorted(listed) == sorted(ids) and [len(p["Metrics"]) for p in pages] == [500, 500, 200],
+              [len(p["Metrics"]) for p in pages])
+
+        # Errors as AWS names them.
+        code, message = error_of(lambda: cw.put_metric_data(Namespace="SSM Agent", MetricData=[
+            {"MetricName": "Status", "Value": 1.0, "Values": [1.0, 2.0]}]))
+        check("Value with Values is InvalidParameterCombination",
+              code == "InvalidParameterCombination" and message ==
+              "The parameters MetricData.member.1.Value and MetricData.member.1.Values are mutually exclusive and you have specified both.",
+              (code, message))
+        code, message = error_of(lambda: cw.put_metric_data(Namespace="n", MetricData=[
+            {"MetricName": "m", "Value": 1.0}] * 1001))
+        check("1,001 datums are refused", code == "InvalidParameterValue" and "1000" in message, (code, message))
+        code, _ = error_of(lambda: cw.put_metric_alarm(
+            AlarmName="bad", MetricName="m", Namespace="n", Statistic="Maximum", Period=45, EvaluationPeriods=1,
+            Threshold=1.0, ComparisonOperator="GreaterThanThreshold"))
+        check("Period 45 is refused", code == "ValidationError", code)
+        code, _ = error_of(lambda: cw.set_alarm_state(AlarmName="nope", StateValue="OK", StateReason="x"))
+        check("SetAlarmState on an unknown alarm is ResourceNotFound", code == "ResourceNotFound", code)
+
+        # The post's SNS topic with an email subscriber, and its alarm.
+        topic = sns.create_topic(Name="SSM-Ping")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")
+        name = "ssm-agent-" + ids[0]
+        cw.put_metric_alarm(AlarmName=name, AlarmActions=[topic], MetricName="Status", Namespace="SSM Agent",
+                            Statistic="Maximum", Dimensions=dims(ids[0]), Period=60, EvaluationPeriods=1,
+                            DatapointsToAlarm=1, Threshold=1.0, ComparisonOperator="GreaterThanOrEqualToThreshold",
+                            TreatMissingData="missing", Tags=[{"Key": "app", "Value": "pingwatch"}])
+        alarm = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+        check("describe_alarms parses the alarm (datetimes, floats, lists)",
+              hasattr(alarm["StateUpdatedTimestamp"], "year") and alarm["Threshold"] == 1.0
+              and alarm["Dimensions"] == dims(ids[0]) and alarm["ActionsEnabled"] is True, alarm)
+        check("a new alarm starts unchecked", alarm["StateValue"] == "INSUFFICIENT_DATA"
+              and alarm["StateReason"] == "Unchecked: Initial alarm creation", alarm)
+        tags = cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]
+        check("tags given at creation are listed", tags == [{"Key": "app", "Value": "pingwatch"}], tags)
+
+        # ConnectionLost: the Lambda's datum every (simulated) minute until the alarm fires.
+        deadline = time.time() + 30
+        state = None
+        while time.time() < deadline:
+            cw.put_metric_data(Namespace="SSM Agent", MetricData=[
+                {"MetricName": "Status", "Dimensions": dims(ids[0]), "Value": 1.0, "Unit": "Count"}])
+            state = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+            if state["StateValue"] == "ALARM":
+                break
+            time.sleep(0.3)
+        check("the alarm fires on the simulated clock", state and state["StateValue"] == "ALARM", state)
+        reason = state["StateReason"]
+        check("the reason is written as AWS writes it", re.fullmatch(
+            r"Threshold Crossed: 1 out of the last 1 datapoints \[1\.0 \(\d\d/\d\d/\d\d \d\d:\d\d:00\)\] was greater than "
+            r"or equal to the threshold \(1\.0\) \(minimum 1 datapoint for OK -> ALARM transition\)\.", reason), reason)
+        data = json.loads(state["StateReasonData"])
+        check("StateReasonData is CloudWatch's JSON", data["version"] == "1.0" and data["statistic"] == "Maximum"
+              and data["recentDatapoints"] == [1.0] and data["threshold"] == 1.0, data)
+
+        # The email the subscriber receives.
+        mail = None
+        deadline = time.time() + 15
+        while time.time() < deadline and mail is None:
+            for path in glob.glob(os.path.join(mailbox, "*.eml")):
+                with open(path, "rb") as f:
+                    msg = email.message_from_bytes(f.read())
+                if msg["Subject"] and msg["Subject"].startswith("ALARM"):
+                    mail = msg
+            time.sleep(0.2)
+        check("an email was delivered", mail is not None, os.listdir(mailbox))
+        if mail is not None:
+            body = mail.get_payload(decode=True).decode("utf-8")
+            check("subject as AWS writes it", mail["Subject"] == f'ALARM: "{name}" in Asia Pacific (Tokyo)', mail["Subject"])
+            check("body opens with AWS's sentence", body.startswith(
+                f'You are receiving this email because your Amazon CloudWatch Alarm "{name}" in the Asia Pacific (Tokyo) '
+                f'region has entered the ALARM state, because "{reason}" at "'), body[:300])
+            check("body has the sections of the post", all(s in body for s in (
+                "View this alarm in the AWS Management Console:", "Alarm Details:", "- State Change:               OK -> ALARM",
+                "Threshold:", "Monitored Metric:", f"- Dimensions:                          [Per-Instance Metrics = {ids[0]}]",
+                "State Change Actions:", f"- ALARM: [{topic}]", "If you wish to stop receiving notifications")), body)
+
+        history = cw.describe_alarm_history(AlarmName=name)["AlarmHistoryItems"]
+        kinds = [h["HistoryItemType"] for h in history]
+        check("history has the action, the transition and the creation",
+              "Action" in kinds and "StateUpdate" in kinds and kinds[-1] == "ConfigurationUpdate"
+              and all(hasattr(h["Timestamp"], "year") for h in history), kinds)
+
+        end = state["StateUpdatedTimestamp"]
+        import datetime
+        result = cw.get_metric_data(
+            MetricDataQueries=[{"Id": "status", "MetricStat": {"Metric": {"Namespace": "SSM Agent", "MetricName": "Status",
+                                                                         "Dimensions": dims(ids[0])},
+                                                              "Period": 60, "Stat": "Maximum"}}],
+            StartTime=datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=5),
+            EndTime=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=1))["MetricDataResults"][0]
+        check("get_metric_data returns timestamps and values", result["StatusCode"] == "Complete"
+              and result["Values"] and all(hasattr(t, "year") for t in result["Timestamps"]) and 1.0 in result["Values"], result)
+        del end
+
+        cw.disable_alarm_actions(AlarmNames=[name])
+        cw.delete_alarms(AlarmNames=[name])
+        check("delete_alarms removes the alarm", cw.describe_alarms(AlarmNames=[name])["MetricAlarms"] == [])
+        check("botocore logged no warnings", not complaints.records, complaints.records)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    print(f"{len(PASSED)} passed, {len(FAILED)} failed")
+    return 1 if FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
