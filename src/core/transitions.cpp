@@ -294,6 +294,7 @@ class CycleEvaluator {
       const auto tags = tags_of(id, nullptr);
       const bool covered = full_and_complete || obs_.queried_ids.count(id) > 0;
       if (covered) {
+        if (auto name = tags.find("Name"); name != tags.end()) record.name_tag = name->second;
         if (obs_.ignored_ids) record.ignored = obs_.ignored_ids->count(id) > 0;
         if (auto r = obs_.vanished_reasons.find(id); r != obs_.vanished_reasons.end()) {
           record.vanished_reason = std::string(to_string(r->second));
