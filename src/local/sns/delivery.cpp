@@ -185,8 +185,16 @@ nlohmann::json DeliveryWorker::deliver_email(const DeliveryJob& job, bool as_jso
   mail.subscription_arn = job.subscription_arn;
   mail.message_id = job.message_id;
   mail.sent_at = job.timestamp;
+  if (job.type == "SubscriptionConfirmation") {
+    mail.confirmation = true;
+    mail.subject = "AWS Notification - Subscription Confirmation";
+    if (!as_json)
+      mail.body = confirmation_email_body(job.topic_arn, "https://sns." + job.region +
+                                                           ".amazonaws.com/confirmation.html?TopicArn=" + job.topic_arn +
+                                                           "&Token=" + job.token + "&Endpoint=" + job.endpoint);
+  }
   nlohmann::json entry = {{"delivered", true},
-                          {"subject", job.subject.empty() ? std::string("AWS Notification Message") : job.subject},
+                          {"subject", mail.subject.empty() ? std::string("AWS Notification Message") : mail.subject},
                           {"body", render_email_body(mail)}};
   if (!context_.mailbox_dir.empty()) {
     std::filesystem::path dir(context_.mailbox_dir);

@@ -57,7 +57,16 @@ std::string unsubscribe_footer(const std::string& region, const std::string& sub
          "please contact us at https://aws.amazon.com/support";
 }
 
+std::string confirmation_email_body(const std::string& topic_arn, const std::string& confirm_url) {
+  return "You have chosen to subscribe to the topic: \n" + topic_arn +
+         "\n\nTo confirm this subscription, click or visit the link below (If this was in error no action is "
+         "necessary): \n" + confirm_url +
+         "\n\nPlease do not reply directly to this email. If you wish to remove yourself from receiving all future SNS "
+         "subscription confirmation requests please send an email to sns-opt-out";
+}
+
 std::string render_email_body(const EmailMessage& m) {
+  if (m.confirmation) return m.body + "\n";
   return m.body + "\n\n" + unsubscribe_footer(m.region, m.subscription_arn, m.to) + "\n";
 }
 

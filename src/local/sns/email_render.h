@@ -14,7 +14,11 @@ struct EmailMessage {
   std::string subscription_arn;
   std::string message_id;            // SNS MessageId, also used for the Message-ID header
   double sent_at = 0;                // simulated epoch seconds
+  bool confirmation = false;         // a subscription confirmation: the body is complete, no unsubscribe footer
 };
+
+// The body of the email SNS sends to a new email subscription when it is not confirmed at once.
+std::string confirmation_email_body(const std::string& topic_arn, const std::string& confirm_url);
 
 // The footer SNS appends to every email notification (no trailing newline).
 std::string unsubscribe_footer(const std::string& region, const std::string& subscription_arn,

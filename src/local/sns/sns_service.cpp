@@ -437,7 +437,7 @@ std::string SnsService::subscribe(const Request& r) {
     const bool needs_confirmation = protocol == "email" || protocol == "email-json" || protocol == "http" ||
                                     protocol == "https";
     sub.confirmed = !needs_confirmation || context_.auto_confirm;
-    if (!sub.confirmed && (protocol == "http" || protocol == "https")) {
+    if (!sub.confirmed) {
       send_confirmation = true;
       confirmation.protocol = protocol;
       confirmation.endpoint = endpoint;
@@ -451,7 +451,7 @@ std::string SnsService::subscribe(const Request& r) {
                              ".\nTo confirm the subscription, visit the SubscribeURL included in this message.";
       confirmation.timestamp = context_.clock ? context_.clock->now() : SimClock::wall_now();
     }
-    if (!sub.confirmed && protocol.rfind("email", 0) == 0)
+    if (!sub.confirmed)
       spdlog::info("sns: subscription {} is pending confirmation (ConfirmSubscription Token={})", sub.arn, sub.token);
     result_arn = sub.confirmed || return_arn ? sub.arn : "pending confirmation";
     subscriptions_.emplace(sub.arn, std::move(sub));

@@ -137,7 +137,26 @@ TEST_F(SnsTest, EmailSubscriptionsArePendingWithoutAutoConfirm) {
   Response list = call("ListSubscriptionsByTopic", {{"TopicArn", arn}});
   EXPECT_NE(list.body.find("<SubscriptionArn>PendingConfirmation</SubscriptionArn>"), std::string::npos);
   call("Publish", {{"TopicArn", arn}, {"Message", "hello"}});
-  EXPECT_TRUE(delivered().empty());   // nothing goes to an unconfirmed subscription
+  // Only the confirmation request is sent; the notification does not go to an unconfirmed subscription.
+  auto messages = delivered();
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0]["type"], "SubscriptionConfirmation");
+  EXPECT_EQ(messages[0]["subject"], "AWS Notification - Subscription Confirmation");
+  const std::string body = messages[0]["body"];
+  EXPECT_EQ(body.rfind("You have chosen to subscribe to the topic: \n" + arn + "\n", 0), 0u) << body;
+  EXPECT_EQ(body.find("If you wish to stop receiving"), std::string::npos);
+  auto token_at = body.find("Token=");
+  ASSERT_NE(token_at, std::string::npos);
+  const std::string token = body.substr(token_at + 6, body.find('&', token_at) - token_at - 6);
+  EXPECT_EQ(call_error("ConfirmSubscription", {{"TopicArn", arn}, {"Token", "wrong"}}).code, "InvalidParameter");
+  const std::string confirmed = between(call("ConfirmSubscription", {{"TopicArn", arn}, {"Token", token}}).body,
+                                        "SubscriptionArn");
+  EXPECT_EQ(confirmed.rfind(arn + ":", 0), 0u);
+  call("Publish", {{"TopicArn", arn}, {"Message", "hello again"}});
+  messages = delivered();
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[1]["type"], "Notification");
+  EXPECT_EQ(messages[1]["subscription_arn"], confirmed);
   // Lambda subscriptions need no confirmation.
   EXPECT_NE(subscribe(arn, "lambda", "arn:aws:lambda:ap-northeast-1:123456789012:function:f"), "pending confirmation");
 }
