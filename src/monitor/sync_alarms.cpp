@@ -153,9 +153,11 @@ JobResult run_sync_alarms(JobContext& ctx) {
   aws::DescribeAlarmsRequest alarms_request;
   alarms_request.alarm_name_prefix = s.alarm.prefix;
   alarms_request.max_records = 100;
+  long alarm_pages = 0;
   try {
     for (;;) {
       ++r.api_calls;
+      ++alarm_pages;
       auto page = ctx.clients.cloudwatch->describe_alarms(alarms_request);
       for (const auto& a : page.metric_alarms) {
         existing.push_back(spec_from_alarm(a));
@@ -169,6 +171,8 @@ JobResult run_sync_alarms(JobContext& ctx) {
     }
   } catch (const std::exception& e) {
     r.errors.push_back(std::string("DescribeAlarms: ") + e.what());
+    // Nothing was written; a first call refused (permission, endpoint) means the job cannot run at all.
+    if (alarm_pages == 1) r.could_not_start = true;
     spdlog::error("sync-alarms: listing alarms {}* failed: {}; nothing written this cycle", s.alarm.prefix, e.what());
     return finish();
   }

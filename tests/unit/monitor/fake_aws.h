@@ -59,6 +59,10 @@ class FakeAws : public aws::HttpClient {
     std::lock_guard lock(mutex_);
     server_time_ = t;
   }
+  void fail_operation(std::string op) {   // every call of `op` is refused with AccessDeniedException
+    std::lock_guard lock(mutex_);
+    fail_op_ = std::move(op);
+  }
   void set_put_metric_data_delay(std::chrono::milliseconds d) { put_delay_ = d; }
   void put_alarm_directly(const nlohmann::json& alarm) {   // as if made by someone else
     std::lock_guard lock(mutex_);
@@ -105,10 +109,13 @@ class FakeAws : public aws::HttpClient {
     const std::string* target = aws::find_header(request.headers, "X-Amz-Target");
     if (target == nullptr) return error(400, "MissingAction", "no X-Amz-Target");
     const std::string op = target->substr(target->find('.') + 1);
+    bool refused = false;
     {
       std::lock_guard lock(mutex_);
       ++calls_[op];
+      refused = op == fail_op_;
     }
+    if (refused) return error(400, "AccessDeniedException", "User is not authorized to perform " + op);
     nlohmann::json in = request.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(request.body);
     if (op == "DescribeInstanceInformation") return describe_instance_information(in);
     if (op == "PutMetricData") return put_metric_data(in, request.body.size());
@@ -261,6 +268,7 @@ class FakeAws : public aws::HttpClient {
   mutable std::mutex mutex_;
   std::vector<Node> nodes_;
   int fail_page_ = -1;
+  std::string fail_op_;
   std::string fail_code_;
   std::optional<aws::SystemTime> server_time_;
   std::map<std::string, long> calls_;
