@@ -206,7 +206,7 @@ void print_json(const std::vector<Row>& rows, double server_time, std::ostream& 
   out << doc.dump(2) << '\n';
 }
 
-// Name tags: EC2 instances' tags live in EC2 (one DescribeInstances per 200 ids), hybrid nodes' in SSM.
+// Name tags: EC2 instances' tags live in EC2 (one DescribeInstances per 200 ids, paged), hybrid nodes' in SSM.
 // A lookup that fails (no ec2:DescribeInstances permission, say) is reported once; names fall back.
 void attach_name_tags(aws::ClientFactory& factory, std::vector<Row>& rows) {
   std::vector<std::string> ec2_ids;
@@ -218,9 +218,12 @@ void attach_name_tags(aws::ClientFactory& factory, std::vector<Row>& rows) {
     try {
       aws::Ec2Client ec2 = factory.ec2();
       for (size_t i = 0; i < ec2_ids.size(); i += 200) {
+        // An instance-id filter, not InstanceId.N: one id EC2 no longer knows would fail the whole call
+        // with InvalidInstanceID.NotFound, while a filter simply leaves it out.
         aws::DescribeInstancesRequest req;
-        req.instance_ids.assign(ec2_ids.begin() + static_cast<long>(i),
-                                ec2_ids.begin() + static_cast<long>(std::min(ec2_ids.size(), i + 200)));
+        req.filters.push_back({"instance-id", std::vector<std::string>(
+                                                  ec2_ids.begin() + static_cast<long>(i),
+                                                  ec2_ids.begin() + static_cast<long>(std::min(ec2_ids.size(), i + 200)))});
         for (auto& inst : ec2.describe_all_instances(req)) tags[inst.instance_id] = std::move(inst.tags);
       }
     } catch (const aws::AwsError& e) {

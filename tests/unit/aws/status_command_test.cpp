@@ -101,8 +101,17 @@ struct FakeSsm {
       }
       if (req.body.rfind("Action=DescribeInstances&", 0) == 0) {
         std::string items;
-        for (const auto& [k, v] : pingwatch::aws::query_protocol::decode_form(req.body)) {
-          if (k.rfind("InstanceId.", 0) != 0) continue;
+        const auto form = pingwatch::aws::query_protocol::decode_form(req.body);
+        if (std::find(form.begin(), form.end(), std::pair<std::string, std::string>{"Filter.1.Name", "instance-id"}) ==
+            form.end()) {
+          res.status = 400;
+          res.set_content("<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>expected an "
+                          "instance-id filter</Message></Error></Errors></Response>",
+                          "text/xml");
+          return;
+        }
+        for (const auto& [k, v] : form) {
+          if (k.rfind("Filter.1.Value.", 0) != 0) continue;   // instance-id filter values
           items += "<item><instanceId>" + v + "</instanceId><instanceState><code>16</code><name>running</name>"
                    "</instanceState><tagSet><item><key>Name</key><value>web-" + v.substr(v.size() - 1) +
                    "</value></item></tagSet></item>";
