@@ -5,6 +5,7 @@
 // kScanBudget nodes with selective filters (a short page with a NextToken then, as AWS also returns).
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <set>
 
@@ -202,7 +203,7 @@ nlohmann::json render(const fleet::Fleet& fleet, const fleet::Node& n, double no
   if (n.hybrid) {
     out["ActivationId"] = n.activation_id;
     out["IamRole"] = n.iam_role;
-    out["RegistrationDate"] = n.registration_date;
+    out["RegistrationDate"] = std::round(n.registration_date * 1000) / 1000;
     out["Name"] = n.name;
   }
   if (!n.association_status.empty()) {
@@ -217,9 +218,109 @@ nlohmann::json render(const fleet::Fleet& fleet, const fleet::Node& n, double no
   return out;
 }
 
+void append_json_string(std::string& out, std::string_view text) {
+  out += '"';
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  append_json_string(out, value);
+}
+
+void append_number(std::string& out, std::string_view name, double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, ",\"%.*s\":%.3f", static_cast<int>(name.size()), name.data(), value);
+  out += buf;
+}
+
+// The same document as render(), written straight into the reply: the hot path of every monitor's poll.
+void render_text(std::string& out, const fleet::Fleet& fleet, const fleet::Node& n, double now) {
+  out += "{\"InstanceId\":";
+  append_json_string(out, n.id);
+  append_field(out, "PingStatus", status_name(fleet.status(n, now)));
+  append_number(out, "LastPingDateTime", std::round(fleet.last_ping(n, now) * 1000) / 1000);
+  append_field(out, "AgentVersion", n.agent_version);
+  out += n.is_latest_version ? ",\"IsLatestVersion\":true" : ",\"IsLatestVersion\":false";
+  append_field(out, "PlatformType", n.platform_type);
+  append_field(out, "PlatformName", n.platform_name);
+  append_field(out, "PlatformVersion", n.platform_version);
+  append_field(out, "ResourceType", n.hybrid ? "ManagedInstance" : "EC2Instance");
+  append_field(out, "IPAddress", n.ip_address);
+  append_field(out, "ComputerName", n.computer_name);
+  append_field(out, "SourceId", n.id);
+  append_field(out, "SourceType", n.hybrid ? "AWS::SSM::ManagedInstance" : "AWS::EC2::Instance");
+  if (n.hybrid) {
+    append_field(out, "ActivationId", n.activation_id);
+    append_field(out, "IamRole", n.iam_role);
+    append_number(out, "RegistrationDate", std::round(n.registration_date * 1000) / 1000);
+    append_field(out, "Name", n.name);
+  }
+  if (!n.association_status.empty()) {
+    const double last_run = std::floor(now / 1800) * 1800;
+    append_field(out, "AssociationStatus", n.association_status);
+    append_number(out, "LastAssociationExecutionDate", last_run);
+    if (n.association_status == "Success") append_number(out, "LastSuccessfulAssociationExecutionDate", last_run);
+    out += ",\"AssociationOverview\":{\"DetailedStatus\":";
+    append_json_string(out, n.association_status);
+    out += ",\"InstanceAssociationStatusAggregatedCount\":{";
+    append_json_string(out, n.association_status);
+    out += ":1}}";
+  }
+  out += '}';
+}
+
 }  // namespace
 
 nlohmann::json SsmService::describe_instance_information(const nlohmann::json& input, double now) const {
+  nlohmann::json list = nlohmann::json::array();
+  const std::string next = describe_page(input, now, [&](const fleet::Fleet& f, const fleet::Node& n) {
+    list.push_back(render(f, n, now));
+  });
+  nlohmann::json out = {{"InstanceInformationList", list}};
+  if (!next.empty()) out["NextToken"] = next;
+  return out;
+}
+
+std::string SsmService::describe_instance_information_text(const nlohmann::json& input, double now) const {
+  std::string body = "{\"InstanceInformationList\":[";
+  body.reserve(512 * 50);
+  bool first = true;
+  const std::string next = describe_page(input, now, [&](const fleet::Fleet& f, const fleet::Node& n) {
+    if (!first) body += ',';
+    first = false;
+    render_text(body, f, n, now);
+  });
+  body += ']';
+  if (!next.empty()) {
+    body += ",\"NextToken\":";
+    append_json_string(body, next);
+  }
+  body += '}';
+  return body;
+}
+
+std::string SsmService::describe_page(const nlohmann::json& input, double now,
+                                      const std::function<void(const fleet::Fleet&, const fleet::Node&)>& emit) const {
   ValidationErrors errors;
   std::size_t max_results = 10;
   if (auto it = input.find("MaxResults"); it != input.end() && !it->is_null()) {
@@ -249,7 +350,7 @@ nlohmann::json SsmService::describe_instance_information(const nlohmann::json& i
     if (!fleet::Fleet::listed_in_ssm(n)) return false;
     return std::all_of(query.predicates.begin(), query.predicates.end(), [&](const auto& p) { return p(f, n, now); });
   };
-  nlohmann::json list = nlohmann::json::array();
+  std::size_t emitted = 0;
   std::string last_examined;
   bool more = false;
   if (query.instance_ids) {
@@ -258,8 +359,9 @@ nlohmann::json SsmService::describe_instance_information(const nlohmann::json& i
     for (; it != ids.end(); ++it) {
       const fleet::Node* n = f.find(*it);
       if (n == nullptr || !matches(*n)) continue;
-      if (list.size() == max_results) { more = true; break; }
-      list.push_back(render(f, *n, now));
+      if (emitted == max_results) { more = true; break; }
+      emit(f, *n);
+      ++emitted;
       last_examined = n->id;
     }
   } else {
@@ -268,7 +370,7 @@ nlohmann::json SsmService::describe_instance_information(const nlohmann::json& i
     if (i < nodes.size() && nodes[i].id == after) ++i;
     std::size_t scanned = 0;
     for (; i < nodes.size(); ++i) {
-      if (list.size() == max_results) {
+      if (emitted == max_results) {
         // Is there anything left to page to? Look a little way ahead rather than promise an empty page.
         for (std::size_t j = i; j < nodes.size() && j < i + kPeekWindow; ++j) {
           if (matches(nodes[j]) || j + 1 == i + kPeekWindow) { more = true; break; }
@@ -277,12 +379,13 @@ nlohmann::json SsmService::describe_instance_information(const nlohmann::json& i
       }
       if (scanned++ == kScanBudget) { more = true; break; }
       last_examined = nodes[i].id;
-      if (matches(nodes[i])) list.push_back(render(f, nodes[i], now));
+      if (matches(nodes[i])) {
+        emit(f, nodes[i]);
+        ++emitted;
+      }
     }
   }
-  nlohmann::json out = {{"InstanceInformationList", list}};
-  if (more) out["NextToken"] = ssm::encode_next_token(last_examined, query.fingerprint);
-  return out;
+  return more ? ssm::encode_next_token(last_examined, query.fingerprint) : std::string();
 }
 
 }  // namespace pingwatch::local

@@ -30,7 +30,11 @@ Response SsmService::handle(const Request& request) {
   const nlohmann::json& input = request.json;
   if (!input.is_object()) throw ServiceError(400, "SerializationException", "Start of structure or map found where not expected.");
   if (op == "DescribeInstanceInformation") {
-    return json_reply(request, describe_instance_information(input, context_.clock->now()));
+    Response reply;
+    reply.headers.emplace_back("Content-Type", request.protocol == WireProtocol::Json10 ? "application/x-amz-json-1.0"
+                                                                                      : "application/x-amz-json-1.1");
+    reply.body = describe_instance_information_text(input, context_.clock->now());
+    return reply;
   }
   if (op == "AddTagsToResource") return json_reply(request, add_tags_to_resource(input));
   if (op == "RemoveTagsFromResource") return json_reply(request, remove_tags_from_resource(input));

@@ -1,6 +1,7 @@
 #pragma once
 // The local SSM service (awsJson1_1, X-Amz-Target AmazonSSM.*): DescribeInstanceInformation over the
 // simulated fleet, and tags on managed nodes.
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,11 +23,16 @@ class SsmService : public Service {
 
   // Operations, public for unit tests (they take the parsed JSON body, return the JSON reply).
   nlohmann::json describe_instance_information(const nlohmann::json& input, double now) const;
+  // The same reply as JSON text, written directly (the request path: no intermediate document).
+  std::string describe_instance_information_text(const nlohmann::json& input, double now) const;
   nlohmann::json add_tags_to_resource(const nlohmann::json& input);
   nlohmann::json remove_tags_from_resource(const nlohmann::json& input);
   nlohmann::json list_tags_for_resource(const nlohmann::json& input) const;
 
  private:
+  // Validates the input, walks one page under the fleet's read lock calling emit per node; returns the NextToken ("" = last page).
+  std::string describe_page(const nlohmann::json& input, double now,
+                            const std::function<void(const fleet::Fleet&, const fleet::Node&)>& emit) const;
   StackContext& context_;
   std::shared_ptr<fleet::Fleet> fleet_;
 };

@@ -115,6 +115,20 @@ TEST(SsmDescribe, EveryFieldIsThere) {
   EXPECT_TRUE(hybrid["RegistrationDate"].is_number());
   EXPECT_TRUE(hybrid.contains("ActivationId"));
   EXPECT_EQ(hybrid["SourceType"], "AWS::SSM::ManagedInstance");
+  // The request path writes the reply as text directly: it must be the same document.
+  EXPECT_EQ(nlohmann::json::parse(fx.ssm->describe_instance_information_text(nlohmann::json::object(), kStart + 30)), out);
+}
+
+TEST(SsmDescribe, TextReplyEqualsDocumentForAPagedFleet) {
+  Fixture fx(60);
+  fx.fleet->apply_fault(fx.fleet->nodes()[4].id, fleet::Fault::NetworkBlock, kStart);
+  nlohmann::json input = {{"MaxResults", 25}};
+  for (int page = 0; page < 3; ++page) {
+    const auto doc = fx.describe(input, kStart + 1234.5678);
+    EXPECT_EQ(nlohmann::json::parse(fx.ssm->describe_instance_information_text(input, kStart + 1234.5678)), doc);
+    if (!doc.contains("NextToken")) break;
+    input["NextToken"] = doc["NextToken"];
+  }
 }
 
 TEST(SsmDescribe, FiltersSelectNodes) {
