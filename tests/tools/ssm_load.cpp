@@ -24,7 +24,13 @@ int main(int argc, char** argv) {
   const std::string url = argv[1];
   const int threads = argc > 2 ? std::max(1, std::atoi(argv[2])) : 4;
   const double seconds = argc > 3 ? std::min(600.0, std::max(1.0, std::atof(argv[3]))) : 10.0;
-  const auto parts = pingwatch::aws::split_url(url);
+  pingwatch::aws::UrlParts parts;
+  try {
+    parts = pingwatch::aws::split_url(url);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ssm_load: %s\n", e.what());
+    return 2;
+  }
   if (parts.scheme != "http" || !(parts.host == "127.0.0.1" || parts.host == "localhost")) {
     std::fprintf(stderr, "ssm_load only targets a local stack on loopback (http://127.0.0.1:PORT)\n");
     return 2;
