@@ -29,7 +29,7 @@ std::string node_field(const core::ManagedNode& n, const std::string& field) {
   return {};
 }
 
-NodeData node_data(const core::ManagedNode& node, const Settings& s, core::EpochSeconds timestamp) {
+NodeData node_data(const core::ManagedNode& node, const Settings& s) {
   NodeData out;
   const auto mapped = core::post_metric_value(node.ping_status);
   out.unknown_status = !mapped.has_value();
@@ -40,7 +40,6 @@ NodeData node_data(const core::ManagedNode& node, const Settings& s, core::Epoch
   d.dimensions = {{s.metric.dimension_name, node.instance_id}};
   d.value = value;
   d.unit = s.metric.unit;
-  d.timestamp = timestamp;
   out.data.push_back(d);
 
   if (!s.publish.extra_dimensions.empty()) {
@@ -56,8 +55,7 @@ NodeData node_data(const core::ManagedNode& node, const Settings& s, core::Epoch
   return out;
 }
 
-std::vector<core::MetricDatum> aggregate_data(const StatusCounts& counts, const Settings& s,
-                                              core::EpochSeconds timestamp) {
+std::vector<core::MetricDatum> aggregate_data(const StatusCounts& counts, const Settings& s) {
   static constexpr core::PingStatus kOrder[] = {core::PingStatus::Online, core::PingStatus::ConnectionLost,
                                                 core::PingStatus::Inactive, core::PingStatus::Unknown};
   std::vector<core::MetricDatum> out;
@@ -68,15 +66,13 @@ std::vector<core::MetricDatum> aggregate_data(const StatusCounts& counts, const 
     d.dimensions = {{"PingStatus", std::string(core::to_string(kOrder[i]))}};
     d.value = static_cast<double>(counts[i]);
     d.unit = "Count";
-    d.timestamp = timestamp;
-    out.push_back(std::move(d));
+      out.push_back(std::move(d));
     total += counts[i];
   }
   core::MetricDatum all;
   all.metric_name = s.publish.aggregate_metric_name;
   all.value = static_cast<double>(total);
   all.unit = "Count";
-  all.timestamp = timestamp;
   out.push_back(std::move(all));
   return out;
 }
@@ -104,10 +100,6 @@ aws::MetricDatum to_wire(core::MetricDatum d) {
         std::chrono::duration<double>(*d.timestamp)));
   }
   return w;
-}
-
-core::EpochSeconds epoch_seconds(aws::SystemTime t) {
-  return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
 // Sends batches on `concurrency` threads while the producer keeps paging. The queue holds at most
@@ -197,7 +189,6 @@ JobResult run_publish(JobContext& ctx) {
   r.job = "publish";
   r.dry_run = ctx.dry_run;
   StatusCounts counts{};
-  core::EpochSeconds last_server_time = 0;
 
   core::MetricBatcher batcher;
   BatchSender sender(*ctx.clients.cloudwatch, s.metric.namespace_, s.publish.concurrency);
@@ -221,12 +212,10 @@ JobResult run_publish(JobContext& ctx) {
       ctx.clients.ssm->for_each_instance_information_page(
           request, [&](const aws::DescribeInstanceInformationPage& page) {
             ++r.pages;
-            const core::EpochSeconds ts = epoch_seconds(page.server_time);
-            last_server_time = ts;
             for (const auto& node : page.nodes) {
               ++r.nodes_seen;
               ++counts[status_index(node.ping_status)];
-              NodeData nd = node_data(node, s, ts);
+              NodeData nd = node_data(node, s);
               if (nd.unknown_status) {
                 ++r.unknown_statuses;
                 spdlog::warn("publish: node {} has unknown PingStatus \"{}\"; published as {}", node.instance_id,
@@ -252,7 +241,7 @@ JobResult run_publish(JobContext& ctx) {
 
   // Counts of a partial inventory would read as nodes disappearing: aggregates need every page.
   if (s.publish.aggregate_metrics && r.inventory_complete) {
-    for (auto& d : aggregate_data(counts, s, last_server_time)) send(batcher.add(std::move(d)));
+    for (auto& d : aggregate_data(counts, s)) send(batcher.add(std::move(d)));
   }
   send(batcher.flush());
   sender.finish();

@@ -17,16 +17,15 @@ struct NodeData {
 };
 
 // The post's datum for one node: MetricName/Unit from [metric], dimension <dimension_name>=<instance id>,
-// Online=0, ConnectionLost=1, Inactive=2, anything else publish.unknown_status_value. timestamp is the
-// server time of the page the node came from.
-NodeData node_data(const core::ManagedNode& node, const Settings& settings, core::EpochSeconds timestamp);
+// Online=0, ConnectionLost=1, Inactive=2, anything else publish.unknown_status_value. No Timestamp is sent, as in the post: CloudWatch stamps
+// each datum with its own receipt time, so a client's clock (drifting, or a simulated one) never moves data.
+NodeData node_data(const core::ManagedNode& node, const Settings& settings);
 
 // Nodes per PingStatus (Online, ConnectionLost, Inactive, Unknown).
 using StatusCounts = std::array<long, 4>;
 // NodeCount{PingStatus=...} for each status (zeros included, so alarms on them never lack data) and
 // NodeCount with no dimension for the total.
-std::vector<core::MetricDatum> aggregate_data(const StatusCounts& counts, const Settings& settings,
-                                              core::EpochSeconds timestamp);
+std::vector<core::MetricDatum> aggregate_data(const StatusCounts& counts, const Settings& settings);
 
 // The value of a node field named in publish.extra_dimensions ("" when the node has none).
 std::string node_field(const core::ManagedNode& node, const std::string& field);
