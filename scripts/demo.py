@@ -119,7 +119,7 @@ while sim_now < until and time.monotonic() - started < args.wall_limit:
             continue
         seen_mail.add(key)
         emails.append(mail)
-        say(sim_now, "email", f"to {mail.get('to')}: {mail.get('subject')}")
+        say(sim_now, "email", f"to {mail.get('endpoint')}: {mail.get('subject')}")
         if len(emails) == 1:  # show one whole message, as the post does
             print("\n".join("          | " + line for line in mail.get("body", "").splitlines()[:40]), flush=True)
     time.sleep(0.25)
