@@ -4,6 +4,7 @@
 
 #include "aws/http_date.h"
 #include "aws/url_parts.h"
+#include "local/chaos.h"
 #include "local/protocol_render.h"
 
 namespace pingwatch::local {
@@ -180,6 +181,7 @@ Response Router::finish(Request& request, Response response) {
   aws::set_header(response.headers, "Date",
                   aws::format_http_date(std::chrono::system_clock::time_point(
                       std::chrono::seconds(static_cast<long long>(sim)))));
+  if (chaos_ && request.operation != "RuntimeApi") chaos_->after(request, response);
   stats_.record(request.service, request.operation, response.status);
   return response;
 }
@@ -239,6 +241,9 @@ Response Router::route(const RawRequest& raw) {
                          "The local stack does not implement the '" + request.service + "' service" +
                              (service == services_.end() ? "" : " yet") + ".",
                          false);
+    }
+    if (chaos_ && !shape.unsigned_local) {
+      if (auto fault = chaos_->before(request)) throw *fault;
     }
     switch (request.protocol) {
       case WireProtocol::Json10:

@@ -12,6 +12,8 @@
 
 namespace pingwatch::local {
 
+class ChaosEngine;
+
 struct RawRequest {
   std::string method;
   std::string target;                              // raw: /path?query, percent-encoded as received
@@ -32,6 +34,8 @@ class Router {
   // A service by signing name; nullptr registers the name as known but not built (answered with 501).
   void add_service(const std::string& signing_name, Service* service);
   Response route(const RawRequest& raw);
+  // Fault injection (local/chaos.h) for signed requests; nullptr = none. Set before serving.
+  void set_chaos(ChaosEngine* chaos) { chaos_ = chaos; }
 
   // Request classification, exposed for tests.
   struct Shape {
@@ -51,6 +55,7 @@ class Router {
   Stats& stats_;
   RouterLimits limits_;
   std::map<std::string, Service*> services_;
+  ChaosEngine* chaos_ = nullptr;
 };
 
 // application/x-www-form-urlencoded ('+' is a space).

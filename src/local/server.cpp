@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "aws/url_parts.h"
+#include "local/chaos.h"
 
 namespace pingwatch::local {
 
@@ -37,9 +38,26 @@ HttpServer::HttpServer(Router& router, LocalHandler local, ServerOptions options
     Response response = local_reply ? std::move(*local_reply) : router_.route(raw);
     res.status = response.status;
     std::string content_type = "application/octet-stream";
+    std::string chaos_cut;   // fault injection: "drop" or "truncate" the connection (local/chaos.h)
     for (const auto& [k, v] : response.headers) {
       if (aws::find_header({{k, v}}, "content-type")) content_type = v;
+      else if (aws::find_header({{k, v}}, kChaosConnectionHeader)) chaos_cut = v;
       else res.set_header(k, v);
+    }
+    if (!chaos_cut.empty()) {
+      // The headers promise the whole body; the provider sends none (drop) or half (truncate) and then fails,
+      // which makes cpp-httplib close the connection mid-reply.
+      auto body = std::make_shared<std::string>(std::move(response.body));
+      const std::size_t sent = chaos_cut == "truncate" ? body->size() / 2 : 0;
+      res.set_content_provider(body->size(), content_type,
+                               [body, sent](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                                 if (offset < sent) {
+                                   sink.write(body->data() + offset, sent - offset);
+                                   return true;
+                                 }
+                                 return false;
+                               });
+      return;
     }
     res.set_content(std::move(response.body), content_type);
   };

@@ -79,7 +79,9 @@ LocalStack::LocalStack(StackOptions options) : options_(std::move(options)) {
       if (it != services_.end() && it->second) it->second->load(saved);
     }
   }
+  chaos_ = std::make_unique<ChaosEngine>(options_.chaos);
   router_ = std::make_unique<Router>(context_, keys_, stats_, options_.limits);
+  router_->set_chaos(chaos_.get());
   for (auto& [name, service] : services_) router_->add_service(name, service.get());
   server_ = std::make_unique<HttpServer>(
       *router_, [this](const RawRequest& raw) { return handle_local(raw); }, options_.server);
@@ -172,7 +174,28 @@ std::optional<Response> LocalStack::handle_local(const RawRequest& raw) {
                                {"time_scale", context_.clock->scale()},
                                {"nodes", fleet_->nodes().size()}});
   }
-  if (path == "/_local/stats") return json_response(200, stats_.to_json());
+  if (path == "/_local/stats") {
+    nlohmann::json stats = stats_.to_json();
+    stats["chaos"] = chaos_->counters();
+    return json_response(200, stats);
+  }
+  if (path == "/_local/chaos") {
+    if (raw.method == "GET") return json_response(200, chaos_->to_json());
+    if (raw.method == "DELETE") {
+      chaos_->clear();
+      return json_response(200, chaos_->to_json());
+    }
+    if (raw.method != "POST") return json_response(405, {{"error", "use GET, POST (rules JSON) or DELETE"}});
+    const auto body = nlohmann::json::parse(raw.body, nullptr, false);
+    if (body.is_discarded()) return json_response(400, {{"error", "body must be JSON: {\"rules\": [...], \"quotas\": [...]}"}});
+    try {
+      chaos_->configure(body);
+    } catch (const std::invalid_argument& e) {
+      return json_response(400, {{"error", e.what()}});
+    }
+    if (!options_.quiet) spdlog::info("chaos: rules replaced: {}", chaos_->to_json()["rules"].dump());
+    return json_response(200, chaos_->to_json());
+  }
   if (path == "/_local/clock") return json_response(200, {{"sim_now", now}, {"time_scale", context_.clock->scale()}});
   if (path == "/_local/fleet" && raw.method == "GET") return json_response(200, fleet_->to_json(now));
   if (path == "/_local/fleet/faults") {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "local/auth.h"
+#include "local/chaos.h"
 #include "local/fleet/fleet.h"
 #include "local/router.h"
 #include "local/server.h"
@@ -40,6 +41,7 @@ struct StackOptions {
   ServerOptions server;
   RouterLimits limits;
   bool quiet = false;                       // no banner/log lines (tests)
+  ChaosOptions chaos;                       // --latency, --jitter, --chaos FILE, --aws-quotas, --chaos-seed
 };
 
 class LocalStack {
@@ -58,6 +60,7 @@ class LocalStack {
   SimClock& clock() { return *context_.clock; }
   fleet::Fleet& fleet() { return *fleet_; }
   Stats& stats() { return stats_; }
+  ChaosEngine& chaos() { return *chaos_; }
   Service* service(const std::string& signing_name);
   void save_state();         // now, if --state was given
 
@@ -72,6 +75,7 @@ class LocalStack {
   std::unique_ptr<StateStore> state_;
   std::shared_ptr<fleet::Fleet> fleet_;
   std::map<std::string, std::unique_ptr<Service>> services_;   // signing name -> service (null = not built)
+  std::unique_ptr<ChaosEngine> chaos_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<HttpServer> server_;
   int port_ = 0;

@@ -106,6 +106,17 @@ void register_local_commands(CLI::App& app, int& exit_code) {
                     "How long an agent keeps pinging on cached credentials after imds-disabled/role-detached")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   local->add_option("--region", s.region, "Default region of the stack")->capture_default_str();
+  local->add_option("--latency", s.chaos.latency_ms, "Milliseconds added to every signed API request")
+      ->check(CLI::NonNegativeNumber);
+  local->add_option("--jitter", s.chaos.jitter_ms, "Plus up to this many milliseconds, uniformly random")
+      ->check(CLI::NonNegativeNumber);
+  local->add_option("--chaos", s.chaos.rules_file,
+                    "JSON fault rules (throttling, 5xx, latency, drops, truncation, skew, quotas), as POST /_local/chaos")
+      ->check(CLI::ExistingFile);
+  local->add_flag("--aws-quotas", s.chaos.aws_quotas,
+                  "Enforce AWS-like per-operation request quotas (PutMetricAlarm 3 TPS, DescribeAlarms 9 TPS, ...)");
+  local->add_option("--chaos-seed", s.chaos.seed, "Seed of the fault-injection RNG (same seed, same faults)")
+      ->capture_default_str();
 
   CLI::App* fault = local->add_subcommand("fault", "Inject a fault into a running local stack's fleet");
   fault->add_option("--endpoint-url", fault_args->endpoint_url, "The running stack")->capture_default_str();
