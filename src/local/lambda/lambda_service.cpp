@@ -637,10 +637,20 @@ nlohmann::json LambdaService::invoke(const std::string& function_name_or_arn, co
 void LambdaService::async_loop() {
   std::unique_lock lock(async_mutex_);
   for (;;) {
-    async_wake_.wait(lock, [this] { return async_stopping_ || !async_queue_.empty(); });
+    // Take the oldest event of a function no other worker is running: one slow function (its instance runs one
+    // invocation at a time) must not hold every worker while another function's events wait.
+    auto next = async_queue_.end();
+    async_wake_.wait(lock, [&] {
+      if (async_stopping_) return true;
+      next = std::find_if(async_queue_.begin(), async_queue_.end(),
+                          [&](const auto& job) { return !async_running_.count(function_name_from(job.first)); });
+      return next != async_queue_.end();
+    });
     if (async_stopping_) return;
-    auto [function, payload] = std::move(async_queue_.front());
-    async_queue_.pop_front();
+    auto [function, payload] = std::move(*next);
+    async_queue_.erase(next);
+    const std::string name = function_name_from(function);
+    async_running_.insert(name);
     ++async_busy_;
     lock.unlock();
     try {
@@ -652,7 +662,9 @@ void LambdaService::async_loop() {
       spdlog::warn("lambda: async invocation of {} dropped: {}", function, e.what());
     }
     lock.lock();
+    async_running_.erase(name);
     --async_busy_;
+    async_wake_.notify_all();   // an event of this function may now be taken
     if (async_queue_.empty() && async_busy_ == 0) async_idle_.notify_all();
   }
 }

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -74,6 +75,7 @@ class LambdaService : public Service, public LambdaInvoker {
   std::mutex async_mutex_;
   std::condition_variable async_wake_, async_idle_;
   std::deque<std::pair<std::string, std::string>> async_queue_;   // function, payload
+  std::set<std::string> async_running_;   // functions a worker is invoking now
   int async_busy_ = 0;
   bool async_stopping_ = false;
   std::vector<std::thread> async_workers_;

@@ -297,3 +297,21 @@ TEST_F(LambdaTest, SaveAndLoadKeepFunctions) {
   EXPECT_EQ(config["Timeout"], 7);
   EXPECT_EQ(nlohmann::json::parse(invoke("kept", R"({"a":1})").body)["event"]["a"], 1);
 }
+
+TEST_F(LambdaTest, ASlowFunctionDoesNotHoldBackAnotherFunctionsEvents) {
+  const fs::path marker = work / "fast.txt";
+  create("slow", {{"Timeout", 2}});
+  create("fast", {{"Environment", {{"Variables", {{"MARKER", marker.string()}}}}}});
+  auto* invoker = dynamic_cast<LambdaInvoker*>(service.get());
+  invoker->invoke("slow", {{"sleep", true}}, true);
+  invoker->invoke("slow", {{"sleep", true}}, true);
+  const auto started = std::chrono::steady_clock::now();
+  invoker->invoke("fast", {{"n", 1}}, true);
+  while (!fs::exists(marker) && std::chrono::steady_clock::now() - started < std::chrono::seconds(10))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(fs::exists(marker));
+  // Before the first slow event times out (2 s), although both slow events were queued first.
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), 1.8);
+  auto* lambda = dynamic_cast<lambda::LambdaService*>(service.get());
+  EXPECT_TRUE(lambda->wait_for_async(std::chrono::seconds(15)));
+}
