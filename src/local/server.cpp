@@ -61,11 +61,21 @@ HttpServer::HttpServer(Router& router, LocalHandler local, ServerOptions options
     }
     res.set_content(std::move(response.body), content_type);
   };
+  // Bodies are read through a ContentReader: Debian's compiled cpp-httplib refuses form-encoded bodies over
+  // 8 KB on its plain handlers, and awsQuery requests (PutMetricData from the AWS CLI or boto3) go up to 1 MB.
+  auto with_body = [handler](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+    httplib::Request full = req;
+    reader([&full](const char* data, std::size_t length) {
+      full.body.append(data, length);
+      return true;
+    });
+    handler(full, res);
+  };
   server_->Get(".*", handler);
-  server_->Post(".*", handler);
-  server_->Put(".*", handler);
+  server_->Post(".*", with_body);
+  server_->Put(".*", with_body);
   server_->Delete(".*", handler);
-  server_->Patch(".*", handler);
+  server_->Patch(".*", with_body);
   server_->Options(".*", handler);
 }
 
