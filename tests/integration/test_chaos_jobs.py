@@ -164,11 +164,13 @@ def main():
             stack.request("DELETE", "/_local/chaos")
             stack.chaos({"aws_quotas": True})
             cw = stack.client("cloudwatch", 1)
-            results = [error_code(lambda i=i: cw.put_metric_alarm(
-                AlarmName=f"quota-{i}", Namespace="X", MetricName="Y", Statistic="Maximum", Period=60,
-                EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold"))[0] for i in range(12)]
+            import concurrent.futures
+            with concurrent.futures.ThreadPoolExecutor(12) as pool:
+                results = list(pool.map(lambda i: error_code(lambda: cw.put_metric_alarm(
+                    AlarmName=f"quota-{i}", Namespace="X", MetricName="Y", Statistic="Maximum", Period=60,
+                    EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold"))[0], range(12)))
             throttled = results.count("Throttling")
-            if throttled < 5 or results[:3] != [None, None, None]:
+            if throttled < 6 or results.count(None) < 3:
                 fail(f"12 quick PutMetricAlarm under the 3 TPS quota: {results}")
             ok(f"aws_quotas: 12 quick PutMetricAlarm -> {12 - throttled} accepted, {throttled} Throttling")
 
@@ -206,9 +208,18 @@ def main():
                 stack.request("POST", "/_local/fleet/faults", {"instance_id": iid, "fault": "deregister"})
             stack.chaos({"seed": 12, "rules": [{"throttle_rate": 0.3, "error_rate": 0.05, "jitter_ms": 50}]})
             before = stack.stats()["chaos"]
-            p, s = pingwatch("sync-alarms", "--put-alarm-tps", "50", url=stack.url)
-            if p.returncode != 0 or s is None:
-                fail(f"sync-alarms under chaos: exit {p.returncode}, summary {s}, stderr {p.stderr[-1500:]}")
+            # With the SDKs' default 3 attempts, 0.3^3 = 2.7% of writes may still fail: the run must say which
+            # (exit 1, each error named) and the next cycle, still under chaos, must finish the job.
+            cycles = 0
+            while True:
+                cycles += 1
+                p, s = pingwatch("sync-alarms", "--put-alarm-tps", "50", url=stack.url)
+                if s is None or p.returncode not in (0, 1):
+                    fail(f"sync-alarms under chaos: exit {p.returncode}, summary {s}, stderr {p.stderr[-1500:]}")
+                if p.returncode == 0:
+                    break
+                if not s.get("errors") or cycles >= 4:
+                    fail(f"sync-alarms under chaos did not converge in {cycles} cycles: {s}")
             after = stack.stats()["chaos"]
             stack.request("DELETE", "/_local/chaos")
             alarms = [a for page in stack.client("cloudwatch").get_paginator("describe_alarms")
@@ -223,7 +234,7 @@ def main():
             p2, s2 = pingwatch("sync-alarms", url=stack.url)
             if p2.returncode != 0 or s2.get("write_calls") != 0:
                 fail(f"second sync-alarms after chaos wrote: {s2}")
-            ok(f"sync-alarms under chaos: exactly {len(wanted)} correct alarms, a second run writes nothing; faults "
+            ok(f"sync-alarms under chaos: exactly {len(wanted)} correct alarms after {cycles} cycle(s), a clean run writes nothing; faults "
                f"survived {{'throttled': {after['throttled'] - before['throttled']}, 'errors': {after['errors'] - before['errors']}}}")
 
             # ---- a dead endpoint: one clear line, exit 2; the next run recovers ----
@@ -231,7 +242,8 @@ def main():
                 s_.bind(("127.0.0.1", 0))
                 dead = f"http://127.0.0.1:{s_.getsockname()[1]}"
             p, _ = pingwatch("publish", url=dead, timeout=120)
-            lines = [l for l in p.stderr.strip().splitlines() if l.strip()]
+            # JSON log lines are the job's log; the user-facing error is the one plain line.
+            lines = [l for l in p.stderr.strip().splitlines() if l.strip() and not l.startswith("{")]
             if p.returncode != 2 or len(lines) != 1 or "127.0.0.1" not in lines[0]:
                 fail(f"dead endpoint: exit {p.returncode}, stderr {p.stderr!r}")
             p, s = pingwatch("publish", url=stack.url)
