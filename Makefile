@@ -7,7 +7,7 @@ PINGWATCH   := $(BUILD_DIR)/src/pingwatch
 # The sanitizer build compiles only what the unit tests need.
 UNIT_TESTS  := test_core test_aws test_monitor test_local test_runtime
 
-.PHONY: setup build build-asan test test-unit test-asan demo package bench soak deploy clean
+.PHONY: setup build build-asan test test-unit test-asan test-fuzz demo package bench soak deploy clean
 
 setup:
 	@scripts/setup.sh
@@ -21,9 +21,13 @@ build-asan: setup
 	@cmake --build $(ASAN_DIR) -j $(JOBS) --target $(UNIT_TESTS)
 
 # Everything: unit, integration and conformance tests on the optimised build, then the unit tests under ASan+UBSan.
-test: build build-asan
+test: build build-asan test-fuzz
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 	@cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -L unit
+
+# libFuzzer targets (clang++, ASan+UBSan) for a bounded time each on the committed corpus (FUZZ_SECONDS, default 15).
+test-fuzz: setup
+	@scripts/fuzz.sh build-fuzz
 
 test-unit: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
@@ -44,4 +48,4 @@ deploy: package
 	@scripts/deploy.sh
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) dist
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-fuzz dist
