@@ -216,8 +216,7 @@ def main():
         digest_lost = [x for x in transitions(r) if x[0] == "lost"]
         check(len(c["notices"]) == 1 and c["notices"][0]["digest"], f"2,000-node outage -> one digest ({len(c['notices'])} notices)")
         check(len(digest_lost) == 2000, f"the digest covers the 2,000 lost nodes ({len(digest_lost)})")
-        # Fails while the local stack's HTTP server keeps cpp-httplib's 8 KB cap on form-encoded bodies
-        # (CPPHTTPLIB_FORM_URL_ENCODED_PAYLOAD_MAX_LENGTH): SNS Publish is a form body, AWS accepts 256 KB messages.
+        # A 2,000-line digest is a ~200 KB form body (SNS Publish is awsQuery): the stack must accept it as AWS does.
         check(len(a.mailbox()) - mail_before == 1, f"one email for the outage (delivery {c['delivery']}, errors {r['errors'][:1]})")
 
         # Recovery under SIGKILL at random points of cycles: every transition still reported exactly once.
