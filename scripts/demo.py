@@ -18,15 +18,18 @@ import urllib.request
 import boto3
 from botocore.config import Config
 
-POST_DETECTED = {  # what the post observed (UTC, 2024-04-12)
-    "Agent-Stop": "08:28", "Security-group": "08:28", "Metadata": "09:15", "Roll": "09:15"}
+POST_DETECTED = {  # what the post observed on 2024-04-12 (alarm times, UTC; the faults went in together shortly before)
+    "Agent-Stop": "alarm 08:28", "Security-group": "alarm 08:28", "Metadata": "alarm 09:15 (~47 min later)",
+    "Roll": "alarm 09:15 (~47 min later)"}
 FAULTS = {"Agent-Stop": "agent-stop", "Security-group": "network-block",
           "Metadata": "imds-disabled", "Roll": "role-detached"}
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--endpoint-url", required=True)
 parser.add_argument("--zip", required=True, help="dist/pingwatch-lambda-x86_64.zip")
-parser.add_argument("--until", default="09:22", help="simulated HH:MM at which the demo ends")
+parser.add_argument("--fault-at", default="08:20", help="simulated HH:MM of the faults (later if the deployment is not "
+                    "running by then: monitoring must be up first, as in the post)")
+parser.add_argument("--observe-minutes", type=float, default=60, help="simulated minutes watched after the faults")
 parser.add_argument("--wall-limit", type=float, default=115.0, help="seconds; the demo never runs longer")
 parser.add_argument("--with-watch", action="store_true", help="also deploy pingwatch watch as a third function")
 args = parser.parse_args()
@@ -62,7 +65,7 @@ if args.with_watch:
 for name, handler, rule in functions:
     env = {"CWAlarmSNSTopic": topic_arn}
     if handler == "watch":
-        env.update({"PINGWATCH_TOPIC_ARN": topic_arn, "PINGWATCH_STATE_TABLE": "pingwatch-watch-state"})
+        env.update({"PINGWATCH_STATE_TABLE": "pingwatch-watch-state", "PINGWATCH_WATCH_CREATE_TABLE": "true"})
     fn = lam.create_function(FunctionName=name, Runtime="provided.al2023", Handler=handler,
                              Role=f"arn:aws:iam::123456789012:role/{name}Role", Code={"ZipFile": code},
                              Timeout=60, MemorySize=128, Environment={"Variables": env})
@@ -75,7 +78,7 @@ say(clock["sim_now"], "deploy", f"topic SSM-Ping + email, {len(functions)} funct
     f"(time scale {clock['time_scale']:g}: one simulated minute per {60 / clock['time_scale']:.2g} s)")
 
 # --- watch it happen -------------------------------------------------------------------------------------------
-names, faulted_at, ssm_lost, alarmed, emails = {}, {}, {}, {}, []
+names, faulted_at, ssm_lost, alarmed, watched, emails = {}, {}, {}, {}, {}, []
 last_ping_status, last_alarm_state, seen_mail = {}, {}, set()
 fleet = local("/_local/fleet")
 print()
@@ -85,13 +88,25 @@ for n in fleet["nodes"]:
     print(f"{n['instance_id']:<21} {names[n['instance_id']]:<15} {n['platform']:<22} {n['ping_status']}")
 print()
 day = dt.datetime.fromtimestamp(clock["sim_now"], dt.timezone.utc)
-h, m = map(int, args.until.split(":"))
-until = day.replace(hour=h, minute=m, second=0).timestamp()
+h, m = map(int, args.fault_at.split(":"))
+# Faults go in once every function has run a few cycles (3 simulated minutes after deployment at the earliest).
+fault_at = max(day.replace(hour=h, minute=m, second=0).timestamp(), clock["sim_now"] + 180)
+until = fault_at + args.observe_minutes * 60 + 120
+faults_sent = False
 started = time.monotonic()
 sim_now = clock["sim_now"]
 while sim_now < until and time.monotonic() - started < args.wall_limit:
     fleet = local("/_local/fleet")
     sim_now = fleet["now"]
+    if not faults_sent and sim_now >= fault_at:
+        for n in fleet["nodes"]:
+            fault = FAULTS.get(names[n["instance_id"]])
+            if fault:
+                req = urllib.request.Request(args.endpoint_url + "/_local/fleet/faults", method="POST",
+                                             data=json.dumps({"instance_id": n["instance_id"], "fault": fault}).encode())
+                urllib.request.urlopen(req, timeout=5).read()
+        faults_sent = True
+        continue
     for n in fleet["nodes"]:
         iid, name = n["instance_id"], names[n["instance_id"]]
         if n.get("last_fault") and iid not in faulted_at:
@@ -120,6 +135,11 @@ while sim_now < until and time.monotonic() - started < args.wall_limit:
         seen_mail.add(key)
         emails.append(mail)
         say(sim_now, "email", f"to {mail.get('endpoint')}: {mail.get('subject')}")
+        subject = mail.get("subject") or ""
+        if not subject.startswith(("ALARM:", "OK:", "INSUFFICIENT_DATA:")):  # a pingwatch watch notice or digest
+            for iid in names:
+                if iid in (mail.get("body") or "") or iid in subject:
+                    watched.setdefault(iid, sim_now)
         if len(emails) == 1:  # show one whole message, as the post does
             print("\n".join("          | " + line for line in mail.get("body", "").splitlines()[:40]), flush=True)
     time.sleep(0.25)
@@ -128,7 +148,7 @@ while sim_now < until and time.monotonic() - started < args.wall_limit:
 stats = local("/_local/stats")
 print()
 print("Summary (simulated UTC; the post: four EC2 instances on 2024-04-12)")
-print(f"{'Name':<15} {'fault':<14} {'at':<9} {'SSM lost':<9} {'alarm':<9} {'after':<8} post saw")
+print(f"{'Name':<15} {'fault':<14} {'at':<9} {'SSM lost':<9} {'alarm':<9} {'after':<8} {'watch':<9} post saw")
 detected = 0
 for iid, name in names.items():
     f = faulted_at.get(iid)
@@ -137,6 +157,7 @@ for iid, name in names.items():
     detected += bool(a)
     print(f"{name:<15} {FAULTS.get(name, '?'):<14} {hhmm(f) if f else '-':<9} "
           f"{hhmm(ssm_lost[iid]) if iid in ssm_lost else '-':<9} {hhmm(a) if a else '-':<9} {after:<8} "
+          f"{hhmm(watched[iid]) if iid in watched else '-':<9} "
           f"{POST_DETECTED.get(name, '-')}")
 print(f"{detected} of {len(names)} faults alarmed, {len(emails)} emails delivered, "
       f"{stats.get('total', '?')} API requests served, {time.monotonic() - started:.0f} s of wall time")

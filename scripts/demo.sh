@@ -19,4 +19,4 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 echo "pingwatch local stack on http://127.0.0.1:$port (log: $work/stack.log, mailbox: $work/mailbox)"
-/usr/bin/python3 scripts/demo.py --endpoint-url "http://127.0.0.1:$port" --zip "$zip" ${PINGWATCH_DEMO_ARGS:-}
+/usr/bin/python3 scripts/demo.py --endpoint-url "http://127.0.0.1:$port" --zip "$zip" ${PINGWATCH_DEMO_ARGS:---with-watch}
