@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The local stack restarted with the same --state keeps metrics, alarms, topics, rules and functions
+# (created with the AWS CLI, checked with the AWS CLI after a SIGTERM and a new process).
+set -euo pipefail
+BIN=${PINGWATCH_BIN:?PINGWATCH_BIN must point at the pingwatch binary}
+AWS=/usr/bin/aws
+WORK=$(mktemp -d)
+STACK_PID=
+cleanup() { [ -n "$STACK_PID" ] && kill "$STACK_PID" 2>/dev/null && wait "$STACK_PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+passed=0
+ok() { passed=$((passed + 1)); echo "ok - $*"; }
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 AWS_PAGER=
+unset AWS_PROFILE AWS_SESSION_TOKEN || true
+
+start() {
+  "$BIN" local --port 0 --nodes 5 --time-scale 1 --state "$WORK/state.sqlite" >"$WORK/stack.out" 2>"$WORK/stack.err" &
+  STACK_PID=$!
+  URL=
+  for _ in $(seq 1 300); do
+    URL=$(sed -n 's/^pingwatch local listening on \(http:[^ ]*\)$/\1/p' "$WORK/stack.out")
+    [ -n "$URL" ] && return 0
+    kill -0 "$STACK_PID" 2>/dev/null || { cat "$WORK/stack.err" >&2; fail "stack exited"; }
+    sleep 0.1
+  done
+  fail "stack did not print its URL"
+}
+stop() { kill -TERM "$STACK_PID"; wait "$STACK_PID" || fail "stack exit code $?"; STACK_PID=; }
+aws_() { "$AWS" --endpoint-url "$URL" --output json "$@"; }
+
+start
+TOPIC=$(aws_ sns create-topic --name restart-topic --query TopicArn --output text)
+aws_ cloudwatch put-metric-data --namespace Restart --metric-name Kept --value 7 --dimensions Node=a
+aws_ cloudwatch put-metric-alarm --alarm-name restart-alarm --namespace Restart --metric-name Kept \
+  --dimensions Name=Node,Value=a --statistic Maximum --period 60 --evaluation-periods 1 --threshold 1 \
+  --comparison-operator GreaterThanOrEqualToThreshold --alarm-actions "$TOPIC"
+aws_ events put-rule --name restart-rule --schedule-expression "rate(5 minutes)" >/dev/null
+printf 'exit 0\n' >"$WORK/bootstrap"; chmod +x "$WORK/bootstrap"
+(cd "$WORK" && python3 -c "import zipfile; z=zipfile.ZipFile('fn.zip','w'); z.write('bootstrap')")
+aws_ lambda create-function --function-name restart-fn --runtime provided.al2023 --handler x \
+  --role arn:aws:iam::123456789012:role/r --zip-file "fileb://$WORK/fn.zip" >/dev/null
+ok "created a topic, a metric datum, an alarm, a rule and a function"
+stop
+start
+aws_ sns list-topics | grep -q "$TOPIC" || fail "topic lost"
+aws_ cloudwatch list-metrics --namespace Restart | grep -q '"Kept"' || fail "metric lost"
+aws_ cloudwatch describe-alarms --alarm-names restart-alarm | grep -q '"restart-alarm"' || fail "alarm lost"
+aws_ events list-rules | grep -q '"restart-rule"' || fail "rule lost"
+aws_ lambda get-function --function-name restart-fn >/dev/null || fail "function lost"
+ok "after a restart with the same --state: topic, metric, alarm, rule and function are all there"
+stop
+echo "$passed checks passed"
