@@ -70,7 +70,12 @@ function convertType(cfnType, t, spec, out) {
       else agg.ItemType = item.Type;
       return agg;
     }
-    default:   // union and anything newer: accept any JSON value rather than reject a valid template
+    case 'union': {   // e.g. DynamoDB KeySchema = KeySchema[] | json: check the list form, which templates use
+      const list = (t.types || []).find((u) => u.type === 'array');
+      if (list) return convertType(cfnType, list, spec, out);
+      return { PrimitiveType: 'Json' };
+    }
+    default:   // anything newer: accept any JSON value rather than reject a valid template
       return { PrimitiveType: 'Json' };
   }
 }

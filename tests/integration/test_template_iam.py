@@ -7,11 +7,15 @@ How the code side is found (no hand-kept list of operations):
   1. Each typed client method (src/aws/<service>_client.cpp, `Class::method(`) is mapped to the operation
      names its body sends (string literals that are operations of that service in botocore's model, plus the
      operations of other methods of the same class it calls, e.g. describe_all_alarms -> describe_alarms).
-  2. A handler's code path is the file defining its entry function (run_publish, run_sync_alarms) plus the
-     src/monitor/*.cpp files behind the monitor headers it includes (shared plumbing, jobs.cpp and config.cpp,
-     is checked to call no operation at all).
+  2. A handler's code path is the file defining its entry function (run_publish, run_sync_alarms,
+     watch_job_definition) plus the src/monitor/*.cpp files behind the monitor headers it includes, directly
+     or through other headers (X.h is implemented by X.cpp and X_*.cpp that include it: state_store.h ->
+     state_store_dynamodb.cpp, ...). Shared plumbing, jobs.cpp and config.cpp, is checked to call no operation.
   3. Every `.method(` / `->method(` of a client class in that code path is an operation the job can call.
      PutMetricAlarm with Tags also needs cloudwatch:TagResource (CloudWatch authorizes the tags separately).
+  4. Operations behind a setting that is off unless configured (GATED: watch's CreateTable with
+     watch.create_table, AssumeRole with watch.accounts) must be allowed exactly when the function's
+     environment turns the setting on; the setting's default is read from the source, not assumed.
 """
 import json
 import os
@@ -23,7 +27,19 @@ SRC = os.path.abspath(SRC)
 BOTOCORE = "/usr/lib/python3/dist-packages/botocore/data"
 
 # handler -> entry function of the job (src/monitor/jobs.h). A new job (watch) adds one line here.
-HANDLERS = {"publish": "run_publish", "sync-alarms": "run_sync_alarms"}
+HANDLERS = {"publish": "run_publish", "sync-alarms": "run_sync_alarms", "watch": "watch_job_definition"}
+
+# handler -> {action: config key}: calls made only when that setting is on (bool) or non-empty (list).
+GATED = {
+    "watch": {
+        "dynamodb:CreateTable": "watch.create_table",     # the stack creates the table
+        "dynamodb:DescribeTable": "watch.create_table",
+        "sts:AssumeRole": "watch.accounts",               # member accounts: none unless configured
+        "ec2:DescribeInstances": "watch.use_ec2",         # vanished reason (stopped/terminated/...): on by default
+    },
+}
+# handler -> config key of the CloudWatch namespace its PutMetricData writes (default: the Namespace parameter)
+NAMESPACE_KEY = {"watch": "watch.metric_namespace"}
 
 # typed client class -> (IAM service prefix, botocore model directory)
 CLIENTS = {
@@ -171,21 +187,32 @@ def client_method_operations():
 def code_path(entry):
     monitor = os.path.join(SRC, "src/monitor")
     files = [f for f in sorted(os.listdir(monitor)) if f.endswith(".cpp")]
-    definers = [f for f in files if re.search(r"\bJobResult\s+" + entry + r"\s*\(\s*JobContext",
-                                              open(os.path.join(monitor, f), encoding="utf-8").read())]
+    definers = [f for f in files if re.search(r"\b(?:JobResult\s+" + entry + r"\s*\(\s*JobContext|JobDefinition\s+"
+                                              + entry + r"\s*\(\s*\))", open(os.path.join(monitor, f), encoding="utf-8").read())]
     if not check(len(definers) == 1, f"{entry}: expected one src/monitor/*.cpp defining it, found {definers}"):
         return []
-    path, queue = [], [definers[0]]
+
+    def includes(name):
+        p = os.path.join(monitor, name)
+        return re.findall(r'#include\s+"monitor/(\w+)\.h"', open(p, encoding="utf-8").read()) if os.path.exists(p) else []
+
+    def implementations(header):   # X.h -> X.cpp and X_*.cpp that include it
+        return [f for f in files if (f == header + ".cpp" or f.startswith(header + "_")) and header in includes(f)]
+
+    path, seen_headers, queue = [], set(), [definers[0]]
     while queue:
         f = queue.pop()
         if f in path:
             continue
         path.append(f)
-        text = open(os.path.join(monitor, f), encoding="utf-8").read()
-        for inc in re.findall(r'#include\s+"monitor/(\w+)\.h"', text):
-            cpp = inc + ".cpp"
-            if cpp in files and cpp not in SHARED_PLUMBING:
-                queue.append(cpp)
+        headers = list(includes(f))
+        while headers:   # headers included by headers, transitively
+            h = headers.pop()
+            if h in seen_headers:
+                continue
+            seen_headers.add(h)
+            headers.extend(includes(h + ".h"))
+            queue.extend(c for c in implementations(h) if c not in SHARED_PLUMBING)
     return [os.path.join(monitor, f) for f in path]
 
 
@@ -233,11 +260,19 @@ def main():
           "method->operation mapping broken: SsmClient::for_each_instance_information_page should send "
           "DescribeInstanceInformation, got %s" % methods.get("SsmClient", {}).get("for_each_instance_information_page"))
 
-    # The job registry names exactly the handlers this test knows.
+    # The job registry names exactly the handlers this test knows: built-ins in jobs.cpp, others (watch)
+    # registered with register_job(<entry>()) by src/runtime (which the Lambda runtime calls at init).
     jobs_cpp = open(os.path.join(SRC, "src/monitor/jobs.cpp"), encoding="utf-8").read()
+    runtime_dir = os.path.join(SRC, "src/runtime")
+    runtime_cpp = "".join(strip_comments(open(os.path.join(runtime_dir, f), encoding="utf-8").read())
+                          for f in sorted(os.listdir(runtime_dir)) if f.endswith(".cpp"))
+    monitor_cpp = "".join(open(os.path.join(SRC, "src/monitor", f), encoding="utf-8").read()
+                          for f in sorted(os.listdir(os.path.join(SRC, "src/monitor"))) if f.endswith(".cpp"))
     for handler, entry in HANDLERS.items():
-        check(re.search(r'"' + re.escape(handler) + r'"', jobs_cpp) and entry in jobs_cpp,
-              f"src/monitor/jobs.cpp does not register {handler} -> {entry}")
+        builtin = re.search(r'"' + re.escape(handler) + r'"', jobs_cpp) and entry in jobs_cpp
+        registered = (re.search(r"register_job\(\s*(?:monitor::)?" + entry + r"\(\)\s*\)", runtime_cpp)
+                      and re.search(r'\.name\s*=\s*"' + re.escape(handler) + r'"', monitor_cpp))
+        check(builtin or registered, f"{handler} -> {entry} is registered neither in src/monitor/jobs.cpp nor by src/runtime")
     plumbing = operations_called([os.path.join(SRC, "src/monitor", f) for f in SHARED_PLUMBING], methods)
     check(not plumbing, f"shared plumbing calls AWS operations (move them into a job): {plumbing}")
 
@@ -272,10 +307,28 @@ def main():
         for var in fn["Properties"].get("Environment", {}).get("Variables", {}):
             check(var in env_names, f"{fname}: environment variable {var} is read by no config key")
 
+    all_monitor_text = strip_comments(monitor_cpp)
+
+    def setting_default(key):
+        m = re.search(r'get_(bool|list|string)\(\s*"' + re.escape(key) + r'"\s*,\s*([^,)]*)', all_monitor_text)
+        if not check(m, f"setting {key}: its default is not found in src/monitor (GATED/NAMESPACE_KEY out of date?)"):
+            return None
+        kind, text = m.group(1), m.group(2).strip()
+        if kind == "bool":
+            return text == "true"
+        if kind == "list":
+            return text not in ("{}", "{ }")
+        return text.strip('"')
+
+    def env_value(fn, key):
+        env = fn["Properties"].get("Environment", {}).get("Variables", {})
+        return env.get("PINGWATCH_" + key.replace(".", "_").upper())
+
     report = []
     for fname, fn in sorted(functions.items()):
         props = fn["Properties"]
         handler = props["Handler"]
+        env = props.get("Environment", {}).get("Variables", {})
         check(props.get("Runtime") == "provided.al2023", f"{fname}: Runtime must be provided.al2023")
         role_ref = props["Role"].get("Fn::GetAtt", [None])[0]
         role = resources.get(role_ref)
@@ -299,20 +352,42 @@ def main():
                         ([resolve(r, params, resources) for r in as_list(st["Resource"])], st.get("Condition")))
 
         code_actions = set(needed)
+        for action, key in GATED.get(handler, {}).items():
+            check(action in code_actions, f"GATED names {action} for {handler} but its code never calls it")
+            set_in_env = env_value(fn, key)
+            on = setting_default(key) if set_in_env is None else \
+                (str(resolve(set_in_env, params, resources)).lower() not in ("", "false", "0", "no", "off"))
+            if not on:
+                code_actions.discard(action)
         role_actions = set(allowed) - PLATFORM_ACTIONS
+        # This function's own resources: the table and topic its environment names.
+        scoped = dict(expected_resource)
+        topic = env.get("CWAlarmSNSTopic") or env.get("PINGWATCH_WATCH_TOPIC_ARN") or env.get("PINGWATCH_ALARM_TOPIC_ARN")
+        if topic is not None:
+            scoped["sns:Publish"] = resolve(topic, params, resources)
+        table = env.get("PINGWATCH_WATCH_DYNAMODB_TABLE") or env.get("PINGWATCH_STATE_TABLE")
+        if isinstance(table, dict) and "Ref" in table and resources.get(table["Ref"], {}).get("Type") == "AWS::DynamoDB::Table":
+            for op in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchWriteItem",
+                       "BatchGetItem", "DescribeTable", "CreateTable"):
+                scoped["dynamodb:" + op] = f"<getatt:{table['Ref']}.Arn>"
+        scoped["ec2:DescribeInstances"] = "*"   # no resource-level permissions for Describe* in EC2
+        want_namespace = namespace
+        if handler in NAMESPACE_KEY:
+            ns_env = env_value(fn, NAMESPACE_KEY[handler])
+            want_namespace = resolve(ns_env, params, resources) if ns_env is not None else setting_default(NAMESPACE_KEY[handler])
         for action in sorted(code_actions - role_actions):
             check(False, f"{fname} ({handler}) calls {action} ({needed[action][0]}) but {role_ref} does not allow it")
         for action in sorted(role_actions - code_actions):
             check(False, f"{role_ref} allows {action} but the {handler} job never calls it")
         for action in sorted(code_actions & role_actions):
-            want = expected_resource.get(action)
+            want = scoped.get(action)
             check(want is not None, f"{action}: add its IAM resource scope to expected_resource in this test")
             for res, cond in allowed[action]:
                 check(res == [want], f"{role_ref}: {action} on {res}, expected exactly [{want}]")
                 if action == "cloudwatch:PutMetricData":
                     ns = (cond or {}).get("StringEquals", {}).get("cloudwatch:namespace")
-                    check(ns is not None and resolve(ns, params, resources) == namespace,
-                          f"{role_ref}: PutMetricData must be conditioned on cloudwatch:namespace = {namespace}")
+                    check(ns is not None and resolve(ns, params, resources) == want_namespace,
+                          f"{role_ref}: PutMetricData must be conditioned on cloudwatch:namespace = {want_namespace}")
                 elif action != "ssm:DescribeInstanceInformation":
                     check(cond is None, f"{role_ref}: unexpected condition on {action}")
         # logs: its own log group only

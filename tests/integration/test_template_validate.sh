@@ -27,6 +27,7 @@ mutations=(
   's/TopicArn: !Ref AlarmTopic/TopicArn: !Ref NoSuchTopic/|Referenced value NoSuchTopic does not exist'
   's/AWS::Lambda::EventInvokeConfig/AWS::Lambda::EventInvokeConfg/|invalid Type'
   's/MaximumRetryAttempts: 0 .*/MaximumRetryAttempts: [0]/|Expecting an integer'
+  's/KeyType: HASH/KeyTyp: HASH/|KeyTyp is not a valid property'
 )
 for m in "${mutations[@]}"; do
   expr=${m%%|*}; want=${m#*|}
@@ -50,6 +51,14 @@ grep -q "wildcard action" <<<"$out" && ok "IAM check rejects wildcard actions" |
 sed -e 's/cloudwatch:namespace: !Ref Namespace/cloudwatch:namespace: Other/' "$TEMPLATE" > "$tmp/ns.yaml"
 out=$(/usr/bin/python3 "$IAM" --template "$tmp/ns.yaml" 2>&1)
 grep -q "conditioned on cloudwatch:namespace" <<<"$out" && ok "IAM check requires the namespace condition" || bad "namespace condition not checked: $out"
+
+# watch: its table actions are checked against the code and scoped to its own table.
+sed -e '/- dynamodb:BatchWriteItem/d' "$TEMPLATE" > "$tmp/watch-missing.yaml"
+out=$(/usr/bin/python3 "$IAM" --template "$tmp/watch-missing.yaml" 2>&1)
+grep -q "(watch) calls dynamodb:BatchWriteItem .* does not allow it" <<<"$out" && ok "IAM check catches a missing watch table action" || bad "missing watch action not caught: $out"
+sed -e 's/Resource: !GetAtt PingwatchWatchStateTable.Arn/Resource: "*"/' "$TEMPLATE" > "$tmp/watch-table.yaml"
+out=$(/usr/bin/python3 "$IAM" --template "$tmp/watch-table.yaml" 2>&1)
+grep -q "dynamodb:GetItem on \['\*'\], expected exactly" <<<"$out" && ok "IAM check scopes watch's DynamoDB actions to its table" || bad "table scope not checked: $out"
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
