@@ -193,10 +193,10 @@ std::vector<std::pair<std::string, std::string>> parse_tags(const InputObject& i
 }
 
 void merge_tags(std::vector<std::pair<std::string, std::string>>& into, const std::vector<std::pair<std::string, std::string>>& tags) {
-  for (const auto& [k, v] : tags) {
-    auto it = std::find_if(into.begin(), into.end(), [&](const auto& t) { return t.first == k; });
-    if (it != into.end()) it->second = v;
-    else into.emplace_back(k, v);
+  for (const auto& tag : tags) {   // not a structured binding: clang 14 (the fuzz build) cannot capture one
+    auto it = std::find_if(into.begin(), into.end(), [&](const auto& t) { return t.first == tag.first; });
+    if (it != into.end()) it->second = tag.second;
+    else into.push_back(tag);
   }
 }
 
