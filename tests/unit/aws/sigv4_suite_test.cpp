@@ -19,7 +19,7 @@ namespace {
 fs::path suite_dir() {
   if (const char* src = std::getenv("PINGWATCH_SOURCE_DIR")) return fs::path(src) / ".." / "shared" / "testdata" / "sigv4";
   // tests/unit/aws/<this file> -> <source dir>/../shared/testdata/sigv4
-  return fs::path(__FILE__).parent_path() / ".." / ".." / ".." / ".." / "shared" / "testdata" / "sigv4";
+  return fs::path(PINGWATCH_SOURCE_DIR) / ".." / "shared" / "testdata" / "sigv4";
 }
 
 std::string read_file(const fs::path& p) {

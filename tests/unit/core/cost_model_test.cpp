@@ -8,10 +8,7 @@ using namespace pingwatch::core;
 
 namespace {
 PriceTable repo_prices() {
-  // The repository root, from this file's path (tests/unit/core/cost_model_test.cpp).
-  std::string root = __FILE__;
-  root = root.substr(0, root.rfind("/tests/unit/core/"));
-  std::ifstream in(root + "/data/prices.json");
+  std::ifstream in(std::string(PINGWATCH_SOURCE_DIR) + "/data/prices.json");
   return parse_price_table(nlohmann::json::parse(in));
 }
 double total(const std::vector<DesignCost>& d, const std::string& name) {
