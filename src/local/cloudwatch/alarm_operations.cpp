@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "local/cloudwatch/cloudwatch_service.h"
+#include "local/tags.h"
 #include "local/cloudwatch/formatting.h"
 #include "local/cloudwatch/validation.h"
 
@@ -193,11 +194,7 @@ std::vector<std::pair<std::string, std::string>> parse_tags(const InputObject& i
 }
 
 void merge_tags(std::vector<std::pair<std::string, std::string>>& into, const std::vector<std::pair<std::string, std::string>>& tags) {
-  for (const auto& tag : tags) {   // not a structured binding: clang 14 (the fuzz build) cannot capture one
-    auto it = std::find_if(into.begin(), into.end(), [&](const auto& t) { return t.first == tag.first; });
-    if (it != into.end()) it->second = tag.second;
-    else into.push_back(tag);
-  }
+  for (const auto& tag : tags) upsert_tag(into, tag);
 }
 
 }  // namespace

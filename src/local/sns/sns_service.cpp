@@ -1,4 +1,5 @@
 #include "local/sns/sns_service.h"
+#include "local/tags.h"
 
 #include <spdlog/spdlog.h>
 
@@ -640,12 +641,7 @@ std::string SnsService::tag_resource(const Request& r) {
   std::lock_guard lock(mutex_);
   auto it = topics_.find(arn);
   if (it == topics_.end()) throw ServiceError(404, "ResourceNotFound", "Resource does not exist");
-  for (const auto& [k, v] : tags) {
-    auto& existing = it->second.tags;
-    auto same_key = std::find_if(existing.begin(), existing.end(), [&](const auto& t) { return t.first == k; });
-    if (same_key != existing.end()) same_key->second = v;
-    else existing.emplace_back(k, v);
-  }
+  for (const auto& tag : tags) upsert_tag(it->second.tags, tag);
   if (it->second.tags.size() > 50)
     throw ServiceError(400, "TagLimitExceeded", "Could not complete request: tag quota of per resource exceeded");
   return {};

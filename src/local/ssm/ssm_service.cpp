@@ -1,4 +1,5 @@
 #include "local/ssm/ssm_service.h"
+#include "local/tags.h"
 
 #include <algorithm>
 
@@ -116,11 +117,7 @@ nlohmann::json SsmService::add_tags_to_resource(const nlohmann::json& input) {
   auto lock = fleet_->write_lock();
   fleet::Node* node = resolve_node(*fleet_, input);
   fleet::Tags merged = node->tags;
-  for (const auto& [k, v] : parsed) {
-    auto it = std::find_if(merged.begin(), merged.end(), [&](const auto& p) { return p.first == k; });
-    if (it != merged.end()) it->second = v;
-    else merged.emplace_back(k, v);
-  }
+  for (const auto& tag : parsed) upsert_tag(merged, tag);
   if (merged.size() > kMaxTagsPerResource) {
     throw ServiceError(400, "TooManyTagsError", "The Targets parameter includes too many tags. Remove one or more tags and try the command again.");
   }
