@@ -1,5 +1,7 @@
 // The simulated agents on a fake clock: ping schedule, ConnectionLost after silence, every fault,
 // cached-credential expiry and the hibernation back-off on recovery.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <set>
@@ -18,7 +20,7 @@ struct FleetWithNode {
 };
 
 FleetWithNode make(double lost_after = 10 * kMin, double cache = 45 * kMin) {
-  const std::string path = ::testing::TempDir() + "/pw_fleet_one.json";
+  const std::string path = ::testing::TempDir() + "/pw_fleet_one-" + std::to_string(::getpid()) + ".json";
   FILE* f = std::fopen(path.c_str(), "w");
   std::fputs(R"({"nodes":[{"id":"i-0572676272d863124","platform":"amazon-linux-2023","first_ping_offset_seconds":60,
                            "tags":{"Name":"Agent-Stop"}}]})", f);
@@ -173,7 +175,7 @@ TEST(FleetTiming, AgentStopRecoverPingsAtOnce) {
 }
 
 TEST(FleetTiming, TimelineFaultsApplyAtTheirOwnInstant) {
-  const std::string path = ::testing::TempDir() + "/pw_fleet_timeline.json";
+  const std::string path = ::testing::TempDir() + "/pw_fleet_timeline-" + std::to_string(::getpid()) + ".json";
   FILE* file = std::fopen(path.c_str(), "w");
   std::fputs(R"({"nodes":[{"id":"i-0572676272d863124","first_ping_offset_seconds":60},
                            {"id":"mi-0123456789abcdef0","platform":"ubuntu-22.04","name":"onprem"}],
@@ -194,7 +196,7 @@ TEST(FleetTiming, TimelineFaultsApplyAtTheirOwnInstant) {
 }
 
 TEST(FleetFile, RejectsBadInput) {
-  const std::string path = ::testing::TempDir() + "/pw_fleet_bad.json";
+  const std::string path = ::testing::TempDir() + "/pw_fleet_bad-" + std::to_string(::getpid()) + ".json";
   auto write = [&](const char* text) {
     FILE* file = std::fopen(path.c_str(), "w");
     std::fputs(text, file);
