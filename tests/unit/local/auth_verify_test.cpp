@@ -1,4 +1,6 @@
 // SigV4 verification as the local stack does it: signed by the project's signer, checked by auth.cpp.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "aws/sigv4.h"
@@ -178,7 +180,7 @@ TEST(AuthVerify, CredentialsFileFormats) {
   EXPECT_EQ(keys.find("AKIDONE")->account_id, "111122223333");
   EXPECT_EQ(keys.find("AKIDTWO")->account_id, "123456789012");
   EXPECT_EQ(keys.find("test"), nullptr);   // a file replaces the default pair
-  const std::string json_path = ::testing::TempDir() + "/pw_keys.json";
+  const std::string json_path = ::testing::TempDir() + "/pw_keys-" + std::to_string(::getpid()) + ".json";
   {
     FILE* f = std::fopen(json_path.c_str(), "w");
     std::fputs(R"([{"access_key_id":"A1","secret_access_key":"S1","account_id":"444455556666"}])", f);

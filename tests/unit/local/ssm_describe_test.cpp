@@ -1,4 +1,6 @@
 // The local SSM service's DescribeInstanceInformation and tag operations, called directly.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <ctime>
@@ -21,7 +23,7 @@ struct Fixture {
     options.nodes = nodes;
     options.seed = 7;
     if (!fleet_json.empty()) {
-      options.fleet_file = ::testing::TempDir() + "/pw_ssm_fleet.json";
+      options.fleet_file = ::testing::TempDir() + "/pw_ssm_fleet-" + std::to_string(::getpid()) + ".json";
       FILE* f = std::fopen(options.fleet_file.c_str(), "w");
       std::fputs(fleet_json.c_str(), f);
       std::fclose(f);
