@@ -393,9 +393,12 @@ Settings load_settings(const ConfigSource& src) {
                                                  "LessThanThreshold", "LessThanOrEqualToThreshold"}));
   a.treat_missing_data = src.get_string("alarm.treat_missing_data", a.treat_missing_data,
                                         one_of({"missing", "notBreaching", "breaching", "ignore"}));
-  a.put_tps = src.get_number("alarm.put_tps", a.put_tps, number_range(0, 100, true));
-  a.delete_tps = src.get_number("alarm.delete_tps", a.delete_tps, number_range(0, 100, true));
+  a.put_tps = src.get_number("alarm.put_tps", a.put_tps, number_range(0, 1000, true));
+  a.delete_tps = src.get_number("alarm.delete_tps", a.delete_tps, number_range(0, 1000, true));
+  a.write_concurrency = static_cast<int>(src.get_int("alarm.write_concurrency", a.write_concurrency, int_range(1, 64)));
   a.adopt_unmanaged = src.get_bool("alarm.adopt_unmanaged", a.adopt_unmanaged);
+  a.recheck_minutes = static_cast<int>(src.get_int("alarm.recheck_minutes", a.recheck_minutes, int_range(0, 1440)));
+  a.state_file = src.get_string("alarm.state_file", a.state_file);
 
   auto& sc = s.schedule;
   const int interval = static_cast<int>(src.get_int("schedule.interval", 60, valid_interval));

@@ -120,9 +120,13 @@ struct AlarmSettings {             // [alarm]
   double threshold = 1.0;
   std::string comparison_operator = "GreaterThanOrEqualToThreshold";
   std::string treat_missing_data = "missing";
-  double put_tps = 3;                       // PutMetricAlarm quota: 3 TPS
+  double put_tps = 3;                       // PutMetricAlarm quota: 3 TPS (adjustable in Service Quotas)
   double delete_tps = 3;                    // DeleteAlarms quota: 3 TPS
+  int write_concurrency = 4;                // alarm writes in flight (still under put_tps/delete_tps)
   bool adopt_unmanaged = true;              // rewrite (and so mark) same-named alarms pingwatch did not create
+  // An unchanged complete inventory skips DescribeAlarms for this long after a full check (monitor/alarm_memo.h).
+  int recheck_minutes = 15;                 // 0: read every alarm every cycle
+  std::string state_file;                   // where one-shot CLI runs keep that memo ("" = memory only)
 };
 
 struct ScheduleSettings {          // [schedule]

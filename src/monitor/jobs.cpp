@@ -1,6 +1,7 @@
 #include "monitor/jobs.h"
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
 
 #include "aws/client_factory.h"
@@ -34,11 +35,13 @@ nlohmann::json JobResult::to_json() const {
                    {"stopped", stopped},
                    {"duration_seconds", duration_seconds},
                    {"errors", errors}};
-  if (job == "publish") {
+  if (job != "sync-alarms") {
     j["data_published"] = data_published;
     j["data_failed"] = data_failed;
     j["unknown_statuses"] = unknown_statuses;
-  } else {
+  }
+  if (job != "publish") {
+    j["alarms_check_skipped"] = alarms_check_skipped;
     j["alarms_existing"] = alarms_existing;
     j["alarms_created"] = alarms_created;
     j["alarms_updated"] = alarms_updated;
@@ -65,11 +68,47 @@ std::vector<JobDefinition>& registry() {
       {"sync-alarms", [](JobContext& c) { return run_sync_alarms(c); },
        [](const Settings& s) { return std::chrono::seconds(s.schedule.sync_alarms_interval); },
        [](const Settings& s) { require_sync_alarms_settings(s); }},
+      {"cycle", [](JobContext& c) { return run_cycle(c); },
+       [](const Settings& s) { return std::chrono::seconds(s.schedule.publish_interval); },
+       [](const Settings& s) { require_sync_alarms_settings(s); }},
   };
   return jobs;
 }
 
 }  // namespace
+
+JobResult run_cycle(JobContext& ctx) {
+  const auto started = std::chrono::steady_clock::now();
+  NodeInventory inventory;
+  NodeInventory* const outer = ctx.inventory;
+  ctx.inventory = &inventory;
+  JobResult p = run_publish(ctx);
+  JobResult a;
+  if (p.could_not_start) {
+    a.job = "sync-alarms";   // nothing could be read: the alarms are left for the next cycle
+  } else {
+    a = run_sync_alarms(ctx);
+  }
+  ctx.inventory = outer;
+
+  JobResult r = a;
+  r.job = "cycle";
+  r.nodes_seen = p.nodes_seen;
+  r.pages = p.pages;
+  r.data_published = p.data_published;
+  r.data_failed = p.data_failed;
+  r.unknown_statuses = p.unknown_statuses;
+  r.api_calls = p.api_calls + a.api_calls;
+  r.write_calls = p.write_calls + a.write_calls;
+  r.inventory_complete = p.inventory_complete;
+  r.deadline_reached = p.deadline_reached || a.deadline_reached;
+  r.stopped = p.stopped || a.stopped;
+  r.could_not_start = p.could_not_start;
+  r.errors = p.errors;
+  r.errors.insert(r.errors.end(), a.errors.begin(), a.errors.end());
+  r.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return r;
+}
 
 void register_job(JobDefinition job) {
   std::lock_guard lock(registry_mutex());

@@ -31,9 +31,16 @@
 #include "aws/cloudwatch_client.h"
 #include "aws/sns_client.h"
 #include "aws/ssm_client.h"
+#include "monitor/alarm_memo.h"
 #include "monitor/config.h"
 
 namespace pingwatch::monitor {
+
+// The managed nodes one job read, handed to the next so a cycle lists the fleet once (`pingwatch cycle`).
+struct NodeInventory {
+  std::vector<std::string> instance_ids;
+  bool complete = false;   // every page was read
+};
 
 // The typed clients a job may use; made once per process (they share one HTTP client and retry quota).
 struct JobClients {
@@ -54,6 +61,10 @@ struct JobContext {
   // Polled between writes: the daemon's SIGTERM. A job stops starting new writes once it returns true.
   std::function<bool()> stop_requested;
   bool dry_run = false;   // sync-alarms: plan only, no writes
+  // publish: when set, records the nodes it read. sync-alarms: when set, uses these instead of reading them.
+  NodeInventory* inventory = nullptr;
+  // sync-alarms: skips unchanged checks (alarm_memo.h). Null: every cycle reads every alarm.
+  std::shared_ptr<AlarmMemoStore> alarm_memo;
 };
 
 // What one cycle did; to_json() is the Lambda's response and the CLI's output.
@@ -71,6 +82,7 @@ struct JobResult {
   long alarms_deleted = 0;
   long alarms_unchanged = 0;
   long alarms_left_alone = 0;      // prefix matches pingwatch did not create, node gone: never deleted
+  bool alarms_check_skipped = false;   // inventory unchanged since a recent full check: no DescribeAlarms
   long api_calls = 0;              // every AWS operation started (reads and writes; retries not counted)
   long write_calls = 0;            // PutMetricData, PutMetricAlarm, DeleteAlarms, TagResource
   bool inventory_complete = true;  // every node page was read
@@ -89,6 +101,8 @@ struct JobResult {
 
 JobResult run_publish(JobContext& context);       // publish.cpp: the post's LambdaFunctionCheckSSMAgentStatus
 JobResult run_sync_alarms(JobContext& context);   // sync_alarms.cpp: the post's LambdaCreateCWAlarm, fixed
+// Both of the post's jobs on one reading of the node list: publish, then sync-alarms on the nodes it read.
+JobResult run_cycle(JobContext& context);
 
 struct JobDefinition {
   std::string name;
@@ -97,7 +111,7 @@ struct JobDefinition {
   std::function<void(const Settings&)> check;                      // validation at start; may be empty
 };
 
-// publish and sync-alarms are always registered. Registering an existing name replaces it.
+// publish, sync-alarms and cycle are always registered. Registering an existing name replaces it.
 void register_job(JobDefinition job);
 std::optional<JobDefinition> find_job(std::string_view name);
 std::vector<std::string> job_names();

@@ -214,6 +214,7 @@ JobResult run_publish(JobContext& ctx) {
             ++r.pages;
             for (const auto& node : page.nodes) {
               ++r.nodes_seen;
+              if (ctx.inventory) ctx.inventory->instance_ids.push_back(node.instance_id);
               ++counts[status_index(node.ping_status)];
               NodeData nd = node_data(node, s);
               if (nd.unknown_status) {
@@ -239,6 +240,7 @@ JobResult run_publish(JobContext& ctx) {
     spdlog::error("publish: reading managed nodes stopped after {} pages: {}", r.pages, e.what());
   }
 
+  if (ctx.inventory) ctx.inventory->complete = r.inventory_complete;
   // Counts of a partial inventory would read as nodes disappearing: aggregates need every page.
   if (s.publish.aggregate_metrics && r.inventory_complete) {
     for (auto& d : aggregate_data(counts, s)) send(batcher.add(std::move(d)));

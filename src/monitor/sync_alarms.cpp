@@ -2,9 +2,15 @@
 // rewrote every alarm every minute (past ~180 nodes that exceeds PutMetricAlarm's 3 TPS quota). This job
 // reads every node page and every ssm-agent-* alarm, then writes only the difference: missing alarms,
 // drifted ones, and pingwatch's own alarms whose node is gone, at a client-side rate under the quotas.
+// With a memo (alarm_memo.h), a cycle whose complete inventory matches a recent clean check reads no alarms.
 #include "monitor/sync_alarms.h"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <functional>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include <spdlog/spdlog.h>
@@ -97,6 +103,28 @@ namespace {
 
 constexpr std::size_t kDeleteAlarmsMax = 100;   // DeleteAlarms takes at most 100 names
 
+double epoch_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Runs `tasks` on up to `threads` threads; a task returning false stops the others from starting new ones.
+void run_tasks(std::vector<std::function<bool()>>& tasks, int threads) {
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> halt{false};
+  const auto work = [&] {
+    while (!halt) {
+      const std::size_t i = next++;
+      if (i >= tasks.size()) return;
+      if (!tasks[i]()) halt = true;
+    }
+  };
+  const int n = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(std::max(1, threads)), tasks.size()));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < n; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+}
+
 }  // namespace
 
 JobResult run_sync_alarms(JobContext& ctx) {
@@ -112,42 +140,65 @@ JobResult run_sync_alarms(JobContext& ctx) {
     return r;
   };
 
-  // 1. Every managed node. Any failure or the deadline leaves the inventory incomplete: no deletes then.
+  // 1. Every managed node (read here, or handed over by publish in the same cycle). Any failure or the
+  //    deadline leaves the inventory incomplete: no deletes then.
   const auto options = alarm_options(s);
   std::vector<core::AlarmSpec> desired;
-  aws::DescribeInstanceInformationRequest nodes_request;
-  nodes_request.max_results = s.publish.page_size;
-  try {
-    if (past_deadline()) {
-      r.deadline_reached = true;
+  if (ctx.inventory) {
+    desired.reserve(ctx.inventory->instance_ids.size());
+    for (const auto& id : ctx.inventory->instance_ids) desired.push_back(core::alarm_spec_for(id, options));
+    r.nodes_seen = static_cast<long>(desired.size());
+    r.inventory_complete = ctx.inventory->complete;
+  } else {
+    aws::DescribeInstanceInformationRequest nodes_request;
+    nodes_request.max_results = s.publish.page_size;
+    try {
+      if (past_deadline()) {
+        r.deadline_reached = true;
+        r.inventory_complete = false;
+      } else {
+        ctx.clients.ssm->for_each_instance_information_page(
+            nodes_request, [&](const aws::DescribeInstanceInformationPage& page) {
+              ++r.pages;
+              for (const auto& node : page.nodes) {
+                ++r.nodes_seen;
+                desired.push_back(core::alarm_spec_for(node.instance_id, options));
+              }
+              if (!page.next_token.empty() && past_deadline()) {
+                r.deadline_reached = true;
+                r.inventory_complete = false;
+                return false;
+              }
+              return true;
+            });
+      }
+    } catch (const std::exception& e) {
       r.inventory_complete = false;
-    } else {
-      ctx.clients.ssm->for_each_instance_information_page(
-          nodes_request, [&](const aws::DescribeInstanceInformationPage& page) {
-            ++r.pages;
-            for (const auto& node : page.nodes) {
-              ++r.nodes_seen;
-              desired.push_back(core::alarm_spec_for(node.instance_id, options));
-            }
-            if (!page.next_token.empty() && past_deadline()) {
-              r.deadline_reached = true;
-              r.inventory_complete = false;
-              return false;
-            }
-            return true;
-          });
+      if (r.pages == 0) r.could_not_start = true;   // credentials, endpoint, permission or network
+      r.errors.push_back(std::string("DescribeInstanceInformation: ") + e.what());
+      spdlog::error("sync-alarms: reading managed nodes stopped after {} pages: {}; no alarm will be deleted",
+                    r.pages, e.what());
     }
-  } catch (const std::exception& e) {
-    r.inventory_complete = false;
-    if (r.pages == 0) r.could_not_start = true;   // credentials, endpoint, permission or network
-    r.errors.push_back(std::string("DescribeInstanceInformation: ") + e.what());
-    spdlog::error("sync-alarms: reading managed nodes stopped after {} pages: {}; no alarm will be deleted",
-                  r.pages, e.what());
+    r.api_calls = r.pages;
+    if (r.could_not_start) return finish();
   }
-  r.api_calls = r.pages;
-  if (r.could_not_start) return finish();
 
-  // 2. Every existing alarm with the prefix. Without the full list nothing can be planned safely.
+  // 2. Unchanged since a recent full check: nothing pingwatch decides on has moved (alarm_memo.h).
+  const std::string scope = alarm_memo_scope(s);
+  std::string fingerprint;
+  if (ctx.alarm_memo && r.inventory_complete && !ctx.dry_run) {
+    fingerprint = alarm_fingerprint(desired);
+    const auto memo = ctx.alarm_memo->get(scope);
+    const double age = memo ? epoch_now() - memo->checked_at : 0;
+    if (memo && memo->fingerprint == fingerprint && age >= 0 && age < s.alarm.recheck_minutes * 60.0) {
+      r.alarms_check_skipped = true;
+      r.alarms_unchanged = r.nodes_seen;
+      spdlog::debug("sync-alarms: {} nodes, same alarms as checked {:.0f} s ago; DescribeAlarms skipped", r.nodes_seen, age);
+      return finish();
+    }
+  }
+
+  // 3. Every existing alarm with the prefix. Without the full list nothing can be planned safely.
   std::vector<core::AlarmSpec> existing;
   std::unordered_map<std::string, std::string> arn_by_name;
   aws::DescribeAlarmsRequest alarms_request;
@@ -172,18 +223,19 @@ JobResult run_sync_alarms(JobContext& ctx) {
   } catch (const std::exception& e) {
     r.errors.push_back(std::string("DescribeAlarms: ") + e.what());
     // Nothing was written; a first call refused (permission, endpoint) means the job cannot run at all.
-    if (alarm_pages == 1) r.could_not_start = true;
+    if (alarm_pages == 1 && !ctx.inventory) r.could_not_start = true;
     spdlog::error("sync-alarms: listing alarms {}* failed: {}; nothing written this cycle", s.alarm.prefix, e.what());
     return finish();
   }
   r.alarms_existing = static_cast<long>(existing.size());
 
-  // 3. The plan.
+  // 4. The plan.
   core::PlanOptions plan_options;
   plan_options.alarm_prefix = s.alarm.prefix;
   plan_options.inventory_complete = r.inventory_complete;
   plan_options.adopt_unmanaged = s.alarm.adopt_unmanaged;
   const core::AlarmPlan plan = core::plan_alarms(desired, existing, plan_options);
+  existing.clear();
   r.plan = plan_to_json(plan);
   r.alarms_unchanged = static_cast<long>(plan.unchanged);
   r.alarms_left_alone = static_cast<long>(plan.left_alone.size());
@@ -192,66 +244,101 @@ JobResult run_sync_alarms(JobContext& ctx) {
   }
   if (ctx.dry_run) return finish();
 
-  // 4. The writes, under the quotas. Each failure is recorded and the rest continue.
+  // 5. The writes, under the quotas, `write_concurrency` in flight (latency, not the quota, bounds one
+  //    writer). Each failure is recorded and the rest continue; a stop request or the deadline ends them.
   RateLimiter put_limiter(s.alarm.put_tps);
   RateLimiter delete_limiter(s.alarm.delete_tps);
+  std::mutex result_mutex;
   const auto may_write = [&](RateLimiter& limiter) {
     if (should_stop()) {
+      std::lock_guard lock(result_mutex);
       r.stopped = true;
       return false;
     }
     if (!limiter.acquire_before(ctx.deadline)) {
+      std::lock_guard lock(result_mutex);
       r.deadline_reached = true;
       return false;
     }
     return true;
   };
   const auto write = [&](const char* op, const std::string& name, auto&& call) {
-    ++r.api_calls;
-    ++r.write_calls;
+    {
+      std::lock_guard lock(result_mutex);
+      ++r.api_calls;
+      ++r.write_calls;
+    }
     try {
       call();
       return true;
     } catch (const std::exception& e) {
-      r.errors.push_back(fmt::format("{} {}: {}", op, name, e.what()));
       spdlog::error("sync-alarms: {} {} failed: {}", op, name, e.what());
+      std::lock_guard lock(result_mutex);
+      r.errors.push_back(fmt::format("{} {}: {}", op, name, e.what()));
       return false;
     }
   };
 
   auto& cw = *ctx.clients.cloudwatch;
+  std::vector<std::function<bool()>> tasks;
   for (const auto& spec : plan.create) {
-    if (!may_write(put_limiter)) break;
-    if (write("PutMetricAlarm", spec.alarm_name, [&] { cw.put_metric_alarm(put_request_for(spec, true)); })) {
-      ++r.alarms_created;
-      spdlog::info("sync-alarms: created {}", spec.alarm_name);
-    }
+    tasks.push_back([&, &spec = spec] {
+      if (!may_write(put_limiter)) return false;
+      if (write("PutMetricAlarm", spec.alarm_name, [&] { cw.put_metric_alarm(put_request_for(spec, true)); })) {
+        std::lock_guard lock(result_mutex);
+        ++r.alarms_created;
+        spdlog::info("sync-alarms: created {}", spec.alarm_name);
+      }
+      return true;
+    });
   }
   for (const auto& u : plan.update) {
-    if (r.stopped || r.deadline_reached || !may_write(put_limiter)) break;
-    if (!write("PutMetricAlarm", u.desired.alarm_name,
-               [&] { cw.put_metric_alarm(put_request_for(u.desired, false)); })) {
-      continue;
-    }
-    ++r.alarms_updated;
-    spdlog::info("sync-alarms: updated {} (drift: {})", u.desired.alarm_name, fmt::join(u.drifted_fields, ", "));
-    // An adopted alarm gets the tag a create would have set (PutMetricAlarm ignores Tags on overwrite).
-    const auto arn = arn_by_name.find(u.desired.alarm_name);
-    if (u.adopted && arn != arn_by_name.end() && !arn->second.empty()) {
-      std::vector<aws::Tag> tags;
-      for (const auto& [k, v] : u.desired.tags) tags.push_back({k, v});
-      write("TagResource", u.desired.alarm_name, [&] { cw.tag_resource(arn->second, tags); });
-    }
+    tasks.push_back([&, &u = u] {
+      if (!may_write(put_limiter)) return false;
+      if (!write("PutMetricAlarm", u.desired.alarm_name, [&] { cw.put_metric_alarm(put_request_for(u.desired, false)); })) {
+        return true;
+      }
+      {
+        std::lock_guard lock(result_mutex);
+        ++r.alarms_updated;
+      }
+      spdlog::info("sync-alarms: updated {} (drift: {})", u.desired.alarm_name, fmt::join(u.drifted_fields, ", "));
+      // An adopted alarm gets the tag a create would have set (PutMetricAlarm ignores Tags on overwrite).
+      const auto arn = arn_by_name.find(u.desired.alarm_name);
+      if (u.adopted && arn != arn_by_name.end() && !arn->second.empty()) {
+        std::vector<aws::Tag> tags;
+        for (const auto& [k, v] : u.desired.tags) tags.push_back({k, v});
+        write("TagResource", u.desired.alarm_name, [&] { cw.tag_resource(arn->second, tags); });
+      }
+      return true;
+    });
   }
   for (std::size_t i = 0; i < plan.remove.size(); i += kDeleteAlarmsMax) {
-    if (r.stopped || r.deadline_reached || !may_write(delete_limiter)) break;
-    const auto end = std::min(plan.remove.size(), i + kDeleteAlarmsMax);
-    std::vector<std::string> names(plan.remove.begin() + static_cast<long>(i), plan.remove.begin() + static_cast<long>(end));
-    if (write("DeleteAlarms", fmt::format("({} alarms from {})", names.size(), names.front()),
-              [&] { cw.delete_alarms(names); })) {
-      r.alarms_deleted += static_cast<long>(names.size());
-      spdlog::info("sync-alarms: deleted {} alarms of nodes no longer managed: {}", names.size(),
-                   fmt::join(names, ", "));
+    tasks.push_back([&, i] {
+      if (!may_write(delete_limiter)) return false;
+      const auto end = std::min(plan.remove.size(), i + kDeleteAlarmsMax);
+      std::vector<std::string> names(plan.remove.begin() + static_cast<long>(i), plan.remove.begin() + static_cast<long>(end));
+      if (write("DeleteAlarms", fmt::format("({} alarms from {})", names.size(), names.front()),
+                [&] { cw.delete_alarms(names); })) {
+        {
+          std::lock_guard lock(result_mutex);
+          r.alarms_deleted += static_cast<long>(names.size());
+        }
+        spdlog::info("sync-alarms: deleted {} alarms of nodes no longer managed: {}", names.size(),
+                     fmt::join(names, ", "));
+      }
+      return true;
+    });
+  }
+  run_tasks(tasks, s.alarm.write_concurrency);
+
+  // 6. Remember a clean, complete check; anything less is checked in full next cycle.
+  if (ctx.alarm_memo) {
+    if (r.ok() && r.inventory_complete && !plan.deletes_withheld) {
+      if (fingerprint.empty()) fingerprint = alarm_fingerprint(desired);
+      ctx.alarm_memo->put(scope, AlarmMemo{fingerprint, epoch_now()});
+    } else {
+      ctx.alarm_memo->forget(scope);
     }
   }
   return finish();

@@ -87,6 +87,13 @@ void add_alarm_flags(CLI::App& cmd, JobFlags& f) {
   f.add(cmd, "--topic-arn", "alarm.topic_arn", "SNS topic the alarms notify (also $CWAlarmSNSTopic)");
   f.add_list(cmd, "--ok-action", "alarm.ok_actions", "OKActions ARN, e.g. the topic for recovery mails");
   f.add(cmd, "--put-alarm-tps", "alarm.put_tps", "PutMetricAlarm calls per second (quota 3)");
+  f.add(cmd, "--recheck-minutes", "alarm.recheck_minutes",
+        "read every alarm again after this long even if no node changed (0: every cycle)");
+}
+
+void add_state_flag(CLI::App& cmd, JobFlags& f) {
+  f.add(cmd, "--state", "alarm.state_file",
+        "JSON file remembering the last full alarm check, so an unchanged fleet skips DescribeAlarms");
 }
 
 
@@ -148,6 +155,14 @@ int run_once(const std::string& job_name, const JobFlags& f) {
   if (!clients) return 2;
   monitor::JobContext ctx{*settings, *clients};
   ctx.dry_run = f.dry_run;
+  if (!settings->alarm.state_file.empty() && settings->alarm.recheck_minutes > 0) {
+    try {
+      ctx.alarm_memo = std::make_shared<monitor::AlarmMemoStore>(settings->alarm.state_file);
+    } catch (const std::exception& e) {
+      std::cerr << "pingwatch: " << e.what() << "\n";
+      return 2;
+    }
+  }
   const monitor::JobResult r = job->run(ctx);
   if (r.could_not_start && !r.errors.empty()) std::cerr << "pingwatch: " << job_name << ": " << r.errors.front() << "\n";
   nlohmann::json summary = r.to_json();
@@ -161,7 +176,7 @@ int run_once(const std::string& job_name, const JobFlags& f) {
 
 void register_job_commands(CLI::App& app, int& exit_code) {
   // The flag holders must outlive parsing and the callbacks: they live as long as the process.
-  static JobFlags publish_flags, sync_flags, run_flags;
+  static JobFlags publish_flags, sync_flags, cycle_flags, run_flags;
   static DaemonOptions daemon_options;
   static std::string jobs_text;
 
@@ -175,7 +190,17 @@ void register_job_commands(CLI::App& app, int& exit_code) {
   add_common_flags(*sync, sync_flags);
   add_alarm_flags(*sync, sync_flags);
   sync->add_flag("--dry-run", sync_flags.dry_run, "print the plan (create/update/delete, with names), write nothing");
+  add_state_flag(*sync, sync_flags);
   sync->callback([&exit_code] { exit_code = run_once("sync-alarms", sync_flags); });
+
+  auto* cycle = app.add_subcommand(
+      "cycle", "publish and sync-alarms once, on one reading of the node list (half the SSM calls of the two)");
+  add_common_flags(*cycle, cycle_flags);
+  add_publish_flags(*cycle, cycle_flags);
+  add_alarm_flags(*cycle, cycle_flags);
+  add_state_flag(*cycle, cycle_flags);
+  cycle->add_flag("--dry-run", cycle_flags.dry_run, "count the data and print the alarm plan; write nothing");
+  cycle->callback([&exit_code] { exit_code = run_once("cycle", cycle_flags); });
 
   auto* run = app.add_subcommand("run", "daemon: run the jobs on their schedules until SIGTERM/SIGINT");
   add_common_flags(*run, run_flags);

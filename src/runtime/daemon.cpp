@@ -109,11 +109,17 @@ int run_daemon(const monitor::Settings& settings, monitor::JobClients& clients, 
     spdlog::error(nlohmann::json{{"msg", "cycle failed; retried at the next slot"}, {"job", task}, {"error", what}}.dump());
   };
   monitor::Scheduler scheduler(stop, hooks);
+  // One memo for the process: sync-alarms (or cycle) skips DescribeAlarms while the fleet is unchanged.
+  std::shared_ptr<monitor::AlarmMemoStore> alarm_memo;
+  if (settings.alarm.recheck_minutes > 0) {
+    alarm_memo = std::make_shared<monitor::AlarmMemoStore>(settings.alarm.state_file);
+  }
   for (const auto& job : jobs) {
     const auto interval = job.interval ? job.interval(settings) : std::chrono::seconds(60);
     scheduler.add({job.name, interval, settings.schedule.align, options.run_at_start, [&, job] {
                      monitor::JobContext ctx{settings, clients};
                      ctx.stop_requested = [&] { return stop.stop_requested(); };
+                     ctx.alarm_memo = alarm_memo;
                      const monitor::JobResult r = job.run(ctx);
                      nlohmann::json line = r.to_json();
                      line["msg"] = r.ok() ? "cycle finished" : "cycle finished with errors; retried at the next slot";

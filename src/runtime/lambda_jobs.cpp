@@ -63,8 +63,12 @@ HandlerTable job_handler_table() {
       configure_logging(settings->log, /*to_stdout=*/false);   // the jobs' own lines: JSON on stderr too
       if (job->check) job->check(*settings);
       auto clients = std::make_shared<monitor::JobClients>(monitor::make_job_clients(*settings));
-      return [job = *job, settings, clients](const nlohmann::json& event, const InvocationContext& ctx) {
+      // A warm execution environment keeps the memo: unchanged fleets skip DescribeAlarms (alarm_memo.h).
+      std::shared_ptr<monitor::AlarmMemoStore> memo;
+      if (settings->alarm.recheck_minutes > 0) memo = std::make_shared<monitor::AlarmMemoStore>();
+      return [job = *job, settings, clients, memo](const nlohmann::json& event, const InvocationContext& ctx) {
         monitor::JobContext job_context{*settings, *clients};
+        job_context.alarm_memo = memo;
         if (ctx.has_deadline) job_context.deadline = to_steady(ctx.job_deadline);
         // A test invocation may ask for a plan only: {"dry_run": true}. Scheduled events carry no such key.
         if (event.is_object() && event.contains("dry_run") && event["dry_run"].is_boolean()) {

@@ -1,5 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "monitor/alarm_memo.h"
 #include "monitor/sync_alarms.h"
 #include "unit/monitor/job_fixture.h"
 
@@ -206,6 +212,7 @@ TEST(Publish, RefusedPutMetricDataIsAPartialFailure) {
 TEST(SyncAlarms, StopRequestEndsWritesEarly) {
   JobFixture f;
   f.fake->add_nodes("i-0", 50);
+  f.settings.alarm.write_concurrency = 1;   // one writer: exactly the writes before the stop went
   JobContext ctx{f.settings, f.clients};
   int polls = 0;
   ctx.stop_requested = [&] { return ++polls > 10; };
@@ -213,6 +220,162 @@ TEST(SyncAlarms, StopRequestEndsWritesEarly) {
   EXPECT_TRUE(r.stopped);
   EXPECT_EQ(r.alarms_created, 10);
   EXPECT_EQ(r.exit_code(), 1);
+}
+
+TEST(SyncAlarms, ConcurrentWritersCreateEveryAlarmOnce) {
+  JobFixture f;
+  f.fake->add_nodes("i-0", 257);
+  f.settings.alarm.write_concurrency = 8;
+  const JobResult r = f.sync();
+  EXPECT_TRUE(r.ok()) << r.to_json().dump();
+  EXPECT_EQ(r.alarms_created, 257);
+  EXPECT_EQ(r.write_calls, 257);
+  EXPECT_EQ(f.fake->calls_of("PutMetricAlarm"), 257);
+  EXPECT_EQ(f.fake->alarms().size(), 257u);
+}
+
+struct MemoFixture : JobFixture {
+  std::shared_ptr<AlarmMemoStore> memo = std::make_shared<AlarmMemoStore>();
+  std::string memo_scope() const { return alarm_memo_scope(settings); }
+  JobResult sync_with_memo() {
+    JobContext ctx{settings, clients};
+    ctx.alarm_memo = memo;
+    return run_sync_alarms(ctx);
+  }
+};
+
+TEST(SyncAlarmsMemo, UnchangedFleetSkipsDescribeAlarmsUntilTheRecheck) {
+  MemoFixture f;
+  f.fake->add_nodes("i-0", 120);
+  EXPECT_FALSE(f.sync_with_memo().alarms_check_skipped);   // first: full check, creates 120
+  f.fake->reset_calls();
+  const JobResult r = f.sync_with_memo();
+  EXPECT_TRUE(r.ok());
+  EXPECT_TRUE(r.alarms_check_skipped);
+  EXPECT_EQ(f.fake->calls_of("DescribeAlarms"), 0);
+  EXPECT_EQ(f.fake->write_calls(), 0);
+  EXPECT_EQ(r.api_calls, 3);   // the three node pages only
+  // The memo is older than recheck_minutes: every alarm is read again.
+  auto m = *f.memo->get(f.memo_scope());
+  m.checked_at -= 16 * 60;
+  f.memo->put(f.memo_scope(), m);
+  f.fake->reset_calls();
+  EXPECT_FALSE(f.sync_with_memo().alarms_check_skipped);
+  EXPECT_EQ(f.fake->calls_of("DescribeAlarms"), 2);
+}
+
+TEST(SyncAlarmsMemo, ANewOrVanishedNodeChecksEveryAlarm) {
+  MemoFixture f;
+  f.fake->add_nodes("i-0", 30);
+  f.sync_with_memo();
+  f.fake->add_nodes("i-1", 1);
+  JobResult r = f.sync_with_memo();
+  EXPECT_FALSE(r.alarms_check_skipped);
+  EXPECT_EQ(r.alarms_created, 1);
+  f.fake->remove_nodes(2);
+  r = f.sync_with_memo();
+  EXPECT_FALSE(r.alarms_check_skipped);
+  EXPECT_EQ(r.alarms_deleted, 2);
+  EXPECT_TRUE(f.sync_with_memo().alarms_check_skipped);
+}
+
+TEST(SyncAlarmsMemo, AChangedParameterChecksEveryAlarm) {
+  MemoFixture f;
+  f.fake->add_nodes("i-0", 10);
+  f.sync_with_memo();
+  f.settings.alarm.threshold = 2;
+  const JobResult r = f.sync_with_memo();
+  EXPECT_FALSE(r.alarms_check_skipped);
+  EXPECT_EQ(r.alarms_updated, 10);
+}
+
+TEST(SyncAlarmsMemo, AFailedWriteIsNotRemembered) {
+  MemoFixture f;
+  f.fake->add_nodes("i-0", 3);
+  f.fake->fail_operation("PutMetricAlarm");
+  EXPECT_EQ(f.sync_with_memo().exit_code(), 1);
+  EXPECT_FALSE(f.memo->get(f.memo_scope()).has_value());
+  f.fake->fail_operation("");
+  const JobResult r = f.sync_with_memo();
+  EXPECT_FALSE(r.alarms_check_skipped);
+  EXPECT_EQ(r.alarms_created, 3);
+}
+
+TEST(SyncAlarmsMemo, AnIncompleteInventoryIsNeverSkipped) {
+  MemoFixture f;
+  f.fake->add_nodes("i-0", 120);
+  f.sync_with_memo();
+  f.fake->fail_ssm_page(1);
+  const JobResult r = f.sync_with_memo();
+  EXPECT_FALSE(r.alarms_check_skipped);
+  EXPECT_FALSE(r.inventory_complete);
+}
+
+TEST(SyncAlarmsMemo, TheStateFileCarriesTheMemoAcrossProcesses) {
+  const auto path = std::filesystem::temp_directory_path() / ("pingwatch-memo-" + std::to_string(::getpid()) + ".json");
+  std::filesystem::remove(path);
+  MemoFixture f;
+  f.memo = std::make_shared<AlarmMemoStore>(path.string());
+  f.fake->add_nodes("i-0", 10);
+  f.sync_with_memo();
+  f.memo = std::make_shared<AlarmMemoStore>(path.string());   // a new process reads the file
+  EXPECT_TRUE(f.sync_with_memo().alarms_check_skipped);
+  {
+    std::ofstream broken(path);
+    broken << "{not json";
+  }
+  try {
+    AlarmMemoStore bad(path.string());
+    ADD_FAILURE() << "a broken state file was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("delete it"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(path);
+}
+
+TEST(SyncAlarmsMemo, FingerprintIgnoresOrderAndSeesEveryField) {
+  core::AlarmSpecOptions o;
+  o.topic_arn = "arn:aws:sns:us-east-1:123456789012:t";
+  std::vector<core::AlarmSpec> a{core::alarm_spec_for("i-1", o), core::alarm_spec_for("i-2", o)};
+  std::vector<core::AlarmSpec> b{a[1], a[0]};
+  EXPECT_EQ(alarm_fingerprint(a), alarm_fingerprint(b));
+  b[0].treat_missing_data = "breaching";
+  EXPECT_NE(alarm_fingerprint(a), alarm_fingerprint(b));
+  b = a;
+  b[1].alarm_actions.push_back("arn:aws:sns:us-east-1:123456789012:u");
+  EXPECT_NE(alarm_fingerprint(a), alarm_fingerprint(b));
+}
+
+TEST(Cycle, PublishAndSyncReadTheNodesOnce) {
+  JobFixture f;
+  f.fake->add_nodes("i-0", 120);
+  JobContext ctx{f.settings, f.clients};
+  const JobResult r = run_cycle(ctx);
+  EXPECT_TRUE(r.ok()) << r.to_json().dump();
+  EXPECT_EQ(r.job, "cycle");
+  EXPECT_EQ(f.fake->calls_of("DescribeInstanceInformation"), 3);
+  EXPECT_EQ(r.data_published, 120);
+  EXPECT_EQ(r.alarms_created, 120);
+  EXPECT_EQ(r.api_calls, f.fake->calls_of("DescribeInstanceInformation") + f.fake->calls_of("PutMetricData") +
+                             f.fake->calls_of("DescribeAlarms") + f.fake->calls_of("PutMetricAlarm"));
+  const auto j = r.to_json();
+  EXPECT_TRUE(j.contains("data_published"));
+  EXPECT_TRUE(j.contains("alarms_created"));
+}
+
+TEST(Cycle, AnIncompleteInventoryPublishesWhatItReadAndDeletesNothing) {
+  JobFixture f;
+  f.fake->add_nodes("i-0", 120);
+  JobContext ctx{f.settings, f.clients};
+  run_cycle(ctx);
+  f.fake->fail_ssm_page(2);
+  f.fake->reset_calls();
+  const JobResult r = run_cycle(ctx);
+  EXPECT_EQ(r.exit_code(), 1);
+  EXPECT_EQ(r.data_published, 100);
+  EXPECT_EQ(r.alarms_deleted, 0);
+  EXPECT_EQ(f.fake->calls_of("DeleteAlarms"), 0);
 }
 
 }  // namespace

@@ -1,0 +1,109 @@
+#include "monitor/alarm_memo.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+
+namespace pingwatch::monitor {
+
+AlarmMemoStore::AlarmMemoStore(std::string path) : path_(std::move(path)) {
+  if (path_.empty() || !std::filesystem::exists(path_)) return;
+  std::ifstream in(path_);
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    const auto j = nlohmann::json::parse(text.str());
+    for (const auto& [scope, m] : j.at("alarm_checks").items()) {
+      memos_.push_back({scope, AlarmMemo{m.at("fingerprint").get<std::string>(), m.at("checked_at").get<double>()}});
+    }
+  } catch (const std::exception& e) {
+    throw std::runtime_error(fmt::format(
+        "sync-alarms state file {} is not pingwatch's JSON ({}): delete it (the next cycle checks every alarm "
+        "and writes it again) or pass another --state",
+        path_, e.what()));
+  }
+}
+
+std::optional<AlarmMemo> AlarmMemoStore::get(const std::string& scope) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& [s, m] : memos_) {
+    if (s == scope) return m;
+  }
+  return std::nullopt;
+}
+
+void AlarmMemoStore::put(const std::string& scope, const AlarmMemo& memo) {
+  std::lock_guard lock(mutex_);
+  auto it = std::find_if(memos_.begin(), memos_.end(), [&](const auto& e) { return e.first == scope; });
+  if (it != memos_.end()) {
+    it->second = memo;
+  } else {
+    memos_.push_back({scope, memo});
+  }
+  save_locked();
+}
+
+void AlarmMemoStore::forget(const std::string& scope) {
+  std::lock_guard lock(mutex_);
+  const auto before = memos_.size();
+  std::erase_if(memos_, [&](const auto& e) { return e.first == scope; });
+  if (memos_.size() != before) save_locked();
+}
+
+void AlarmMemoStore::save_locked() const {
+  if (path_.empty()) return;
+  nlohmann::json j;
+  j["alarm_checks"] = nlohmann::json::object();
+  for (const auto& [scope, m] : memos_) {
+    j["alarm_checks"][scope] = {{"fingerprint", m.fingerprint}, {"checked_at", m.checked_at}};
+  }
+  const auto parent = std::filesystem::path(path_).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+  // Temporary file + rename: a crash leaves the old memo or the new one, never half of either.
+  const std::string tmp = path_ + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << j.dump() << "\n";
+    if (!out) throw std::runtime_error("sync-alarms: cannot write state file " + tmp + ": check the directory's permissions");
+  }
+  std::filesystem::rename(tmp, path_);
+}
+
+std::string alarm_memo_scope(const Settings& s) {
+  return fmt::format("{}|{}|{}|{}", s.aws.profile, s.aws.region, s.aws.endpoint_url, s.alarm.prefix);
+}
+
+std::string alarm_fingerprint(const std::vector<core::AlarmSpec>& desired) {
+  // One line per alarm, sorted, hashed as one text: equal sets give equal fingerprints in any order.
+  std::vector<std::string> lines;
+  lines.reserve(desired.size());
+  for (const auto& s : desired) {
+    std::string line = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", s.alarm_name, s.alarm_description,
+                                   s.actions_enabled, fmt::join(s.ok_actions, ","), fmt::join(s.alarm_actions, ","),
+                                   fmt::join(s.insufficient_data_actions, ","), s.namespace_, s.metric_name,
+                                   s.statistic, s.period, s.evaluation_periods, s.datapoints_to_alarm.value_or(-1),
+                                   s.threshold, s.comparison_operator);
+    line += "|" + s.treat_missing_data;
+    for (const auto& d : s.dimensions) line += "|d:" + d.name + "=" + d.value;
+    for (const auto& [k, v] : s.tags) line += "|t:" + k + "=" + v;
+    lines.push_back(std::move(line));
+  }
+  std::sort(lines.begin(), lines.end());
+  // 64-bit FNV-1a over the sorted lines, fed line by line (no copy of the whole text at 100,000 alarms).
+  std::uint64_t h = 1469598103934665603ull;
+  for (const auto& l : lines) {
+    for (const char c : l) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    h = (h ^ static_cast<unsigned char>('\n')) * 1099511628211ull;
+  }
+  return fmt::format("{}:{:016x}", desired.size(), h);
+}
+
+}  // namespace pingwatch::monitor
