@@ -54,7 +54,9 @@ lines = ["# Benchmarks: pingwatch against the post's Python functions", "",
          f"Machine: {data['machine']['cpus']} CPUs, {data['machine']['platform']}, Python {data['machine']['python']} "
          "(Debian boto3 1.26).", "",
          "- **post**: the post's two functions, unchanged (LambdaFunctionCheckSSMAgentStatus + LambdaCreateCWAlarm).",
-         "- **pingwatch**: `pingwatch publish` + `pingwatch sync-alarms` (the same job, fixed and batched).",
+         "- **pingwatch**: `pingwatch publish` + `pingwatch sync-alarms`, two commands as the post's two functions (fixed, batched; "
+         "sync-alarms remembers its last full check in `--state` and skips DescribeAlarms while no node changed).",
+         "- **cycle**: `pingwatch cycle`, the same two jobs on one reading of the node list.",
          "- **watch**: `pingwatch watch` (stateful; no per-node metric or alarm).", ""]
 ratios = []
 for n in sizes:
@@ -63,14 +65,15 @@ for n in sizes:
     lines += [f"## {int(n):,} nodes", "",
               "| job | first cycle: calls | first cycle: wall | steady: API calls | steady: wall s | steady: CPU s | peak RSS MB |",
               "|---|---|---|---|---|---|---|"]
-    for kind, s in (("post", post), ("pingwatch", e["steady"].get("pingwatch")), ("watch", e["steady"].get("watch"))):
+    for kind, s in (("post", post), ("pingwatch", e["steady"].get("pingwatch")), ("cycle", e["steady"].get("cycle")),
+                    ("watch", e["steady"].get("watch"))):
         f = e["first"].get(kind)
         lines.append(f"| {kind} | {fmt(f['calls']) if f else '-'} | {fmt(f['wall_s'], ' s') if f else '-'} | "
                      f"{cell(s, 'calls')} | {cell(s, 'wall_s')} | {cell(s, 'cpu_s')} | "
                      f"{fmt(s['peak_rss_mb']['median'] if s and isinstance(s['peak_rss_mb'], dict) else (s or {}).get('peak_rss_mb'))} |")
     if post:
         r = {}
-        for kind in ("pingwatch", "watch"):
+        for kind in ("pingwatch", "cycle", "watch"):
             s = e["steady"].get(kind)
             if s:
                 r[kind] = (post["calls"]["median"] / max(s["calls"]["median"], 1),
@@ -93,7 +96,7 @@ if "cold_start" in data:
               "", f"Ratio to first `next`: {c['python']['first_next_ms'] / max(c['pingwatch']['first_next_ms'], 1e-9):.0f}x sooner.", ""]
     gbs = []
     for n in sizes:
-        for kind in ("post", "pingwatch", "watch"):
+        for kind in ("post", "pingwatch", "cycle", "watch"):
             s = data["sizes"][n]["steady"].get(kind)
             if s:
                 gbs.append(f"| {int(n):,} | {kind} | {s['wall_s']['median'] * 43200 * 0.125:,.0f} | "
@@ -119,7 +122,7 @@ open(os.path.join(out, "benchmarks.md"), "w").write("\n".join(lines))
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
 for ax, key, label in ((axes[0], "calls", "API calls per steady-state cycle"), (axes[1], "wall_s", "wall time per cycle (s)")):
-    for kind, style in (("post", "o-"), ("pingwatch", "s-"), ("watch", "^-")):
+    for kind, style in (("post", "o-"), ("pingwatch", "s-"), ("cycle", "d-"), ("watch", "^-")):
         xs, ys = [], []
         for n in sizes:
             s = data["sizes"][n]["steady"].get(kind) or (projected_post(n) if kind == "post" else None)
