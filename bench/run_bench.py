@@ -67,11 +67,15 @@ def get(url, data=None):
 
 def run_measured(cmd, env):
     """Runs cmd; returns wall, CPU (user+sys) and peak RSS of that process alone."""
-    start = time.monotonic()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.monotonic() - start
-    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
+    # Output goes to files, not pipes: a job logging one line per alarm would fill a pipe nobody reads yet.
+    with tempfile.TemporaryFile() as out_f, tempfile.TemporaryFile() as err_f:
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, env=env, stdout=out_f, stderr=err_f)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - start
+        out_f.seek(0)
+        err_f.seek(0)
+        out, err = out_f.read().decode(errors="replace"), err_f.read().decode(errors="replace")
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0,):
         print(f"  ! {' '.join(cmd[:3])} exited {proc.returncode}: {(err or out)[-400:]}", file=sys.stderr)

@@ -335,8 +335,28 @@ bool full_inventory_due(const WatchState& state, const WatchPolicy& policy) {
   return state.cycle + 1 - state.last_full_cycle >= every;
 }
 
+bool is_quiet(const NodeRecord& r) {
+  return r.condition == Condition::Healthy && !r.pending && r.held_kind.empty();
+}
+
+QuietNode quiet_node(const NodeRecord& r) {
+  return {r.instance_id, r.last_ping, r.last_seen, parse_ping_status(r.ssm_status)};
+}
+
+namespace {
+
+// When last listed, its ping was already older than one interval + grace: it missed a ping. Nodes that
+// were fresh when last listed are not asked about until the next full inventory (that is what keeps a
+// steady cycle at a few calls; docs/watch.md shows staleness is still caught in time).
+bool missed_a_ping(const std::optional<EpochSeconds>& last_ping, EpochSeconds last_seen, EpochSeconds now,
+                   double suspect_age) {
+  return last_ping && last_seen - *last_ping > suspect_age && now - *last_ping > suspect_age;
+}
+
+}  // namespace
+
 std::vector<std::string> ids_to_verify(const WatchState& state, const std::set<std::string>& unhealthy_listed,
-                                       EpochSeconds now, const WatchPolicy& policy) {
+                                       EpochSeconds now, const WatchPolicy& policy, const std::vector<QuietNode>& quiet) {
   // Urgency classes: 0 = lost but no longer listed as such (recovered or gone), 1 = stale (recovered?),
   // 2 = inside flap suppression, 3 = healthy but had missed a ping when last listed (oldest ping first).
   struct Candidate {
@@ -355,13 +375,13 @@ std::vector<std::string> ids_to_verify(const WatchState& state, const std::set<s
       candidates.push_back({1, ping, id});
     } else if (record.pending) {
       candidates.push_back({2, ping, id});
-    } else if (record.condition == Condition::Healthy && record.last_ping && record.last_seen - ping > suspect_age &&
-               now - ping > suspect_age) {
-      // When last listed, its ping was already older than one interval + grace: it missed a ping. Nodes
-      // that were fresh when last listed are not asked about until the next full inventory (that is what
-      // keeps a steady cycle at a few calls; docs/watch.md shows staleness is still caught in time).
+    } else if (record.condition == Condition::Healthy && missed_a_ping(record.last_ping, record.last_seen, now, suspect_age)) {
       candidates.push_back({3, ping, id});
     }
+  }
+  for (const auto& q : quiet) {
+    if (unhealthy_listed.count(q.instance_id)) continue;
+    if (missed_a_ping(q.last_ping, q.last_seen, now, suspect_age)) candidates.push_back({3, *q.last_ping, q.instance_id});
   }
   std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
     if (a.urgency != b.urgency) return a.urgency < b.urgency;
@@ -376,7 +396,8 @@ std::vector<std::string> ids_to_verify(const WatchState& state, const std::set<s
   return ids;
 }
 
-FleetCounts count_fleet(const WatchState& state, const std::vector<Transition>& transitions) {
+FleetCounts count_fleet(const WatchState& state, const std::vector<Transition>& transitions,
+                        const std::vector<QuietNode>& quiet) {
   FleetCounts counts;
   for (const char* s : {"Online", "ConnectionLost", "Inactive", "Unknown", "Vanished"}) counts.by_status[s] = 0;
   for (Condition c : {Condition::Healthy, Condition::Stale, Condition::Lost, Condition::Absent}) {
@@ -392,6 +413,8 @@ FleetCounts count_fleet(const WatchState& state, const std::vector<Transition>& 
       ++counts.by_status[std::string(to_string(status))];
     }
   }
+  counts.by_condition[std::string(to_string(Condition::Healthy))] += static_cast<long>(quiet.size());
+  for (const auto& q : quiet) ++counts.by_status[std::string(to_string(q.status))];
   for (const auto& t : transitions) ++counts.by_transition[std::string(to_string(t.kind))];
   return counts;
 }

@@ -38,6 +38,7 @@ struct OutboxEntry {
 struct StoredState {
   core::WatchState watch;
   long version = 0;                 // bumped by every commit
+  std::vector<core::QuietNode> quiet;   // load_compact(): quiet records, not in watch.nodes
 };
 
 class StateStore {
@@ -46,6 +47,11 @@ class StateStore {
   virtual std::string describe() const = 0;   // "sqlite:/path (scope)" for logs
 
   virtual StoredState load() = 0;
+  // For partial cycles: as load(), but quiet records (core::is_quiet) come in StoredState::quiet, not in
+  // watch.nodes. The default loads everything and splits (same answer, no memory saved).
+  virtual StoredState load_compact();
+  // The full records of these ids (those that exist), e.g. quiet nodes a partial cycle lists after all.
+  virtual std::vector<core::NodeRecord> load_records(const std::vector<std::string>& ids);
   // Writes the records that differ between `previous` and `next` (and removes forgotten ones), next's
   // meta, and `notices` as pending (ids already present are left as they are), iff the stored version is
   // still expected_version. Returns false (and writes nothing) when another run committed first.

@@ -3,6 +3,28 @@
 
 namespace pingwatch::monitor {
 
+StoredState StateStore::load_compact() {
+  StoredState s = load();
+  for (auto it = s.watch.nodes.begin(); it != s.watch.nodes.end();) {
+    if (core::is_quiet(it->second)) {
+      s.quiet.push_back(core::quiet_node(it->second));
+      it = s.watch.nodes.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return s;
+}
+
+std::vector<core::NodeRecord> StateStore::load_records(const std::vector<std::string>& ids) {
+  StoredState s = load();
+  std::vector<core::NodeRecord> out;
+  for (const auto& id : ids) {
+    if (auto it = s.watch.nodes.find(id); it != s.watch.nodes.end()) out.push_back(std::move(it->second));
+  }
+  return out;
+}
+
 nlohmann::json record_to_json(const core::NodeRecord& r) {
   nlohmann::json j = {{"id", r.instance_id},
                       {"condition", std::string(core::to_string(r.condition))},

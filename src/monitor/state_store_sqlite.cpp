@@ -89,24 +89,18 @@ class SqliteStateStore : public StateStore {
 
   std::string describe() const override { return "sqlite:" + path_ + " (" + scope_ + ")"; }
 
-  StoredState load() override {
-    StoredState s;
-    Statement meta(db_, "SELECT version, baseline, cycle, last_full_cycle FROM watch_meta WHERE scope = ?");
-    meta.bind(1, scope_);
-    if (meta.step()) {
-      s.version = static_cast<long>(meta.integer(0));
-      s.watch.baseline = meta.integer(1) != 0;
-      s.watch.cycle = static_cast<long>(meta.integer(2));
-      s.watch.last_full_cycle = static_cast<long>(meta.integer(3));
+  StoredState load() override { return read(false); }
+  StoredState load_compact() override { return read(true); }
+
+  std::vector<core::NodeRecord> load_records(const std::vector<std::string>& ids) override {
+    std::vector<core::NodeRecord> out;
+    Statement q(db_, "SELECT record FROM watch_nodes WHERE scope = ? AND instance_id = ?");
+    for (const auto& id : ids) {
+      q.bind(1, scope_).bind(2, id);
+      if (q.step()) out.push_back(record_from_json(nlohmann::json::parse(q.text(0))));
+      q.reset();
     }
-    Statement nodes(db_, "SELECT record FROM watch_nodes WHERE scope = ?");
-    nodes.bind(1, scope_);
-    while (nodes.step()) {
-      auto r = record_from_json(nlohmann::json::parse(nodes.text(0)));
-      std::string id = r.instance_id;
-      s.watch.nodes.emplace(std::move(id), std::move(r));
-    }
-    return s;
+    return out;
   }
 
   bool commit(long expected_version, const core::WatchState& previous, const core::WatchState& next,
@@ -168,6 +162,31 @@ class SqliteStateStore : public StateStore {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
       throw;
     }
+  }
+
+  // Meta and every record; with `compact`, quiet records become QuietNode (one parsed record at a time).
+  StoredState read(bool compact) {
+    StoredState s;
+    Statement meta(db_, "SELECT version, baseline, cycle, last_full_cycle FROM watch_meta WHERE scope = ?");
+    meta.bind(1, scope_);
+    if (meta.step()) {
+      s.version = static_cast<long>(meta.integer(0));
+      s.watch.baseline = meta.integer(1) != 0;
+      s.watch.cycle = static_cast<long>(meta.integer(2));
+      s.watch.last_full_cycle = static_cast<long>(meta.integer(3));
+    }
+    Statement nodes(db_, "SELECT record FROM watch_nodes WHERE scope = ?");
+    nodes.bind(1, scope_);
+    while (nodes.step()) {
+      auto r = record_from_json(nlohmann::json::parse(nodes.text(0)));
+      if (compact && core::is_quiet(r)) {
+        s.quiet.push_back(core::quiet_node(r));
+        continue;
+      }
+      std::string id = r.instance_id;
+      s.watch.nodes.emplace(std::move(id), std::move(r));
+    }
+    return s;
   }
 
   std::vector<OutboxEntry> unsent() override {

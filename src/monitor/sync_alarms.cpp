@@ -285,8 +285,10 @@ JobResult run_sync_alarms(JobContext& ctx) {
     tasks.push_back([&, &spec = spec] {
       if (!may_write(put_limiter)) return false;
       if (write("PutMetricAlarm", spec.alarm_name, [&] { cw.put_metric_alarm(put_request_for(spec, true)); })) {
-        std::lock_guard lock(result_mutex);
-        ++r.alarms_created;
+        {
+          std::lock_guard lock(result_mutex);
+          ++r.alarms_created;
+        }
         spdlog::info("sync-alarms: created {}", spec.alarm_name);
       }
       return true;
