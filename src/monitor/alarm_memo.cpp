@@ -81,11 +81,12 @@ std::string alarm_memo_scope(const Settings& s) {
   return fmt::format("{}|{}|{}|{}", s.aws.profile, s.aws.region, s.aws.endpoint_url, s.alarm.prefix);
 }
 
-std::string alarm_fingerprint(const std::vector<core::AlarmSpec>& desired) {
+std::string alarm_fingerprint(const std::vector<std::string>& instance_ids, const core::AlarmSpecOptions& options) {
   // One line per alarm, sorted, hashed as one text: equal sets give equal fingerprints in any order.
   std::vector<std::string> lines;
-  lines.reserve(desired.size());
-  for (const auto& s : desired) {
+  lines.reserve(instance_ids.size());
+  for (const auto& id : instance_ids) {
+    const core::AlarmSpec s = core::alarm_spec_for(id, options);
     std::string line = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", s.alarm_name, s.alarm_description,
                                    s.actions_enabled, fmt::join(s.ok_actions, ","), fmt::join(s.alarm_actions, ","),
                                    fmt::join(s.insufficient_data_actions, ","), s.namespace_, s.metric_name,
@@ -103,7 +104,7 @@ std::string alarm_fingerprint(const std::vector<core::AlarmSpec>& desired) {
     for (const char c : l) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
     h = (h ^ static_cast<unsigned char>('\n')) * 1099511628211ull;
   }
-  return fmt::format("{}:{:016x}", desired.size(), h);
+  return fmt::format("{}:{:016x}", instance_ids.size(), h);
 }
 
 }  // namespace pingwatch::monitor

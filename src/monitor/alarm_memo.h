@@ -46,7 +46,8 @@ class AlarmMemoStore {
 // Which profile/region/endpoint/prefix a memo belongs to (one state file may serve several).
 std::string alarm_memo_scope(const Settings& settings);
 
-// Order-independent digest of every field pingwatch sets on the alarms (names, parameters, actions, tags).
-std::string alarm_fingerprint(const std::vector<core::AlarmSpec>& desired);
+// Order-independent digest of every field pingwatch sets on the alarms of these nodes (names, parameters,
+// actions, tags). Builds one alarm at a time: no list of 100,000 alarms is held to compute it.
+std::string alarm_fingerprint(const std::vector<std::string>& instance_ids, const core::AlarmSpecOptions& options);
 
 }  // namespace pingwatch::monitor

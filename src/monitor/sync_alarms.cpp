@@ -143,11 +143,11 @@ JobResult run_sync_alarms(JobContext& ctx) {
   // 1. Every managed node (read here, or handed over by publish in the same cycle). Any failure or the
   //    deadline leaves the inventory incomplete: no deletes then.
   const auto options = alarm_options(s);
-  std::vector<core::AlarmSpec> desired;
+  std::vector<std::string> read_ids;
+  const std::vector<std::string>* ids = &read_ids;
   if (ctx.inventory) {
-    desired.reserve(ctx.inventory->instance_ids.size());
-    for (const auto& id : ctx.inventory->instance_ids) desired.push_back(core::alarm_spec_for(id, options));
-    r.nodes_seen = static_cast<long>(desired.size());
+    ids = &ctx.inventory->instance_ids;
+    r.nodes_seen = static_cast<long>(ids->size());
     r.inventory_complete = ctx.inventory->complete;
   } else {
     aws::DescribeInstanceInformationRequest nodes_request;
@@ -162,7 +162,7 @@ JobResult run_sync_alarms(JobContext& ctx) {
               ++r.pages;
               for (const auto& node : page.nodes) {
                 ++r.nodes_seen;
-                desired.push_back(core::alarm_spec_for(node.instance_id, options));
+                read_ids.push_back(node.instance_id);
               }
               if (!page.next_token.empty() && past_deadline()) {
                 r.deadline_reached = true;
@@ -183,11 +183,12 @@ JobResult run_sync_alarms(JobContext& ctx) {
     if (r.could_not_start) return finish();
   }
 
-  // 2. Unchanged since a recent full check: nothing pingwatch decides on has moved (alarm_memo.h).
+  // 2. Unchanged since a recent full check: nothing pingwatch decides on has moved (alarm_memo.h). Decided
+  //    on the node ids alone, before any alarm is built or read.
   const std::string scope = alarm_memo_scope(s);
   std::string fingerprint;
   if (ctx.alarm_memo && r.inventory_complete && !ctx.dry_run) {
-    fingerprint = alarm_fingerprint(desired);
+    fingerprint = alarm_fingerprint(*ids, options);
     const auto memo = ctx.alarm_memo->get(scope);
     const double age = memo ? epoch_now() - memo->checked_at : 0;
     if (memo && memo->fingerprint == fingerprint && age >= 0 && age < s.alarm.recheck_minutes * 60.0) {
@@ -197,6 +198,9 @@ JobResult run_sync_alarms(JobContext& ctx) {
       return finish();
     }
   }
+  std::vector<core::AlarmSpec> desired;
+  desired.reserve(ids->size());
+  for (const auto& id : *ids) desired.push_back(core::alarm_spec_for(id, options));
 
   // 3. Every existing alarm with the prefix. Without the full list nothing can be planned safely.
   std::vector<core::AlarmSpec> existing;
@@ -337,7 +341,7 @@ JobResult run_sync_alarms(JobContext& ctx) {
   // 6. Remember a clean, complete check; anything less is checked in full next cycle.
   if (ctx.alarm_memo) {
     if (r.ok() && r.inventory_complete && !plan.deletes_withheld) {
-      if (fingerprint.empty()) fingerprint = alarm_fingerprint(desired);
+      if (fingerprint.empty()) fingerprint = alarm_fingerprint(*ids, options);
       ctx.alarm_memo->put(scope, AlarmMemo{fingerprint, epoch_now()});
     } else {
       ctx.alarm_memo->forget(scope);

@@ -337,14 +337,20 @@ TEST(SyncAlarmsMemo, TheStateFileCarriesTheMemoAcrossProcesses) {
 TEST(SyncAlarmsMemo, FingerprintIgnoresOrderAndSeesEveryField) {
   core::AlarmSpecOptions o;
   o.topic_arn = "arn:aws:sns:us-east-1:123456789012:t";
-  std::vector<core::AlarmSpec> a{core::alarm_spec_for("i-1", o), core::alarm_spec_for("i-2", o)};
-  std::vector<core::AlarmSpec> b{a[1], a[0]};
-  EXPECT_EQ(alarm_fingerprint(a), alarm_fingerprint(b));
-  b[0].treat_missing_data = "breaching";
-  EXPECT_NE(alarm_fingerprint(a), alarm_fingerprint(b));
-  b = a;
-  b[1].alarm_actions.push_back("arn:aws:sns:us-east-1:123456789012:u");
-  EXPECT_NE(alarm_fingerprint(a), alarm_fingerprint(b));
+  const std::vector<std::string> ids{"i-1", "i-2"};
+  const auto base = alarm_fingerprint(ids, o);
+  EXPECT_EQ(base, alarm_fingerprint({"i-2", "i-1"}, o));
+  EXPECT_NE(base, alarm_fingerprint({"i-1", "i-3"}, o));
+  EXPECT_NE(base, alarm_fingerprint({"i-1"}, o));
+  auto changed = o;
+  changed.treat_missing_data = "breaching";
+  EXPECT_NE(base, alarm_fingerprint(ids, changed));
+  changed = o;
+  changed.ok_actions.push_back("arn:aws:sns:us-east-1:123456789012:u");
+  EXPECT_NE(base, alarm_fingerprint(ids, changed));
+  changed = o;
+  changed.threshold = 2;
+  EXPECT_NE(base, alarm_fingerprint(ids, changed));
 }
 
 TEST(Cycle, PublishAndSyncReadTheNodesOnce) {
