@@ -201,44 +201,17 @@ JobResult run_publish(JobContext& ctx) {
     sender.submit(std::move(*batch));
   };
 
-  aws::DescribeInstanceInformationRequest request;
-  request.max_results = s.publish.page_size;
-  const auto past_deadline = [&] { return std::chrono::steady_clock::now() >= ctx.deadline; };
-  try {
-    if (past_deadline()) {
-      r.deadline_reached = true;
-      r.inventory_complete = false;
-    } else {
-      ctx.clients.ssm->for_each_instance_information_page(
-          request, [&](const aws::DescribeInstanceInformationPage& page) {
-            ++r.pages;
-            for (const auto& node : page.nodes) {
-              ++r.nodes_seen;
-              if (ctx.inventory) ctx.inventory->instance_ids.push_back(node.instance_id);
-              ++counts[status_index(node.ping_status)];
-              NodeData nd = node_data(node, s);
-              if (nd.unknown_status) {
-                ++r.unknown_statuses;
-                spdlog::warn("publish: node {} has unknown PingStatus \"{}\"; published as {}", node.instance_id,
-                             node.ping_status_raw, s.publish.unknown_status_value);
-              }
-              for (auto& d : nd.data) send(batcher.add(std::move(d)));
-            }
-            if (!page.next_token.empty() && past_deadline()) {
-              r.deadline_reached = true;
-              r.inventory_complete = false;
-              return false;
-            }
-            return true;
-          });
+  for_each_managed_node(ctx, r, [&](const core::ManagedNode& node) {
+    if (ctx.inventory) ctx.inventory->instance_ids.push_back(node.instance_id);
+    ++counts[status_index(node.ping_status)];
+    NodeData nd = node_data(node, s);
+    if (nd.unknown_status) {
+      ++r.unknown_statuses;
+      spdlog::warn("publish: node {} has unknown PingStatus \"{}\"; published as {}", node.instance_id,
+                   node.ping_status_raw, s.publish.unknown_status_value);
     }
-  } catch (const std::exception& e) {
-    r.inventory_complete = false;
-    // The first call failed (credentials, endpoint, permission, network): the job never ran.
-    if (r.pages == 0) r.could_not_start = true;
-    r.errors.push_back(std::string("DescribeInstanceInformation: ") + e.what());
-    spdlog::error("publish: reading managed nodes stopped after {} pages: {}", r.pages, e.what());
-  }
+    for (auto& d : nd.data) send(batcher.add(std::move(d)));
+  });
 
   if (ctx.inventory) ctx.inventory->complete = r.inventory_complete;
   // Counts of a partial inventory would read as nodes disappearing: aggregates need every page.

@@ -133,7 +133,6 @@ JobResult run_sync_alarms(JobContext& ctx) {
   JobResult r;
   r.job = "sync-alarms";
   r.dry_run = ctx.dry_run;
-  const auto past_deadline = [&] { return std::chrono::steady_clock::now() >= ctx.deadline; };
   const auto should_stop = [&] { return ctx.stop_requested && ctx.stop_requested(); };
   const auto finish = [&] {
     r.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -150,35 +149,7 @@ JobResult run_sync_alarms(JobContext& ctx) {
     r.nodes_seen = static_cast<long>(ids->size());
     r.inventory_complete = ctx.inventory->complete;
   } else {
-    aws::DescribeInstanceInformationRequest nodes_request;
-    nodes_request.max_results = s.publish.page_size;
-    try {
-      if (past_deadline()) {
-        r.deadline_reached = true;
-        r.inventory_complete = false;
-      } else {
-        ctx.clients.ssm->for_each_instance_information_page(
-            nodes_request, [&](const aws::DescribeInstanceInformationPage& page) {
-              ++r.pages;
-              for (const auto& node : page.nodes) {
-                ++r.nodes_seen;
-                read_ids.push_back(node.instance_id);
-              }
-              if (!page.next_token.empty() && past_deadline()) {
-                r.deadline_reached = true;
-                r.inventory_complete = false;
-                return false;
-              }
-              return true;
-            });
-      }
-    } catch (const std::exception& e) {
-      r.inventory_complete = false;
-      if (r.pages == 0) r.could_not_start = true;   // credentials, endpoint, permission or network
-      r.errors.push_back(std::string("DescribeInstanceInformation: ") + e.what());
-      spdlog::error("sync-alarms: reading managed nodes stopped after {} pages: {}; no alarm will be deleted",
-                    r.pages, e.what());
-    }
+    for_each_managed_node(ctx, r, [&](const core::ManagedNode& node) { read_ids.push_back(node.instance_id); });
     r.api_calls = r.pages;
     if (r.could_not_start) return finish();
   }
