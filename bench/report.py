@@ -117,6 +117,51 @@ if "stack_throughput" in data:
     lines += [f"- stack RSS: {t.get('stack_peak_rss_mb_10000_nodes', 0):.0f} MB at 10,000 nodes (after the load), "
               f"{t.get('stack_rss_mb_100000_nodes', 0):.0f} MB at 100,000 nodes (idle)", ""]
 
+# --- the issue's targets, checked against this run ------------------------------------------------------------
+def target_rows():
+    rows = []
+    ten = data["sizes"].get("10000")
+    if ten and "post" in ten["steady"]:
+        post = ten["steady"]["post"]
+        w = ten["steady"].get("watch")
+        if w:
+            c = post["calls"]["median"] / max(w["calls"]["median"], 1)
+            t = post["wall_s"]["median"] / max(w["wall_s"]["median"], 1e-9)
+            rows.append(("watch steady cycle, 10,000 nodes: >= 1,000x fewer API calls", f"{c:,.0f}x", c >= 1000))
+            rows.append(("watch steady cycle, 10,000 nodes: >= 20x less wall time", f"{t:,.0f}x", t >= 20))
+            full = ten["first"].get("watch")
+            if full:
+                # A full inventory every 10th cycle (watch.full_every): what a minute costs on average.
+                avg = (full["calls"] + 9 * w["calls"]["median"]) / 10
+                rows.append(("(watch averaged with its full inventory every 10th cycle)",
+                             f"{post['calls']['median'] / avg:,.0f}x fewer calls ({avg:,.1f} a cycle)", None))
+        for kind, label in (("cycle", "`pingwatch cycle`"), ("pingwatch", "`publish` + `sync-alarms` as two commands")):
+            p = ten["steady"].get(kind)
+            if p:
+                c = post["calls"]["median"] / max(p["calls"]["median"], 1)
+                rows.append((f"{label}, 10,000 nodes: >= 50x fewer API calls", f"{c:,.1f}x", c >= 50))
+    if "cold_start" in data:
+        cs = data["cold_start"]
+        r = cs["python"]["first_next_ms"] / max(cs["pingwatch"]["first_next_ms"], 1e-9)
+        rows.append(("bootstrap to first `next`: >= 20x sooner than Python + boto3", f"{r:,.0f}x", r >= 20))
+    big = data["sizes"].get("100000")
+    if big and big["steady"].get("watch"):
+        m = big["steady"]["watch"]["peak_rss_mb"]["max"]
+        rows.append(("watch peak memory at 100,000 nodes (steady cycle): < 64 MB", f"{m:.0f} MB", m < 64))
+        f = big["first"].get("watch")
+        if f:
+            rows.append(("watch peak memory at 100,000 nodes (full inventory, first and every 10th cycle): < 64 MB",
+                         f"{f['peak_rss_mb']:.0f} MB", f["peak_rss_mb"] < 64))
+    return rows
+
+
+rows = target_rows()
+if rows:
+    lines += ["## Targets (issue 6), from this run", "", "| target | measured | met |", "|---|---|---|"]
+    for what, measured, met in rows:
+        lines.append(f"| {what} | {measured} | {'-' if met is None else ('yes' if met else '**no**')} |")
+    lines.append("")
+
 lines += ["![API calls and wall time per cycle against fleet size](benchmarks.png)", ""]
 open(os.path.join(out, "benchmarks.md"), "w").write("\n".join(lines))
 
