@@ -2,7 +2,9 @@
 """publish and sync-alarms (the built binary) against the local stack, checked with boto3 (Debian's):
 1,000 nodes are published with <= 2 PutMetricData calls and 20 DescribeInstanceInformation pages;
 sync-alarms on 120 nodes creates exactly 120 alarms with the post's parameters, a second run writes
-nothing, and after 20 nodes are deregistered exactly those 20 alarms are deleted. --dry-run writes nothing."""
+nothing, and after 20 nodes are deregistered exactly those 20 alarms are deleted. --dry-run writes nothing.
+`pingwatch cycle` reads the node list once for both jobs, and its --state memo skips DescribeAlarms while
+nothing changed, until recheck_minutes or a node change."""
 import json
 import os
 import re
@@ -194,6 +196,38 @@ def main():
             if p.returncode != 0 or s["alarms_deleted"] != 20 or left != expect:
                 fail(f"after deregistering 20: exit {p.returncode}, summary {s}, {len(left)} alarms left")
             ok(f"20 nodes deregistered: exactly their 20 alarms deleted in {small.count('monitoring', 'DeleteAlarms')} DeleteAlarms call(s)")
+
+            # ---- cycle: both jobs on one node listing; the --state memo skips DescribeAlarms while unchanged ----
+            state = os.path.join(work, "sync-state.json")
+            total = lambda: small.get("/_local/stats")["total"]
+            c0 = total()
+            p, s = pingwatch("cycle", "--state", state, url=small.url)
+            first = total() - c0
+            if p.returncode != 0 or s["job"] != "cycle" or s["data_published"] != 100 or s["alarms_check_skipped"]:
+                fail(f"first cycle: exit {p.returncode}, summary {s}, stderr {p.stderr[-1000:]}")
+            # 2 pages of 50 nodes, 1 PutMetricData, 1 DescribeAlarms page: the node list is read once.
+            if first != 4 or s["api_calls"] != 4:
+                fail(f"first cycle made {first} requests (summary {s['api_calls']}), want 4")
+            c0 = total()
+            p, s = pingwatch("cycle", "--state", state, url=small.url)
+            if p.returncode != 0 or not s["alarms_check_skipped"] or total() - c0 != 3:
+                fail(f"unchanged cycle: exit {p.returncode}, {total() - c0} requests, summary {s}")
+            ok("pingwatch cycle: 4 requests, then 3 on an unchanged fleet (DescribeAlarms skipped by the --state memo)")
+
+            victim = "ssm-agent-" + sorted(fleet_ids - set(gone))[0]
+            small.client("cloudwatch").delete_alarms(AlarmNames=[victim])
+            p, s = pingwatch("cycle", "--state", state, url=small.url)
+            if not s["alarms_check_skipped"] or s["alarms_created"] != 0:
+                fail(f"within recheck_minutes the memo should stand: {s}")
+            p, s = pingwatch("cycle", "--state", state, "--recheck-minutes", "0", url=small.url)
+            exists = small.client("cloudwatch").describe_alarms(AlarmNames=[victim])["MetricAlarms"]
+            if p.returncode != 0 or s["alarms_check_skipped"] or s["alarms_created"] != 1 or not exists:
+                fail(f"a full check should restore {victim}: exit {p.returncode}, summary {s}")
+            small.post("/_local/fleet/faults", {"instance_id": sorted(fleet_ids - set(gone))[1], "fault": "deregister"})
+            p, s = pingwatch("cycle", "--state", state, url=small.url)
+            if p.returncode != 0 or s["alarms_check_skipped"] or s["alarms_deleted"] != 1:
+                fail(f"a deregistered node must end the memo at once: exit {p.returncode}, summary {s}")
+            ok("an alarm deleted by hand is restored by the next full check; a node leaving checks at once")
         finally:
             for st in stacks:
                 st.stop()
