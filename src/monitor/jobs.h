@@ -104,11 +104,6 @@ JobResult run_sync_alarms(JobContext& context);   // sync_alarms.cpp: the post's
 // Both of the post's jobs on one reading of the node list: publish, then sync-alarms on the nodes it read.
 JobResult run_cycle(JobContext& context);
 
-// Pages DescribeInstanceInformation (publish.page_size a page) and calls on_node for every node, stopping
-// before a page that would start past ctx.deadline. Records pages, nodes_seen, inventory_complete,
-// deadline_reached and a failure (could_not_start when the first page failed) in `result`; never throws.
-void for_each_managed_node(JobContext& ctx, JobResult& result, const std::function<void(const core::ManagedNode&)>& on_node);
-
 struct JobDefinition {
   std::string name;
   std::function<JobResult(JobContext&)> run;

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "monitor/jobs.h"
+#include "monitor/managed_nodes.h"
 
 namespace pingwatch::monitor {
 

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "monitor/jobs.h"
+#include "monitor/managed_nodes.h"
 #include "monitor/rate_limiter.h"
 
 namespace pingwatch::monitor {
