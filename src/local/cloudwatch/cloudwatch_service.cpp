@@ -13,7 +13,6 @@
 namespace pingwatch::local::cloudwatch {
 namespace {
 
-constexpr size_t kHistoryLimit = 200000;   // items kept across all alarms (AWS keeps 30 days)
 constexpr double kTickStep = 10;           // high-resolution alarms (10/20/30 s) are evaluated every 10 s
 
 }  // namespace
@@ -72,6 +71,7 @@ void CloudWatchService::tick(double sim_now) {
     evaluate_alarms(sim_now, pending);
     if (sim_now - last_expiry_ >= 60) {
       store_.expire(sim_now);
+      expire_history(sim_now);
       last_expiry_ = sim_now;
     }
   }
@@ -192,7 +192,19 @@ void CloudWatchService::dispatch(std::vector<PendingAction>& pending) {
 
 void CloudWatchService::add_history(HistoryItem item) {
   history_.push_back(std::move(item));
-  while (history_.size() > kHistoryLimit) history_.pop_front();
+  while (history_.size() > kAlarmHistoryLimit) history_.pop_front();
+}
+
+void CloudWatchService::expire_history(double sim_now) {
+  // Items are appended in time order (an action's item carries its state change's time, a few ms earlier at
+  // most), so the expired ones are at the front.
+  const double oldest_kept = sim_now - kAlarmHistoryRetentionSeconds;
+  while (!history_.empty() && history_.front().timestamp < oldest_kept) history_.pop_front();
+}
+
+size_t CloudWatchService::history_size() const {
+  std::lock_guard lock(mutex_);
+  return history_.size();
 }
 
 size_t CloudWatchService::metric_count() const {
@@ -295,7 +307,7 @@ void CloudWatchService::load(const nlohmann::json& state) {
   }
   history_.clear();
   for (const auto& h : state.value("history", nlohmann::json::array()))
-    history_.push_back({h.at(0), h.at(1), h.at(2), h.at(3), h.at(4)});
+    add_history({h.at(0), h.at(1), h.at(2), h.at(3), h.at(4)});   // a state saved with a larger bound is cut to this one
 }
 
 }  // namespace pingwatch::local::cloudwatch

@@ -3,6 +3,7 @@
 // clock as CloudWatch evaluates them, and SNS notifications on state changes. Both wire protocols are
 // served; each operation reads one input shape (see request_input.h) and writes one output tree
 // (see wire_output.h).
+#include <cstddef>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -22,6 +23,13 @@ namespace pingwatch::local::cloudwatch {
 // Opaque NextToken values (hex of the position to continue after).
 std::string encode_token(const std::string& plain);
 std::optional<std::string> decode_token(const std::string& token);
+
+// Alarm history is bounded the way CloudWatch bounds it, plus a count so a long run at a high time scale
+// (10,000 alarms flapping every simulated minute) cannot grow the stack without limit: items older than two
+// weeks of simulated time are dropped (AWS: "CloudWatch retains the history of an alarm for two weeks"), and
+// only the newest kAlarmHistoryLimit items are kept across all alarms (about 1.3 KB each: ~26 MB at most).
+inline constexpr std::size_t kAlarmHistoryLimit = 20000;
+inline constexpr double kAlarmHistoryRetentionSeconds = 14 * 86400.0;
 
 struct HistoryItem {
   std::string alarm_name;
@@ -49,6 +57,7 @@ class CloudWatchService : public Service {
   size_t metric_count() const;
   size_t bucket_count() const;
   std::vector<HistoryItem> history_of(const std::string& alarm_name) const;
+  size_t history_size() const;
 
  private:
   using Ordered = nlohmann::ordered_json;
@@ -85,6 +94,7 @@ class CloudWatchService : public Service {
                     const std::string& reason_data, double when, std::vector<PendingAction>& pending);
   void dispatch(std::vector<PendingAction>& pending);   // call without the lock
   void add_history(HistoryItem item);
+  void expire_history(double sim_now);
   StoredAlarm* alarm_by_arn(const std::string& arn);
   Ordered alarm_output(const StoredAlarm& alarm) const;
 

@@ -12,7 +12,6 @@
 namespace pingwatch::local::sns {
 namespace {
 
-constexpr std::size_t kMailboxLimit = 10000;
 constexpr int kHttpAttempts = 3;   // AWS's default healthy retry policy tries 3 times; we do not wait 20 s between
 
 std::string unsubscribe_url(const DeliveryJob& job) {
@@ -118,8 +117,24 @@ bool DeliveryWorker::wait_idle(std::chrono::milliseconds timeout) {
 nlohmann::json DeliveryWorker::mailbox() const {
   std::lock_guard lock(mutex_);
   nlohmann::json messages = nlohmann::json::array();
-  for (const auto& entry : delivered_) messages.push_back(entry);
+  for (const auto& entry : delivered_) messages.push_back(nlohmann::json::parse(entry));
   return {{"messages", messages}};
+}
+
+std::size_t DeliveryWorker::mailbox_bytes() const {
+  std::lock_guard lock(mutex_);
+  return delivered_bytes_;
+}
+
+void DeliveryWorker::record(nlohmann::json entry) {
+  std::string text = entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  delivered_bytes_ += text.size();
+  delivered_.push_back(std::move(text));
+  // The newest record always stays, even one larger than the byte budget.
+  while (delivered_.size() > 1 && (delivered_.size() > kMailboxLimit || delivered_bytes_ > kMailboxBytes)) {
+    delivered_bytes_ -= delivered_.front().size();
+    delivered_.pop_front();
+  }
 }
 
 void DeliveryWorker::run() {
@@ -140,8 +155,7 @@ void DeliveryWorker::run() {
     lock.unlock();
     nlohmann::json entry = deliver(job);
     lock.lock();
-    delivered_.push_back(std::move(entry));
-    while (delivered_.size() > kMailboxLimit) delivered_.pop_front();
+    record(std::move(entry));
     busy_ = false;
     if (queue_.empty()) idle_.notify_all();
   }

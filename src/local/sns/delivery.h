@@ -4,6 +4,7 @@
 // Every delivery, successful or not, is recorded for GET /_local/mailbox.
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -38,6 +39,11 @@ nlohmann::ordered_json notification_envelope(const DeliveryJob& job);
 // The event SNS invokes a Lambda subscriber with: {"Records":[{"EventSource":"aws:sns",...}]}.
 nlohmann::json lambda_event(const DeliveryJob& job);
 
+// What GET /_local/mailbox keeps: the newest deliveries, at most this many and at most this many bytes of
+// records (a 2,000-node digest is ~200 KB; 10,000 of them would otherwise hold 2 GB in a long run).
+inline constexpr std::size_t kMailboxLimit = 10000;
+inline constexpr std::size_t kMailboxBytes = 32u << 20;
+
 class DeliveryWorker {
  public:
   explicit DeliveryWorker(StackContext& context);
@@ -48,8 +54,9 @@ class DeliveryWorker {
   void enqueue(DeliveryJob job);
   // Blocks until every queued job has been delivered (or the timeout passes); true when idle.
   bool wait_idle(std::chrono::milliseconds timeout);
-  // Delivered messages, oldest first: {"messages": [...]} (the last 10,000).
+  // Delivered messages, oldest first: {"messages": [...]} (the newest, within kMailboxLimit and kMailboxBytes).
   nlohmann::json mailbox() const;
+  std::size_t mailbox_bytes() const;
 
  private:
   void run();
@@ -65,7 +72,9 @@ class DeliveryWorker {
   std::deque<DeliveryJob> queue_;
   bool busy_ = false;
   bool stopping_ = false;
-  std::deque<nlohmann::json> delivered_;
+  std::deque<std::string> delivered_;   // records as compact JSON text: a third of a json object's footprint
+  std::size_t delivered_bytes_ = 0;
+  void record(nlohmann::json entry);   // call with mutex_ held
   std::thread thread_;
 };
 
