@@ -75,6 +75,12 @@ struct StackContext {
   std::string endpoint_url;                // http://127.0.0.1:PORT, for processes the stack starts
   bool auto_confirm = true;                // SNS: email/http subscriptions confirmed at once (--auto-confirm)
   std::string lambda_code_dir;             // Lambda: where function code is unpacked; empty = a temp dir
+  // Lambda: the execution-role credentials every function instance gets in its environment (on AWS, temporary
+  // credentials of the function's role: ASIA... key, secret, session token). The stack mints them at start and
+  // its signature check accepts them whatever --credentials says; empty = the default pair test/test.
+  std::string function_access_key_id;
+  std::string function_secret_access_key;   // never logged
+  std::string function_session_token;       // never logged
 };
 
 class Service {

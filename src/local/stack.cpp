@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <random>
 
 #include <spdlog/spdlog.h>
 
@@ -24,6 +25,15 @@ Response json_response(int status, const nlohmann::json& body) {
   r.headers.emplace_back("Content-Type", "application/json");
   r.body = body.dump(2);
   return r;
+}
+
+std::string random_text(std::size_t length, std::string_view alphabet) {
+  std::random_device device;
+  std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
+  std::string out;
+  out.reserve(length);
+  for (std::size_t i = 0; i < length; ++i) out += alphabet[pick(device)];
+  return out;
 }
 
 bool is_loopback(const std::string& host) {
@@ -57,6 +67,14 @@ LocalStack::LocalStack(StackOptions options) : options_(std::move(options)) {
   context_.default_region = options_.region;
   context_.mailbox_dir = options_.mailbox_dir;
   context_.auto_confirm = options_.auto_confirm;
+  // Functions get role credentials of their own, as on AWS: never the operator's, and accepted even when
+  // --credentials replaces test/test. Fresh per start, so nothing outside this process can know them.
+  constexpr std::string_view kUpper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  context_.function_access_key_id = "ASIA" + random_text(16, kUpper);
+  context_.function_secret_access_key = random_text(40, kBase64);
+  context_.function_session_token = "IQoJb3JpZ2luX2VjE" + random_text(300, kBase64);
+  keys_.add({context_.function_access_key_id, context_.function_secret_access_key, context_.account_id});
 
   options_.fleet.region = options_.region;
   fleet_ = std::make_shared<fleet::Fleet>(options_.fleet, context_.clock->now());

@@ -239,9 +239,16 @@ InstanceConfig LambdaService::instance_config(const Function& f) const {
   env["AWS_DEFAULT_REGION"] = f.region;
   env["LAMBDA_TASK_ROOT"] = f.code_dir;
   env["LAMBDA_RUNTIME_DIR"] = f.code_dir;
-  // The local stack's default key pair (test/test); a function never sees the operator's own credentials.
-  env["AWS_ACCESS_KEY_ID"] = "test";
-  env["AWS_SECRET_ACCESS_KEY"] = "test";
+  // The role credentials the stack minted for its functions (see StackContext), else the default pair
+  // test/test; a function never sees the operator's own credentials.
+  if (!context_.function_access_key_id.empty()) {
+    env["AWS_ACCESS_KEY_ID"] = context_.function_access_key_id;
+    env["AWS_SECRET_ACCESS_KEY"] = context_.function_secret_access_key;
+    env["AWS_SESSION_TOKEN"] = context_.function_session_token;
+  } else {
+    env["AWS_ACCESS_KEY_ID"] = "test";
+    env["AWS_SECRET_ACCESS_KEY"] = "test";
+  }
   return c;
 }
 
