@@ -273,7 +273,8 @@ ServiceError ChaosEngine::throttling_error(const Request& request) {
   switch (request.protocol) {
     case WireProtocol::Query:
       if (request.service == "ec2") return ServiceError(503, "RequestLimitExceeded", "Request limit exceeded.");
-      if (request.service == "sns") return ServiceError(400, "Throttled", "Rate exceeded");
+      // SNS's ThrottledException: code Throttled, HTTP 429 (botocore's sns model), not the query default 400.
+      if (request.service == "sns") return ServiceError(429, "Throttled", "Rate exceeded");
       return ServiceError(400, "Throttling", "Rate exceeded");
     case WireProtocol::RestJson:
       return ServiceError(429, "TooManyRequestsException", "Rate exceeded");

@@ -26,6 +26,7 @@ TEST(ChaosEngine, ThrottlingCodesFollowTheProtocol) {
   EXPECT_EQ(ChaosEngine::throttling_error(request_of("monitoring", "X", WireProtocol::Query)).code, "Throttling");
   EXPECT_EQ(ChaosEngine::throttling_error(request_of("monitoring", "X", WireProtocol::Json10)).code, "Throttling");
   EXPECT_EQ(ChaosEngine::throttling_error(request_of("sns", "Publish", WireProtocol::Query)).code, "Throttled");
+  EXPECT_EQ(ChaosEngine::throttling_error(request_of("sns", "Publish", WireProtocol::Query)).status, 429);
   EXPECT_EQ(ChaosEngine::throttling_error(request_of("ssm", "X", WireProtocol::Json11)).code, "ThrottlingException");
   EXPECT_EQ(ChaosEngine::throttling_error(request_of("ec2", "X", WireProtocol::Query)).code, "RequestLimitExceeded");
   const auto lambda = ChaosEngine::throttling_error(request_of("lambda", "Invoke", WireProtocol::RestJson));
