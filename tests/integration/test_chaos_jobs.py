@@ -25,6 +25,8 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_watch_local_stack import notices_in_mail  # noqa: E402  (parses notices out of the stack's emails)
 
+import threading
+
 import boto3
 import botocore.config
 import botocore.exceptions
@@ -39,6 +41,7 @@ ALARM_NODES = int(os.environ.get("CHAOS_ALARM_NODES", "2000"))
 PATIENT = {"AWS_MAX_ATTEMPTS": "10"}   # publish and watch at 10,000 nodes (see above)
 CHAOS = {"rules": [{"throttle_rate": 0.3, "error_rate": 0.05, "jitter_ms": 50}]}
 passed = 0
+BOTO_LOCK = threading.Lock()
 
 
 def ok(what):
@@ -93,9 +96,13 @@ class Stack:
         return self.request("GET", "/_local/stats")[1]
 
     def client(self, name, retries=10):
-        return boto3.client(name, endpoint_url=self.url, region_name="us-east-1", aws_access_key_id="test",
-                            aws_secret_access_key="test",
-                            config=botocore.config.Config(retries={"max_attempts": retries, "mode": "standard"}))
+        # The phases run in threads: boto3's default session is not thread-safe, so each client comes from a
+        # session of its own, made one at a time.
+        with BOTO_LOCK:
+            return boto3.session.Session().client(
+                name, endpoint_url=self.url, region_name="us-east-1", aws_access_key_id="test",
+                aws_secret_access_key="test",
+                config=botocore.config.Config(retries={"max_attempts": retries, "mode": "standard"}))
 
     def stop(self):
         self.proc.terminate()
@@ -128,7 +135,6 @@ def run_phases(work, phases):
     """The phases wait on retry back-off far more than they compute (a 10,000-node run under these faults uses
     ~1 s of CPU a minute), so they run side by side, each against its own stack: the test takes as long as the
     longest phase. A failure in any phase (fail() raises SystemExit) fails the test."""
-    import threading
     failures = []
 
     def guarded(fn, *args):
