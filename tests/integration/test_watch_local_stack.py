@@ -238,9 +238,17 @@ def main():
             nodes = {n["instance_id"]: n for n in a.nodes()}
             if all(nodes[i]["ping_status"] == "Online" for i in outage) and kills >= 5:
                 break
-        for _ in range(3):   # settle: lease expiry (120 s of server time) and in-doubt resends
-            a.wait_sim_minutes(3)
+        # Settle: lease expiry (120 s of server time) and in-doubt resends, then cycles until every recovery
+        # is reported. A steady cycle verifies at most watch.max_verify_ids (100) lost nodes; the rest are
+        # found by the next full inventory (every 10th cycle): that is the product's promise, so at most
+        # 3 + 11 cycles.
+        for n in range(14):
+            a.wait_sim_minutes(3 if n < 3 else 1)
             watch(a, *base)
+            if n >= 2:
+                seen = {item for items in notices_in_mail(a.mailbox()).values() for item in items}
+                if all(("recovered", i) in seen for i in outage):
+                    break
         notices = notices_in_mail(a.mailbox())
         reported = {}
         for nid, items in notices.items():
