@@ -50,9 +50,11 @@ DAEMON_PID=$!
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 fds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+# What the stack's heap holds (mallinfo2, from /_local/stats): RSS also counts freed memory malloc keeps.
+heap_kb() { curl -sf "$URL/_local/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["memory"]["heap_in_use_bytes"] // 1024)' 2>/dev/null || echo "-"; }
 samples="$WORK/samples.tsv"
-echo -e "minute\tdaemon_rss_kb\tdaemon_fds\tstack_rss_kb\tstack_fds" >"$samples"
-sample() { echo -e "$1\t$(rss_kb "$DAEMON_PID")\t$(fds "$DAEMON_PID")\t$(rss_kb "$STACK_PID")\t$(fds "$STACK_PID")" >>"$samples"; }
+echo -e "minute\tdaemon_rss_kb\tdaemon_fds\tstack_rss_kb\tstack_heap_kb\tstack_fds" >"$samples"
+sample() { echo -e "$1\t$(rss_kb "$DAEMON_PID")\t$(fds "$DAEMON_PID")\t$(rss_kb "$STACK_PID")\t$(heap_kb)\t$(fds "$STACK_PID")" >>"$samples"; }
 sample 0
 start=$(date +%s)
 end=$((start + MINUTES * 60))
@@ -87,9 +89,9 @@ mkdir -p "$(dirname "$REPORT")"
   echo
   echo "RSS (kB) and open file descriptors, sampled every ${SAMPLE} s from /proc:"
   echo
-  echo "| minute | daemon RSS kB | daemon fds | stack RSS kB | stack fds |"
-  echo "|---|---|---|---|---|"
-  tail -n +2 "$samples" | awk -F'\t' '{printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5}'
+  echo "| minute | daemon RSS kB | daemon fds | stack RSS kB | stack heap in use kB | stack fds |"
+  echo "|---|---|---|---|---|---|"
+  tail -n +2 "$samples" | awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6}'
   echo
   echo "Stack counters at the end (chaos, total requests, error replies): \`$chaos\`."
   echo "Daemon log lines mentioning a cycle: $cycles_ok. watch cycles: $watch_ok exited 0, $watch_failed did not."
