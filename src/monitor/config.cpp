@@ -346,6 +346,8 @@ const std::vector<std::string> kExtraDimensionFields{"InstanceId",   "PlatformTy
 
 Settings load_settings(const ConfigSource& src) {
   Settings s;
+  s.origin.flags = src.inputs().flags;
+  s.origin.config_file = src.inputs().config_file;
   s.aws.region = src.get_string("region", "", valid_region);
   s.aws.profile = src.get_string("profile", "");
   s.aws.endpoint_url = src.get_string("endpoint_url", "", valid_url);

@@ -75,6 +75,7 @@ class ConfigSource {
 
   static std::string env_name(std::string_view key);   // alarm.topic_arn -> PINGWATCH_ALARM_TOPIC_ARN
   const std::string& file_path() const { return file_path_; }
+  const Inputs& inputs() const { return inputs_; }
 
  private:
   struct Found {
@@ -140,7 +141,15 @@ struct LogSettings {               // [log]
   std::string format = "json";              // json | text
 };
 
+// Where settings came from, so a job with a section of its own ([watch]) reads it from the same flags
+// and file as the rest (`pingwatch run --config FILE --set watch.interval=30 --jobs watch`).
+struct SettingsOrigin {
+  std::map<std::string, std::string> flags;
+  std::optional<std::string> config_file;   // --config; absent: $PINGWATCH_CONFIG, as for the rest
+};
+
 struct Settings {
+  SettingsOrigin origin;
   aws::AwsOptions aws;             // region, profile, endpoint_url (top level)
   MetricSettings metric;
   PublishSettings publish;

@@ -148,21 +148,31 @@ WatchRunResult run_watch(const Settings& settings, const WatchSettings& watch, c
   return out;
 }
 
+namespace {
+
+// [watch] from the same flags and file as the job's other settings (environment and defaults otherwise).
+WatchSettings watch_settings_for(const Settings& s) {
+  ConfigSource::Inputs in;
+  in.flags = s.origin.flags;
+  in.config_file = s.origin.config_file;
+  return load_watch_settings(ConfigSource::load(std::move(in)));
+}
+
+}  // namespace
+
 JobDefinition watch_job_definition() {
   JobDefinition d;
   d.name = "watch";
   d.run = [](JobContext& ctx) {
-    const auto watch = load_watch_settings(ConfigSource::load({}));
+    const auto watch = watch_settings_for(ctx.settings);
     WatchRunOptions o;
     o.dry_run = ctx.dry_run;
     o.deadline = ctx.deadline;
     return run_watch(ctx.settings, watch, o).job;
   };
-  d.interval = [](const Settings&) {
-    return std::chrono::seconds(load_watch_settings(ConfigSource::load({})).interval_seconds);
-  };
-  d.check = [](const Settings&) {
-    const auto watch = load_watch_settings(ConfigSource::load({}));
+  d.interval = [](const Settings& s) { return std::chrono::seconds(watch_settings_for(s).interval_seconds); };
+  d.check = [](const Settings& s) {
+    const auto watch = watch_settings_for(s);
     const char* lambda = std::getenv("AWS_LAMBDA_FUNCTION_NAME");
     if (lambda && *lambda && watch.dynamodb_table.empty()) {
       throw ConfigError("config: watch.dynamodb_table is empty: on Lambda the state lives in DynamoDB; set PINGWATCH_WATCH_DYNAMODB_TABLE");

@@ -106,4 +106,13 @@ rc=0; "$BIN" run --endpoint-url "$URL" --jobs publish,nope >"$WORK/out" 2>"$WORK
 [ "$rc" -eq 2 ] || fail "unknown job: exit $rc"
 ok "bad interval, missing topic, unknown job: exit 2"
 
+# 5. The watch job reads [watch] from the daemon's own --config file and --set flags, not only the environment.
+printf '[watch]\ninterval = 5\n' >"$WORK/watch.toml"
+rc=0; "$BIN" run --endpoint-url "$URL" --config "$WORK/watch.toml" --jobs watch >"$WORK/out" 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || fail "watch.interval = 5 in --config: exit $rc"
+grep -q "watch.interval = 5 is not allowed.*from $WORK/watch.toml" "$WORK/out" || fail "message: $(cat "$WORK/out")"
+rc=0; "$BIN" run --endpoint-url "$URL" --set watch.interval=5 --jobs watch >"$WORK/out" 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || fail "--set watch.interval=5: exit $rc"
+ok "run --jobs watch: [watch] from --config FILE and --set are read (and validated)"
+
 echo "$passed checks passed"
