@@ -90,8 +90,22 @@ int SsmClient::for_each_instance_information_page(DescribeInstanceInformationReq
                                                   const PageCallback& on_page, int max_pages) {
   std::set<std::string> seen_tokens;
   int pages = 0;
+  int resumes = 0;
   for (;;) {
-    DescribeInstanceInformationPage page = describe_instance_information(request);
+    DescribeInstanceInformationPage page;
+    try {
+      page = describe_instance_information(request);
+    } catch (const std::exception& e) {
+      // A listing under way is worth resuming: a page that failed after the SDK's retries (throttling, a 5xx,
+      // a dropped connection) is asked for again with the same NextToken, after a growing pause, instead of
+      // losing the pages already read. The first page is not: a dead endpoint or a refusal fails at once.
+      const auto* aws = dynamic_cast<const AwsError*>(&e);
+      const bool transient = dynamic_cast<const TransportError*>(&e) != nullptr || (aws && aws->retryable);
+      if (pages == 0 || !transient || resumes >= kListingResumes) throw;
+      ++resumes;
+      client_->config().sleep(std::chrono::milliseconds(500) * (1 << (resumes - 1)));
+      continue;
+    }
     ++pages;
     const bool keep_going = on_page(page);
     if (!keep_going || page.next_token.empty() || (max_pages > 0 && pages >= max_pages)) return pages;

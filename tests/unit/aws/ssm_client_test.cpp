@@ -168,3 +168,57 @@ TEST(SsmClient, ListTagsForResource) {
   EXPECT_EQ(json::parse(h.http->requests[0].body), json::parse(R"({"ResourceType":"ManagedInstance","ResourceId":"mi-1"})"));
   EXPECT_EQ(*find_header(h.http->requests[0].headers, "X-Amz-Target"), "AmazonSSM.ListTagsForResource");
 }
+
+namespace {
+const std::string kThrottled = R"({"__type":"ThrottlingException","message":"Rate exceeded"})";
+}  // namespace
+
+TEST(SsmClient, AListingUnderWayResumesAPageThatFailedAfterTheRetries) {
+  Harness h;
+  h.http->reply_json(200, page_body({node_json("i-1", "Online")}, "t1"));
+  for (int i = 0; i < 3; ++i) h.http->reply_json(400, kThrottled);   // the SDK's 3 attempts of page 2
+  h.http->fail(TransportError::Kind::Connect, "connection reset");  // first resume: transport error
+  h.http->reply_json(503, R"({"__type":"ServiceUnavailable","message":"busy"})");
+  h.http->reply_json(200, page_body({node_json("i-2", "Online")}, ""));
+  SsmClient ssm(h.config());
+  const auto snap = ssm.describe_all_instance_information();
+  ASSERT_EQ(snap.nodes.size(), 2u);
+  EXPECT_EQ(snap.nodes[1].instance_id, "i-2");
+  // Every request after the first asked for page 2 again, with the same NextToken.
+  for (std::size_t i = 1; i < h.http->requests.size(); ++i) {
+    EXPECT_EQ(json::parse(h.http->requests[i].body).value("NextToken", ""), "t1");
+  }
+  // Page 1, the SDK's 3 attempts of page 2, then one resume whose own attempts get through on the third.
+  EXPECT_EQ(h.http->requests.size(), 7u);
+}
+
+TEST(SsmClient, TheFirstPageAndRefusalsAreNotResumed) {
+  Harness h;
+  for (int i = 0; i < 3; ++i) h.http->reply_json(400, kThrottled);
+  SsmClient ssm(h.config());
+  EXPECT_THROW(ssm.describe_all_instance_information(), AwsError);
+  EXPECT_EQ(h.http->requests.size(), 3u);   // the SDK's attempts only: a first page that fails is reported at once
+
+  Harness d;
+  d.http->reply_json(200, page_body({node_json("i-1", "Online")}, "t1"));
+  d.http->reply_json(400, R"({"__type":"AccessDeniedException","message":"no"})");
+  SsmClient denied(d.config());
+  EXPECT_THROW(denied.describe_all_instance_information(), AwsError);
+  EXPECT_EQ(d.http->requests.size(), 2u);
+}
+
+TEST(SsmClient, APageThatKeepsFailingEndsTheListingAfterThreeResumes) {
+  Harness h;
+  h.http->reply_json(200, page_body({node_json("i-1", "Online")}, "t1"));
+  for (int i = 0; i < 3 * (1 + SsmClient::kListingResumes); ++i) h.http->reply_json(400, kThrottled);
+  SsmClient ssm(h.config());
+  int pages = 0;
+  try {
+    ssm.for_each_instance_information_page({}, [&](const auto&) { return ++pages > 0; });
+    FAIL() << "a page that never succeeds must end the listing";
+  } catch (const AwsError& e) {
+    EXPECT_EQ(e.code, "ThrottlingException");
+  }
+  EXPECT_EQ(pages, 1);
+  EXPECT_EQ(h.http->requests.size(), 1u + 3u * (1 + SsmClient::kListingResumes));
+}
