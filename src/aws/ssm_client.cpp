@@ -107,6 +107,7 @@ int SsmClient::for_each_instance_information_page(DescribeInstanceInformationReq
       continue;
     }
     ++pages;
+    resumes = 0;   // per page: a listing that keeps making progress keeps going
     const bool keep_going = on_page(page);
     if (!keep_going || page.next_token.empty() || (max_pages > 0 && pages >= max_pages)) return pages;
     // A server that hands back a token it already gave would page forever.

@@ -46,7 +46,8 @@ class SsmClient {
   // Every page in order; on_page returns false to stop early. max_pages 0 = no limit.
   // Returns the number of pages fetched. Throws std::runtime_error if the server repeats a NextToken (loop guard).
   // A page after the first that still fails with a transient error after the SDK's retries is asked for
-  // again (same NextToken) up to kListingResumes times, 0.5 s, 1 s, 2 s apart, before the error is thrown.
+  // again (same NextToken) up to kListingResumes times per page, 0.5 s, 1 s, 2 s apart, before the error is
+  // thrown.
   static constexpr int kListingResumes = 3;
   using PageCallback = std::function<bool(const DescribeInstanceInformationPage&)>;
   int for_each_instance_information_page(DescribeInstanceInformationRequest request, const PageCallback& on_page,
