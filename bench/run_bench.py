@@ -66,21 +66,28 @@ def get(url, data=None):
 
 
 def run_measured(cmd, env):
-    """Runs cmd; returns wall, CPU (user+sys) and peak RSS of that process alone."""
+    """Runs cmd; returns wall, CPU (user+sys) and peak RSS of that process alone.
+
+    Peak RSS comes from GNU time (/usr/bin/time), not from this process's wait4: Linux records the high-water
+    mark of the memory an exec replaces, so a child forked from this Python process would report at least
+    this process's own RSS (tens of MB) however little it used itself."""
     # Output goes to files, not pipes: a job logging one line per alarm would fill a pipe nobody reads yet.
-    with tempfile.TemporaryFile() as out_f, tempfile.TemporaryFile() as err_f:
+    with tempfile.TemporaryFile() as out_f, tempfile.TemporaryFile() as err_f, \
+            tempfile.NamedTemporaryFile(mode="r", suffix=".rss") as rss_f:
         start = time.monotonic()
-        proc = subprocess.Popen(cmd, env=env, stdout=out_f, stderr=err_f)
+        proc = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss_f.name, *cmd], env=env, stdout=out_f,
+                                stderr=err_f)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - start
         out_f.seek(0)
         err_f.seek(0)
         out, err = out_f.read().decode(errors="replace"), err_f.read().decode(errors="replace")
+        rss_lines = [x for x in rss_f.read().split() if x.isdigit()]
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0,):
         print(f"  ! {' '.join(cmd[:3])} exited {proc.returncode}: {(err or out)[-400:]}", file=sys.stderr)
-    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024,
-            "rc": proc.returncode}
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+            "peak_rss_mb": int(rss_lines[-1]) / 1024 if rss_lines else 0.0, "rc": proc.returncode}
 
 
 class Stack:
