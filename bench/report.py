@@ -84,6 +84,11 @@ for n in sizes:
             + (" (post projected)" if post.get("projected") else "")]
     lines += ["", f"Local stack peak RSS during this fleet: {e['stack_peak_rss_mb']:.0f} MB", ""]
 
+def rng(entry):
+    r = entry.get("first_next_ms_range")
+    return f" ({r[0]:.1f}..{r[1]:.1f}, median of {entry.get('runs')})" if r else ""
+
+
 if "cold_start" in data:
     c = data["cold_start"]
     lines += ["## Lambda-shaped figures", "",
@@ -91,8 +96,8 @@ if "cold_start" in data:
               "(fake Runtime API on loopback; pingwatch = the packaged `bootstrap` from `make package`; "
               "python = interpreter + boto3 import + the post's module, as the python3.12 runtime does).", "",
               "| runtime | to first `next` ms | to first invocation done ms |", "|---|---|---|",
-              f"| pingwatch bootstrap | {c['pingwatch']['first_next_ms']:.1f} | {c['pingwatch']['first_invocation_ms']:.1f} |",
-              f"| Python + boto3 | {c['python']['first_next_ms']:.1f} | {c['python']['first_invocation_ms']:.1f} |",
+              f"| pingwatch bootstrap | {c['pingwatch']['first_next_ms']:.1f}{rng(c['pingwatch'])} | {c['pingwatch']['first_invocation_ms']:.1f} |",
+              f"| Python + boto3 | {c['python']['first_next_ms']:.1f}{rng(c['python'])} | {c['python']['first_invocation_ms']:.1f} |",
               "", f"Ratio to first `next`: {c['python']['first_next_ms'] / max(c['pingwatch']['first_next_ms'], 1e-9):.0f}x sooner.", ""]
     gbs = []
     for n in sizes:

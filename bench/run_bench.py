@@ -166,7 +166,7 @@ previous = {}
 if args.merge and os.path.exists(JSON_PATH):
     previous = json.load(open(JSON_PATH))
     results["sizes"] = previous.get("sizes", {})
-for n in [int(x) for x in args.sizes.split(",")]:
+for n in [int(x) for x in args.sizes.split(",") if x.strip()]:   # --sizes "": only the cold-start and stack figures
     print(f"== {n} nodes", flush=True)
     stack = Stack(n)
     state = tempfile.mktemp(prefix="pingwatch-bench-watch-", suffix=".db")
@@ -242,20 +242,26 @@ def cold_start(cmd, env_extra, invocations=1):
             "first_invocation_ms": (marks.get("first_done", start) - start) * 1000, "status": marks.get("status")}
 
 
+COLD_RUNS = 11   # exec-to-first-request is a few milliseconds: more runs than the cycles for a stable median
+
+
 def cold_starts(stack_url):
     zip_path = os.path.join(ROOT, "dist", "pingwatch-lambda-x86_64.zip")
     task = tempfile.mkdtemp(prefix="pingwatch-bench-task-")
     subprocess.run(["unzip", "-q", "-o", zip_path, "-d", task], check=True)
     cpp = [cold_start([os.path.join(task, "bootstrap")],
                       {"_HANDLER": "publish", "LAMBDA_TASK_ROOT": task, "AWS_ENDPOINT_URL": stack_url})
-           for _ in range(args.rounds)]
+           for _ in range(COLD_RUNS)]
     py = [cold_start(["/usr/bin/python3", os.path.join(ROOT, "bench", "post", "python_bootstrap.py")],
                      {"_HANDLER": "check_ssm_agent_status.lambda_handler", "LAMBDA_TASK_ROOT": os.path.join(ROOT, "bench", "post"),
                       "PINGWATCH_BENCH_ENDPOINT": stack_url})
-          for _ in range(args.rounds)]
+          for _ in range(COLD_RUNS)]
     med = lambda xs, k: statistics.median(x[k] for x in xs)  # noqa: E731
-    return {"pingwatch": {"first_next_ms": med(cpp, "first_next_ms"), "first_invocation_ms": med(cpp, "first_invocation_ms")},
-            "python": {"first_next_ms": med(py, "first_next_ms"), "first_invocation_ms": med(py, "first_invocation_ms")}}
+    def summary(xs):
+        return {"first_next_ms": med(xs, "first_next_ms"), "first_invocation_ms": med(xs, "first_invocation_ms"),
+                "first_next_ms_range": [min(x["first_next_ms"] for x in xs), max(x["first_next_ms"] for x in xs)],
+                "runs": len(xs)}
+    return {"pingwatch": summary(cpp), "python": summary(py)}
 
 
 # --- the local stack itself: requests per second on this machine ---------------------------------------------------
