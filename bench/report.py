@@ -83,6 +83,8 @@ for n in sizes:
             f"{k}: {c:,.0f}x fewer API calls, {w:,.1f}x less wall time" for k, (c, w) in r.items())
             + (" (post projected)" if post.get("projected") else "")]
     lines += ["", f"Local stack peak RSS during this fleet: {e['stack_peak_rss_mb']:.0f} MB", ""]
+    if e.get("note"):
+        lines += [f"Note: {e['note']}", ""]
 
 def rng(entry):
     r = entry.get("first_next_ms_range")
