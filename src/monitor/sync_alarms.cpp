@@ -312,11 +312,17 @@ JobResult run_sync_alarms(JobContext& ctx) {
 
   // 6. Remember a clean, complete check; anything less is checked in full next cycle.
   if (ctx.alarm_memo) {
-    if (r.ok() && r.inventory_complete && !plan.deletes_withheld) {
-      if (fingerprint.empty()) fingerprint = alarm_fingerprint(*ids, options);
-      ctx.alarm_memo->put(scope, AlarmMemo{fingerprint, epoch_now()});
-    } else {
-      ctx.alarm_memo->forget(scope);
+    try {
+      if (r.ok() && r.inventory_complete && !plan.deletes_withheld) {
+        if (fingerprint.empty()) fingerprint = alarm_fingerprint(*ids, options);
+        ctx.alarm_memo->put(scope, AlarmMemo{fingerprint, epoch_now()});
+      } else {
+        ctx.alarm_memo->forget(scope);
+      }
+    } catch (const std::exception& e) {
+      // The alarms are right; only the memo is lost: the next cycle checks every alarm again.
+      r.errors.push_back(std::string("state file: ") + e.what());
+      spdlog::error("sync-alarms: {}; the next cycle reads every alarm", e.what());
     }
   }
   return finish();

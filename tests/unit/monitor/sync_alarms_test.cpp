@@ -334,6 +334,22 @@ TEST(SyncAlarmsMemo, TheStateFileCarriesTheMemoAcrossProcesses) {
   std::filesystem::remove(path);
 }
 
+TEST(SyncAlarmsMemo, AnUnwritableStateFileIsAnErrorNotACrash) {
+  const auto dir = std::filesystem::temp_directory_path() / ("pingwatch-memo-ro-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "state.json");   // a directory where the file should go
+  MemoFixture f;
+  // ".../state.json/x/.." names that directory: nothing to read at start, and the final rename onto it fails.
+  f.memo = std::make_shared<AlarmMemoStore>((dir / "state.json" / "x" / "..").string());
+  f.fake->add_nodes("i-0", 3);
+  const JobResult r = f.sync_with_memo();
+  EXPECT_EQ(r.alarms_created, 3);   // the alarms were written
+  EXPECT_EQ(r.exit_code(), 1);
+  ASSERT_FALSE(r.errors.empty());
+  EXPECT_NE(r.errors.back().find("state file"), std::string::npos) << r.errors.back();
+  std::filesystem::remove_all(dir);
+}
+
 TEST(SyncAlarmsMemo, FingerprintIgnoresOrderAndSeesEveryField) {
   core::AlarmSpecOptions o;
   o.topic_arn = "arn:aws:sns:us-east-1:123456789012:t";
