@@ -2,27 +2,8 @@
 # `pingwatch local` as a process: --port 0 prints the URL, /_local endpoints, a --fleet timeline, the
 # `local fault` subcommand, --state surviving a restart, SIGINT saving and exiting 0.
 set -euo pipefail
-BIN=${PINGWATCH_BIN:?PINGWATCH_BIN must point at the pingwatch binary}
-WORK=$(mktemp -d)
-STACK_PID=
-cleanup() { [ -n "$STACK_PID" ] && kill "$STACK_PID" 2>/dev/null && wait "$STACK_PID" 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-passed=0
-ok() { passed=$((passed + 1)); echo "ok - $*"; }
+. "$(dirname "$0")/../lib/local_stack.sh"
 
-start() {   # start ARGS...: sets STACK_PID and URL
-  "$BIN" local --port 0 "$@" >"$WORK/stack.out" 2>"$WORK/stack.err" &
-  STACK_PID=$!
-  URL=
-  for _ in $(seq 1 300); do
-    URL=$(sed -n 's/^pingwatch local listening on \(http:[^ ]*\)$/\1/p' "$WORK/stack.out")
-    [ -n "$URL" ] && return 0
-    kill -0 "$STACK_PID" 2>/dev/null || { cat "$WORK/stack.err" >&2; fail "stack exited"; }
-    sleep 0.1
-  done
-  fail "stack did not print its URL"
-}
 stop() {   # stop SIGNAL: expects exit 0
   kill "-$1" "$STACK_PID"
   local rc=0

@@ -2,34 +2,15 @@
 # The local stack restarted with the same --state keeps metrics, alarms, topics, rules and functions
 # (created with the AWS CLI, checked with the AWS CLI after a SIGTERM and a new process).
 set -euo pipefail
-BIN=${PINGWATCH_BIN:?PINGWATCH_BIN must point at the pingwatch binary}
+. "$(dirname "$0")/../lib/local_stack.sh"
 AWS=/usr/bin/aws
-WORK=$(mktemp -d)
-STACK_PID=
-cleanup() { [ -n "$STACK_PID" ] && kill "$STACK_PID" 2>/dev/null && wait "$STACK_PID" 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-passed=0
-ok() { passed=$((passed + 1)); echo "ok - $*"; }
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 AWS_PAGER=
 unset AWS_PROFILE AWS_SESSION_TOKEN || true
 
-start() {
-  "$BIN" local --port 0 --nodes 5 --time-scale 1 --state "$WORK/state.sqlite" >"$WORK/stack.out" 2>"$WORK/stack.err" &
-  STACK_PID=$!
-  URL=
-  for _ in $(seq 1 300); do
-    URL=$(sed -n 's/^pingwatch local listening on \(http:[^ ]*\)$/\1/p' "$WORK/stack.out")
-    [ -n "$URL" ] && return 0
-    kill -0 "$STACK_PID" 2>/dev/null || { cat "$WORK/stack.err" >&2; fail "stack exited"; }
-    sleep 0.1
-  done
-  fail "stack did not print its URL"
-}
 stop() { kill -TERM "$STACK_PID"; wait "$STACK_PID" || fail "stack exit code $?"; STACK_PID=; }
 aws_() { "$AWS" --endpoint-url "$URL" --output json "$@"; }
 
-start
+start --nodes 5 --time-scale 1 --state "$WORK/state.sqlite"
 TOPIC=$(aws_ sns create-topic --name restart-topic --query TopicArn --output text)
 aws_ cloudwatch put-metric-data --namespace Restart --metric-name Kept --value 7 --dimensions Node=a
 aws_ cloudwatch put-metric-alarm --alarm-name restart-alarm --namespace Restart --metric-name Kept \
@@ -42,7 +23,7 @@ aws_ lambda create-function --function-name restart-fn --runtime provided.al2023
   --role arn:aws:iam::123456789012:role/r --zip-file "fileb://$WORK/fn.zip" >/dev/null
 ok "created a topic, a metric datum, an alarm, a rule and a function"
 stop
-start
+start --nodes 5 --time-scale 1 --state "$WORK/state.sqlite"
 aws_ sns list-topics | grep -q "$TOPIC" || fail "topic lost"
 aws_ cloudwatch list-metrics --namespace Restart | grep -q '"Kept"' || fail "metric lost"
 aws_ cloudwatch describe-alarms --alarm-names restart-alarm | grep -q '"restart-alarm"' || fail "alarm lost"
