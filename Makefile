@@ -7,14 +7,20 @@ PINGWATCH   := $(BUILD_DIR)/src/pingwatch
 # The sanitizer build compiles only what the unit tests need.
 UNIT_TESTS  := test_core test_aws test_monitor test_local test_runtime
 
-.PHONY: setup build build-asan test test-unit test-asan test-fuzz demo package bench soak deploy clean
+.PHONY: setup configure build build-demo build-asan test test-unit test-asan test-fuzz demo package bench soak deploy clean
 
 setup:
 	@scripts/setup.sh
 
-build: setup
+configure: setup
 	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPINGWATCH_WERROR=ON $(CMAKE_FLAGS) >/dev/null
+
+build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The demo needs the binary alone, not the tests and benchmarks a full build compiles.
+build-demo: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target pingwatch
 
 build-asan: setup
 	@cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPINGWATCH_WERROR=ON -DPINGWATCH_SANITIZE=ON -DPINGWATCH_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
@@ -32,10 +38,10 @@ test-fuzz: setup
 test-unit: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
 
-demo: build
+demo: build-demo
 	@if [ -x scripts/demo.sh ]; then scripts/demo.sh $(PINGWATCH); else $(PINGWATCH) --help; fi
 
-package: build
+package: build-demo
 	@scripts/package-lambda.sh $(PINGWATCH)
 
 bench: build
