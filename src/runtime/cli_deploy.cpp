@@ -1,4 +1,4 @@
-// `pingwatch deploy --stack NAME --email ADDRESS [--region R] [--bucket B]`: uploads the Lambda zip to S3 and
+// `pingwatch deploy --stack NAME --email ADDRESS [--mode watch|alarms|both] [--region R] [--bucket B]`: uploads the Lambda zip to S3 and
 // creates or updates the CloudFormation stack (deploy/template.yaml) with the AWS CLI. See docs/deploy.md.
 #include <sys/wait.h>
 #include <unistd.h>
@@ -169,6 +169,9 @@ void register_deploy_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--zip", options->zip, "the Lambda zip from `make package`")->capture_default_str();
   cmd->add_option("--template", options->template_file, "CloudFormation template")->capture_default_str();
   cmd->add_option("--architecture", options->architecture, "arm64 or x86_64 (default: from the zip's name)");
+  cmd->add_option("--mode", options->mode, "watch: one notice per node transition (default, cheapest); alarms: the "
+                                           "post's per-node metric and alarm; both (docs/deploy.md)")
+      ->capture_default_str();
   cmd->add_option("--parameter", options->parameters, "extra template parameter Name=Value (repeatable), e.g. "
                                                       "NameSuffix=-staging, TopicName=SSM-Ping-Staging");
   cmd->add_option("--aws-cli", options->aws_cli, "AWS CLI executable (default: aws, or $PINGWATCH_AWS_CLI)");

@@ -35,14 +35,19 @@ void validate_deploy_options(const DeployOptions& o) {
   if (!o.architecture.empty() && o.architecture != "arm64" && o.architecture != "x86_64") {
     throw std::invalid_argument("deploy: --architecture \"" + o.architecture + "\" is not allowed: use arm64 or x86_64");
   }
+  if (o.mode != "watch" && o.mode != "alarms" && o.mode != "both") {
+    throw std::invalid_argument("deploy: --mode \"" + o.mode + "\" is not allowed: use watch (one notice per node "
+                                "transition), alarms (the post's per-node alarms) or both");
+  }
   for (const auto& p : o.parameters) {
     if (!std::regex_match(p, std::regex("[A-Za-z0-9]+=.*"))) {
       throw std::invalid_argument("deploy: --parameter \"" + p + "\" is not Name=Value (e.g. NameSuffix=-staging)");
     }
     const std::string name = p.substr(0, p.find('='));
-    if (name == "NotificationEmail" || name == "CodeBucket" || name == "CodeKey" || name == "Architecture") {
-      throw std::invalid_argument("deploy: --parameter " + name + " is set by deploy itself: use --email, --bucket or "
-                                  "--architecture instead");
+    if (name == "NotificationEmail" || name == "CodeBucket" || name == "CodeKey" || name == "Architecture" ||
+        name == "Mode") {
+      throw std::invalid_argument("deploy: --parameter " + name + " is set by deploy itself: use --email, --bucket, "
+                                  "--architecture or --mode instead");
     }
   }
   if (!std::ifstream(o.zip)) {
@@ -101,7 +106,7 @@ std::vector<std::string> stack_deploy_command(const DeployOptions& o, const std:
   argv.insert(argv.end(), {"cloudformation", "deploy", "--template-file", o.template_file, "--stack-name", o.stack,
                            "--capabilities", "CAPABILITY_NAMED_IAM", "--no-fail-on-empty-changeset",
                            "--parameter-overrides", "NotificationEmail=" + o.email, "CodeBucket=" + bucket,
-                           "CodeKey=" + key, "Architecture=" + architecture_of(o)});
+                           "CodeKey=" + key, "Architecture=" + architecture_of(o), "Mode=" + o.mode});
   argv.insert(argv.end(), o.parameters.begin(), o.parameters.end());
   return argv;
 }

@@ -16,6 +16,7 @@ struct DeployOptions {
   std::string zip = "dist/pingwatch-lambda-x86_64.zip";
   std::string template_file = "deploy/template.yaml";
   std::string architecture;              // empty: from the zip's name (…-arm64.zip / …-x86_64.zip)
+  std::string mode = "watch";            // the template's Mode: watch | alarms | both (docs/deploy.md)
   std::vector<std::string> parameters;   // extra Name=Value overrides (TopicName=..., NameSuffix=...)
   std::string aws_cli = "aws";
 };

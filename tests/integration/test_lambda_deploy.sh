@@ -46,7 +46,8 @@ grep -qF "s3 | cp | $tmp/pingwatch-lambda-x86_64.zip | s3://$bucket/$key" "$FAKE
 cmp -s "$tmp/uploaded.zip" "$tmp/pingwatch-lambda-x86_64.zip" && ok "uploads the zip itself" || bad "uploaded file differs"
 dep=$(grep "cloudformation | deploy" "$FAKE_AWS_LOG")
 for want in "--template-file | $SRC/deploy/template.yaml" "--stack-name | pingwatch" "--capabilities | CAPABILITY_NAMED_IAM" \
-            "NotificationEmail=ops@example.com" "CodeBucket=$bucket" "CodeKey=$key" "Architecture=x86_64" "NameSuffix=-test"; do
+            "NotificationEmail=ops@example.com" "CodeBucket=$bucket" "CodeKey=$key" "Architecture=x86_64" "Mode=watch" \
+            "NameSuffix=-test"; do
   grep -qF -- "$want" <<<"$dep" && ok "cloudformation deploy has $want" || bad "cloudformation deploy lacks $want: $dep"
 done
 grep -q "confirm it" "$tmp/err" && ok "reminds to confirm the SNS subscription" || bad "no confirmation reminder"
@@ -67,7 +68,8 @@ FAKE_BUCKET_EXISTS=1 "$BIN" deploy "${common[@]}" --region ap-northeast-1 >/dev/
 # 4. bad input: exit 2, no AWS call
 for bad_args in "--email not-an-address --region ap-northeast-1" "--email ops@example.com --region Tokyo" \
                 "--email ops@example.com --region ap-northeast-1 --bucket Bad_Bucket" \
-                "--email ops@example.com --region ap-northeast-1 --parameter CodeKey=x"; do
+                "--email ops@example.com --region ap-northeast-1 --parameter CodeKey=x" \
+                "--email ops@example.com --region ap-northeast-1 --mode alarm"; do
   : > "$FAKE_AWS_LOG"
   # shellcheck disable=SC2086
   "$BIN" deploy --stack pingwatch --zip "$tmp/pingwatch-lambda-x86_64.zip" --template "$SRC/deploy/template.yaml" $bad_args >/dev/null 2>"$tmp/err"; rc=$?
@@ -83,9 +85,9 @@ FAKE_BUCKET_EXISTS=1 FAKE_DEPLOY_FAILS=1 "$BIN" deploy "${common[@]}" --region a
 
 # 6. make deploy's script passes STACK/EMAIL/REGION/PARAMS through
 : > "$FAKE_AWS_LOG"
-PINGWATCH=$BIN STACK=pingwatch EMAIL=ops@example.com REGION=eu-west-1 PARAMS="NameSuffix=-x TopicName=SSM-Ping-X" \
+PINGWATCH=$BIN STACK=pingwatch EMAIL=ops@example.com REGION=eu-west-1 MODE=both PARAMS="NameSuffix=-x TopicName=SSM-Ping-X" \
   ZIP="$tmp/pingwatch-lambda-x86_64.zip" bash "$SRC/scripts/deploy.sh" >/dev/null 2>&1; rc=$?
-grep -q "eu-west-1 | cloudformation | deploy .*NameSuffix=-x | TopicName=SSM-Ping-X" "$FAKE_AWS_LOG" && [ $rc -eq 0 ] \
+grep -q "eu-west-1 | cloudformation | deploy .*Mode=both | NameSuffix=-x | TopicName=SSM-Ping-X" "$FAKE_AWS_LOG" && [ $rc -eq 0 ] \
   && ok "scripts/deploy.sh (make deploy) drives pingwatch deploy" || bad "scripts/deploy.sh (rc $rc): $(cat "$FAKE_AWS_LOG")"
 STACK= EMAIL= bash "$SRC/scripts/deploy.sh" >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] && ok "scripts/deploy.sh without STACK/EMAIL: usage, exit 2" || bad "deploy.sh without args rc $rc"

@@ -19,11 +19,17 @@ fi
 out=$(node "$VALIDATE" "$TEMPLATE" "${PARAMS[@]}" 2>&1); rc=$?
 echo "$out"
 [ $rc -eq 0 ] && ok "template validates" || bad "template does not validate"
+for mode in watch alarms both; do   # each deployment mode resolves its conditions to a valid template
+  out=$(node "$VALIDATE" "$TEMPLATE" "${PARAMS[@]}" "Mode=$mode" 2>&1); rc=$?
+  [ $rc -eq 0 ] && ok "template validates with Mode=$mode" || bad "Mode=$mode does not validate: $out"
+done
+out=$(node "$VALIDATE" "$TEMPLATE" "${PARAMS[@]}" "Mode=alarm" 2>&1); rc=$?
+[ $rc -ne 0 ] && ok "Mode=alarm (not an allowed value) is refused" || bad "Mode=alarm accepted: $out"
 
 # Each mutation must be caught: "expr|what the validator should say".
 mutations=(
   's/MemorySize: !Ref FunctionMemoryMB/MemorySiz: !Ref FunctionMemoryMB/|MemorySiz is not a valid property'
-  's/LambdaCreateCWAlarmRule.Arn/LambdaCreateCWAlarmRule.Nope/|No such attribute Nope'
+  's/PingwatchCycleRule.Arn/PingwatchCycleRule.Nope/|No such attribute Nope'
   's/TopicArn: !Ref AlarmTopic/TopicArn: !Ref NoSuchTopic/|Referenced value NoSuchTopic does not exist'
   's/AWS::Lambda::EventInvokeConfig/AWS::Lambda::EventInvokeConfg/|invalid Type'
   's/MaximumRetryAttempts: 0 .*/MaximumRetryAttempts: [0]/|Expecting an integer'
@@ -44,7 +50,7 @@ out=$(/usr/bin/python3 "$IAM" --template "$tmp/missing.yaml" 2>&1)
 grep -q "calls cloudwatch:TagResource .* does not allow it" <<<"$out" && ok "IAM check catches a missing action" || bad "missing action not caught: $out"
 sed -e 's/- cloudwatch:DeleteAlarms/- cloudwatch:DeleteAlarms\n                  - cloudwatch:ListMetrics/' "$TEMPLATE" > "$tmp/extra.yaml"
 out=$(/usr/bin/python3 "$IAM" --template "$tmp/extra.yaml" 2>&1)
-grep -q "allows cloudwatch:ListMetrics but the sync-alarms job never calls it" <<<"$out" && ok "IAM check catches an extra action" || bad "extra action not caught: $out"
+grep -q "allows cloudwatch:ListMetrics but the cycle job never calls it" <<<"$out" && ok "IAM check catches an extra action" || bad "extra action not caught: $out"
 sed -e 's/Action: ssm:DescribeInstanceInformation/Action: "ssm:Describe*"/' "$TEMPLATE" > "$tmp/wild.yaml"
 out=$(/usr/bin/python3 "$IAM" --template "$tmp/wild.yaml" 2>&1)
 grep -q "wildcard action" <<<"$out" && ok "IAM check rejects wildcard actions" || bad "wildcard not caught: $out"

@@ -71,6 +71,8 @@ TEST(LambdaDeploy, ValidationNamesTheOption) {
   expect_error([](DeployOptions& o) { o.architecture = "i386"; }, "--architecture");
   expect_error([](DeployOptions& o) { o.parameters = {"NoEquals"}; }, "--parameter");
   expect_error([](DeployOptions& o) { o.parameters = {"CodeBucket=x"}; }, "set by deploy itself");
+  expect_error([](DeployOptions& o) { o.parameters = {"Mode=both"}; }, "--mode");
+  expect_error([](DeployOptions& o) { o.mode = "alarm"; }, "--mode \"alarm\" is not allowed");
   expect_error([](DeployOptions& o) { o.zip += ".missing"; }, "make package");
   expect_error([](DeployOptions& o) { o.template_file += ".missing"; }, "--template");
 }
@@ -90,7 +92,10 @@ TEST(LambdaDeploy, CommandsAreArgvWithoutAShell) {
   EXPECT_TRUE(has("CAPABILITY_NAMED_IAM"));
   EXPECT_TRUE(has("CodeKey=pingwatch/k/pingwatch-lambda-x86_64.zip"));
   EXPECT_TRUE(has("NameSuffix=-b"));
+  EXPECT_TRUE(has("Mode=watch")) << "watch is the default deployment (docs/deploy.md)";
   EXPECT_EQ(deploy.back(), "NameSuffix=-b");
+  o.mode = "both";
+  EXPECT_TRUE(std::ranges::count(stack_deploy_command(o, "bucket", "key"), std::string("Mode=both")) == 1);
   const auto up = upload_command(o, "bucket", "key");
   EXPECT_EQ(up[up.size() - 2], "s3://bucket/key");
 }
