@@ -1,6 +1,6 @@
 #pragma once
 // Splitting metric data into PutMetricData requests that CloudWatch accepts:
-// at most 1000 datums and at most 1 MB per request (aws-facts.md, CloudWatch quotas).
+// at most 1000 datums and at most 1 MB per request (CloudWatch quotas: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html).
 // Pure: no I/O; the size of a request is estimated from its largest wire encoding (awsQuery form body).
 #include <cstddef>
 #include <optional>

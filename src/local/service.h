@@ -1,6 +1,6 @@
 #pragma once
 // What every emulated service in the local stack implements, and the context they share.
-// The router (server.cpp) verifies SigV4, finds the service by credential-scope name, parses the body
+// The router (router.cpp) verifies SigV4, finds the service by credential-scope name, parses the body
 // by protocol and calls handle(); a thrown ServiceError is rendered as that protocol's error.
 #include <map>
 #include <memory>
