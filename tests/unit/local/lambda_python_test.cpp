@@ -125,7 +125,9 @@ class LambdaPythonTest : public ::testing::Test {
                       {{"X-Amz-Invocation-Type", "RequestResponse"}}, payload);
     EXPECT_EQ(r.status, 200);
     const std::string* error = pingwatch::aws::find_header(r.headers, "X-Amz-Function-Error");
-    if (error) EXPECT_EQ(*error, "Unhandled");
+    if (error) {
+      EXPECT_EQ(*error, "Unhandled");
+    }
     return {nlohmann::json::parse(r.body), error != nullptr};
   }
 
