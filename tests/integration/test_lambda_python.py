@@ -32,6 +32,11 @@ def raises(event, context):
     helper.explode(event["node"])
 
 
+def prints(event, context):
+    print("checking", event["node"])
+    return {"checked": event["node"]}
+
+
 def sleeps(event, context):
     time.sleep(10)
 '''
@@ -116,7 +121,8 @@ def errors_are_reported_as_lambda_reports_them(lam):
     create(lam, "Raises", code, "errors.raises")
     create(lam, "ImportFails", code, "missing_module.lambda_handler")
     create(lam, "Sleeps", code, "errors.sleeps", Timeout=1)
-    for name in ("Raises", "ImportFails", "Sleeps"):
+    create(lam, "Prints", code, "errors.prints")
+    for name in ("Raises", "ImportFails", "Sleeps", "Prints"):
         lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
 
     r = lam.invoke(FunctionName="Raises", Payload=b'{"node": "i-0572676272d863124"}')
@@ -132,6 +138,8 @@ def errors_are_reported_as_lambda_reports_them(lam):
     check(r.get("FunctionError") == "Unhandled" and error["errorType"] == "Runtime.ImportModuleError" and
           error["errorMessage"] == "Unable to import module 'missing_module': No module named 'missing_module'",
           "an import error is Runtime.ImportModuleError", str(error))
+    r = lam.invoke(FunctionName="Prints", Payload=b'{"node": "i-0572676272d863124"}')
+    check(json.loads(r["Payload"].read()) == {"checked": "i-0572676272d863124"}, "a handler's result is the payload")
     started = time.monotonic()
     r = lam.invoke(FunctionName="Sleeps", Payload=b"{}")
     error = json.loads(r["Payload"].read())
@@ -152,6 +160,9 @@ def main():
         errors_are_reported_as_lambda_reports_them(lam)
         logs = stack.stderr_text() + open(os.path.join(stack.work, "stack.out")).read()
         check("[LambdaCreateCWAlarm]" in logs and "python3.12" in logs, "the functions' runs are in the stack's log")
+        printed, ended = logs.find("[Prints] checking i-0572676272d863124"), logs.find("[Prints] END RequestId")
+        check(0 <= printed < ended, "a handler's print() is in the log as it runs, before the invocation's END",
+              logs[-3000:])
     pwtest.done()
 
 

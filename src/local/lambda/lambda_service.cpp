@@ -229,9 +229,10 @@ void LambdaService::refuse_while_pending(const Function& f) const {
 
 void LambdaService::add_python_runtime(const Function& f, InstanceConfig& c) const {
   // The managed runtime's layout: the client lives in LAMBDA_RUNTIME_DIR, the code in LAMBDA_TASK_ROOT. `-s` keeps the
-  // operator's user site-packages out of the function's imports, as in Lambda's image.
+  // operator's user site-packages out of the function's imports, as in Lambda's image; `-u`: a handler's print() reaches
+  // the log when it runs (between START and END), not when a pipe buffer fills, as Lambda's runtime flushes every write.
   const std::string runtime_dir = (std::filesystem::path(code_base_dir()) / ".runtime" / "python").string();
-  c.command = {python_interpreter(), "-s", install_python_runtime(runtime_dir)};
+  c.command = {python_interpreter(), "-s", "-u", install_python_runtime(runtime_dir)};
   c.environment["LAMBDA_RUNTIME_DIR"] = runtime_dir;
   c.environment["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + f.runtime;
   // Lambda runs the runtime's own Python version; here it is whatever python3 the machine has: say which.
