@@ -121,7 +121,7 @@ say(clock["sim_now"], "deploy", "pingwatch writes the post's names by default (i
 ALARM_SETS = (("post", POST_PREFIX), ("pingwatch", PINGWATCH_PREFIX))
 names, faulted_at, ssm_lost, watched, emails = {}, {}, {}, {}, []
 alarmed = {who: {} for who, _ in ALARM_SETS}   # who -> instance id -> first ALARM (simulated epoch)
-last_ping_status, last_alarm_state, seen_mail = {}, {}, set()
+last_ping_status, last_alarm_state, seen_mail, shown_kinds = {}, {}, set(), set()
 fleet = local("/_local/fleet")
 print()
 print(f"{'instance':<21} {'Name':<15} {'platform':<22} SSM")
@@ -178,14 +178,17 @@ while sim_now < until and time.monotonic() - started < args.wall_limit:
         seen_mail.add(key)
         emails.append(mail)
         subject = mail.get("subject") or ""
-        sender = "pingwatch" if PINGWATCH_PREFIX in subject or not subject.startswith(("ALARM:", "OK:", "INSUFFICIENT")) \
-            else "post"
-        say(sim_now, "email", f"[{sender}] to {mail.get('endpoint')}: {subject}")
-        if not subject.startswith(("ALARM:", "OK:", "INSUFFICIENT_DATA:")):  # a pingwatch watch notice or digest
+        # kind: "post" (an alarm of the post's), "alarm" (one of pingwatch's alarms) or "notice" (pingwatch watch)
+        if not subject.startswith(("ALARM:", "OK:", "INSUFFICIENT_DATA:")):
+            kind = "notice"
             for iid in names:
                 if iid in (mail.get("body") or "") or iid in subject:
                     watched.setdefault(iid, sim_now)
-        if len(emails) == 1:  # show one whole message, as the post does
+        else:
+            kind = "alarm" if PINGWATCH_PREFIX in subject else "post"
+        say(sim_now, "email", f"[{'post' if kind == 'post' else 'pingwatch'}] to {mail.get('endpoint')}: {subject}")
+        if kind != "alarm" and kind not in shown_kinds:  # one whole message of the post's and of watch's
+            shown_kinds.add(kind)
             print("\n".join("          | " + line for line in mail.get("body", "").splitlines()[:40]), flush=True)
     time.sleep(0.25)
 
