@@ -188,6 +188,7 @@ Function& LambdaService::find(const std::string& name_or_arn) {
 nlohmann::json LambdaService::configuration(const Function& f) const {
   nlohmann::json env_vars = nlohmann::json::object();
   for (const auto& [k, v] : f.environment) env_vars[k] = v;
+  const bool pending = is_pending(f);   // read once: every field of one answer tells the same state
   nlohmann::json config = {
       {"FunctionName", f.name},
       {"FunctionArn", f.arn},
@@ -203,8 +204,8 @@ nlohmann::json LambdaService::configuration(const Function& f) const {
       {"Version", "$LATEST"},
       {"TracingConfig", {{"Mode", "PassThrough"}}},
       {"RevisionId", f.revision_id},
-      {"State", is_pending(f) ? "Pending" : "Active"},
-      {"LastUpdateStatus", is_pending(f) ? "InProgress" : "Successful"},
+      {"State", pending ? "Pending" : "Active"},
+      {"LastUpdateStatus", pending ? "InProgress" : "Successful"},
       {"PackageType", "Zip"},
       {"Architectures", {"x86_64"}},
       {"EphemeralStorage", {{"Size", 512}}},
@@ -212,7 +213,7 @@ nlohmann::json LambdaService::configuration(const Function& f) const {
       {"LoggingConfig", {{"LogFormat", "Text"}, {"LogGroup", "/aws/lambda/" + f.name}}},
   };
   if (!f.environment.empty()) config["Environment"] = {{"Variables", env_vars}};
-  if (is_pending(f)) {
+  if (pending) {
     config["StateReason"] = config["LastUpdateStatusReason"] = kCreatingReason;
     config["StateReasonCode"] = config["LastUpdateStatusReasonCode"] = "Creating";
   }
