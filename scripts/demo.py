@@ -1,19 +1,27 @@
 #!/usr/bin/env python3
 """`make demo`: the post's experiment, replayed on pingwatch's local AWS stack in about a minute and a half.
 
-It deploys the post's setup into a running stack with ordinary AWS API calls (boto3 from Debian): the SNS
-topic SSM-Ping with an email subscription, the two Lambda functions from the `make package` zip, the two
-rate(1 minute) EventBridge rules and their permissions. The fleet (scripts/demo-fleet.json) has the post's
-four nodes; at 08:20 (simulated) each gets the post's fault. The script then shows, as they happen, what
-SSM reports, each alarm state change and each email, and ends with a summary next to what the post saw.
+It deploys into a running stack with ordinary AWS API calls (boto3 from Debian), side by side:
+- the post's setup exactly as published: the SNS topic SSM-Ping with an email subscription, its two Python
+  functions (bench/post, unchanged, python3.12, env CWAlarmSNSTopic) and the two rate(1 minute) EventBridge rules
+  LambdaCheckSSMAgentStatusRule and LambdaCreateCWAlarmRule;
+- pingwatch's functions from the `make package` zip (publish, sync-alarms and, with --with-watch, watch) on their
+  own rules. By default pingwatch writes the post's metric and alarm names (it replaces the post); here it writes
+  PINGWATCH_NAMESPACE and PINGWATCH_PREFIX<id> so that the two sets do not overwrite each other.
+The functions are created, then waited for (Pending -> Active, as on AWS) before the rules target them.
+The fleet (scripts/demo-fleet.json) has the post's four nodes; at 08:20 (simulated) each gets the post's fault.
+The script then shows, as they happen, what SSM reports, each alarm state change of both sets and each email,
+and ends with a summary next to what the post saw.
 """
 import argparse
 import datetime as dt
+import io
 import json
 import os
 import sys
 import time
 import urllib.request
+import zipfile
 
 import boto3
 from botocore.config import Config
@@ -21,6 +29,10 @@ from botocore.config import Config
 POST_DETECTED = {  # what the post observed on 2024-04-12 (alarm times, UTC; the faults went in together shortly before)
     "Agent-Stop": "alarm 08:28", "Security-group": "alarm 08:28", "Metadata": "alarm 09:15 (~47 min later)",
     "Roll": "alarm 09:15 (~47 min later)"}
+POST_PREFIX = "ssm-agent-"               # the post's alarm names: ssm-agent-<instance id>
+PINGWATCH_PREFIX = "pingwatch-ssm-agent-"  # pingwatch's, in this demo only (its default is the post's)
+PINGWATCH_NAMESPACE = "pingwatch/SSM Agent"
+POST_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "post")
 FAULTS = {"Agent-Stop": "agent-stop", "Security-group": "network-block",
           "Metadata": "imds-disabled", "Roll": "role-detached"}
 
@@ -54,32 +66,62 @@ def say(sim_now, what, text):
     print(f"[{hhmm(sim_now)}] {what:<7} {text}", flush=True)
 
 
-# --- deploy the post's setup -------------------------------------------------------------------------------
+# --- deploy the post's setup and pingwatch's next to it ---------------------------------------------------
+def post_zip(source):
+    """The post's code as the Lambda console packages it: lambda_function.py at the root of the zip."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z, open(os.path.join(POST_DIR, source)) as f:
+        z.writestr("lambda_function.py", f.read())
+    return buffer.getvalue()
+
+
 topic_arn = sns.create_topic(Name="SSM-Ping")["TopicArn"]
 sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint="ops@example.com")
-code = open(args.zip, "rb").read()
-functions = [("LambdaFunctionCheckSSMAgentStatus", "publish", "LambdaCheckSSMAgentStatusRule"),
-             ("LambdaCreateCWAlarm", "sync-alarms", "LambdaCreateCWAlarmRule")]
+pingwatch_zip = open(args.zip, "rb").read()
+pingwatch_env = {"CWAlarmSNSTopic": topic_arn, "PINGWATCH_ALARM_PREFIX": PINGWATCH_PREFIX,
+                 "PINGWATCH_METRIC_NAMESPACE": PINGWATCH_NAMESPACE}
+functions = [  # (function, rule, CreateFunction arguments)
+    ("LambdaFunctionCheckSSMAgentStatus", "LambdaCheckSSMAgentStatusRule",
+     dict(Runtime="python3.12", Handler="lambda_function.lambda_handler", Code={"ZipFile": post_zip("check_ssm_agent_status.py")})),
+    ("LambdaCreateCWAlarm", "LambdaCreateCWAlarmRule",
+     dict(Runtime="python3.12", Handler="lambda_function.lambda_handler", Code={"ZipFile": post_zip("create_cw_alarm.py")},
+          Environment={"Variables": {"CWAlarmSNSTopic": topic_arn}})),
+    ("PingwatchPublish", "PingwatchPublishRule", dict(Runtime="provided.al2023", Handler="publish",
+                                                      Environment={"Variables": pingwatch_env})),
+    ("PingwatchSyncAlarms", "PingwatchSyncAlarmsRule", dict(Runtime="provided.al2023", Handler="sync-alarms",
+                                                            Environment={"Variables": pingwatch_env}))]
 if args.with_watch:
-    functions.append(("PingwatchWatch", "watch", "PingwatchWatchRule"))
-for name, handler, rule in functions:
-    env = {"CWAlarmSNSTopic": topic_arn}
-    if handler == "watch":
-        env.update({"PINGWATCH_STATE_TABLE": "pingwatch-watch-state", "PINGWATCH_WATCH_CREATE_TABLE": "true"})
-    fn = lam.create_function(FunctionName=name, Runtime="provided.al2023", Handler=handler,
-                             Role=f"arn:aws:iam::123456789012:role/{name}Role", Code={"ZipFile": code},
-                             Timeout=60, MemorySize=128, Environment={"Variables": env})
+    functions.append(("PingwatchWatch", "PingwatchWatchRule", dict(
+        Runtime="provided.al2023", Handler="watch", Environment={"Variables": dict(
+            pingwatch_env, PINGWATCH_STATE_TABLE="pingwatch-watch-state", PINGWATCH_WATCH_CREATE_TABLE="true")})))
+arns = {}
+for name, _, spec in functions:
+    spec.setdefault("Code", {"ZipFile": pingwatch_zip})
+    # Timeout: the post's author had to raise the 3 s default; 60 s for every function here.
+    arns[name] = lam.create_function(FunctionName=name, Role=f"arn:aws:iam::123456789012:role/{name}Role",
+                                     Timeout=60, MemorySize=128, **spec)["FunctionArn"]
+for name, _, _ in functions:  # a new function is Pending until Lambda has set it up: wait as AWS clients do
+    lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
+for name, rule, _ in functions:
     rule_arn = events.put_rule(Name=rule, ScheduleExpression="rate(1 minute)", State="ENABLED")["RuleArn"]
-    events.put_targets(Rule=rule, Targets=[{"Id": "1", "Arn": fn["FunctionArn"]}])
+    events.put_targets(Rule=rule, Targets=[{"Id": "1", "Arn": arns[name]}])
     lam.add_permission(FunctionName=name, StatementId=f"{rule}-invoke", Action="lambda:InvokeFunction",
                        Principal="events.amazonaws.com", SourceArn=rule_arn)
 clock = local("/_local/clock")
 say(clock["sim_now"], "deploy", f"topic SSM-Ping + email, {len(functions)} functions, {len(functions)} rate(1 minute) rules "
     f"(time scale {clock['time_scale']:g}: one simulated minute per {60 / clock['time_scale']:.2g} s)")
+say(clock["sim_now"], "deploy", "the post's (python3.12, its code unchanged): LambdaFunctionCheckSSMAgentStatus, "
+    f"LambdaCreateCWAlarm -> metric SSM Agent/Status, alarms {POST_PREFIX}<id>")
+say(clock["sim_now"], "deploy", f"pingwatch's (provided.al2023): {', '.join(n for n, _, _ in functions[2:])} -> metric "
+    f"{PINGWATCH_NAMESPACE}/Status, alarms {PINGWATCH_PREFIX}<id>")
+say(clock["sim_now"], "deploy", "pingwatch writes the post's names by default (it replaces the post); here its names "
+    "differ so that both sets of alarms run side by side without overwriting each other")
 
 # --- watch it happen -------------------------------------------------------------------------------------------
-names, faulted_at, ssm_lost, alarmed, watched, emails = {}, {}, {}, {}, {}, []
-last_ping_status, last_alarm_state, seen_mail = {}, {}, set()
+ALARM_SETS = (("post", POST_PREFIX), ("pingwatch", PINGWATCH_PREFIX))
+names, faulted_at, ssm_lost, watched, emails = {}, {}, {}, {}, []
+alarmed = {who: {} for who, _ in ALARM_SETS}   # who -> instance id -> first ALARM (simulated epoch)
+last_ping_status, last_alarm_state, seen_mail, shown_kinds = {}, {}, set(), set()
 fleet = local("/_local/fleet")
 print()
 print(f"{'instance':<21} {'Name':<15} {'platform':<22} SSM")
@@ -118,29 +160,35 @@ while sim_now < until and time.monotonic() - started < args.wall_limit:
             if status != "Online":
                 ssm_lost.setdefault(iid, sim_now)
         last_ping_status[iid] = status
-    for page in cw.get_paginator("describe_alarms").paginate(AlarmNamePrefix="ssm-agent-"):
-        for a in page["MetricAlarms"]:
-            name, state = a["AlarmName"], a["StateValue"]
-            if last_alarm_state.get(name) != state:
-                iid = name[len("ssm-agent-"):]
-                say(a["StateUpdatedTimestamp"].timestamp(), "alarm", f"{name} ({names.get(iid, '?')}): "
-                    f"{last_alarm_state.get(name, 'created')} -> {state}")
-                if state == "ALARM":
-                    alarmed.setdefault(iid, a["StateUpdatedTimestamp"].timestamp())
-                last_alarm_state[name] = state
+    for who, prefix in ALARM_SETS:
+        for page in cw.get_paginator("describe_alarms").paginate(AlarmNamePrefix=prefix):
+            for a in page["MetricAlarms"]:
+                name, state = a["AlarmName"], a["StateValue"]
+                if last_alarm_state.get(name) != state:
+                    iid = name[len(prefix):]
+                    say(a["StateUpdatedTimestamp"].timestamp(), "alarm", f"[{who}] {name} ({names.get(iid, '?')}): "
+                        f"{last_alarm_state.get(name, 'created')} -> {state}")
+                    if state == "ALARM":
+                        alarmed[who].setdefault(iid, a["StateUpdatedTimestamp"].timestamp())
+                    last_alarm_state[name] = state
     for mail in local("/_local/mailbox").get("messages", []):
         key = mail.get("message_id") or mail.get("file")
         if key in seen_mail:
             continue
         seen_mail.add(key)
         emails.append(mail)
-        say(sim_now, "email", f"to {mail.get('endpoint')}: {mail.get('subject')}")
         subject = mail.get("subject") or ""
-        if not subject.startswith(("ALARM:", "OK:", "INSUFFICIENT_DATA:")):  # a pingwatch watch notice or digest
+        # kind: "post" (an alarm of the post's), "alarm" (one of pingwatch's alarms) or "notice" (pingwatch watch)
+        if not subject.startswith(("ALARM:", "OK:", "INSUFFICIENT_DATA:")):
+            kind = "notice"
             for iid in names:
                 if iid in (mail.get("body") or "") or iid in subject:
                     watched.setdefault(iid, sim_now)
-        if len(emails) == 1:  # show one whole message, as the post does
+        else:
+            kind = "alarm" if PINGWATCH_PREFIX in subject else "post"
+        say(sim_now, "email", f"[{'post' if kind == 'post' else 'pingwatch'}] to {mail.get('endpoint')}: {subject}")
+        if kind != "alarm" and kind not in shown_kinds:  # one whole message of the post's and of watch's
+            shown_kinds.add(kind)
             print("\n".join("          | " + line for line in mail.get("body", "").splitlines()[:40]), flush=True)
     time.sleep(0.25)
 
@@ -148,17 +196,26 @@ while sim_now < until and time.monotonic() - started < args.wall_limit:
 stats = local("/_local/stats")
 print()
 print("Summary (simulated UTC; the post: four EC2 instances on 2024-04-12)")
-print(f"{'Name':<15} {'fault':<14} {'at':<9} {'SSM lost':<9} {'alarm':<9} {'after':<8} {'watch':<9} post saw")
-detected = 0
+print(f"{'Name':<15} {'fault':<14} {'at':<9} {'SSM lost':<9} {'post alarm':<17} {'pingwatch alarm':<17} "
+      f"{'watch':<9} post saw")
+
+
+def alarm_cell(first_alarm, fault):
+    if not first_alarm:
+        return "-"
+    return f"{hhmm(first_alarm)} ({(first_alarm - fault) / 60:.0f} min)" if fault else hhmm(first_alarm)
+
+
+detected = {who: 0 for who, _ in ALARM_SETS}
 for iid, name in names.items():
     f = faulted_at.get(iid)
-    a = alarmed.get(iid)
-    after = f"{(a - f) / 60:.0f} min" if (a and f) else "-"
-    detected += bool(a)
+    for who, _ in ALARM_SETS:
+        detected[who] += iid in alarmed[who]
     print(f"{name:<15} {FAULTS.get(name, '?'):<14} {hhmm(f) if f else '-':<9} "
-          f"{hhmm(ssm_lost[iid]) if iid in ssm_lost else '-':<9} {hhmm(a) if a else '-':<9} {after:<8} "
-          f"{hhmm(watched[iid]) if iid in watched else '-':<9} "
+          f"{hhmm(ssm_lost[iid]) if iid in ssm_lost else '-':<9} {alarm_cell(alarmed['post'].get(iid), f):<17} "
+          f"{alarm_cell(alarmed['pingwatch'].get(iid), f):<17} {hhmm(watched[iid]) if iid in watched else '-':<9} "
           f"{POST_DETECTED.get(name, '-')}")
-print(f"{detected} of {len(names)} faults alarmed, {len(emails)} emails delivered, "
-      f"{stats.get('total', '?')} API requests served, {time.monotonic() - started:.0f} s of wall time")
-sys.exit(0 if detected == len(names) else 1)
+print(f"the post's functions alarmed {detected['post']} of {len(names)} faults, pingwatch's {detected['pingwatch']}; "
+      f"{len(emails)} emails delivered, {stats.get('total', '?')} API requests served, "
+      f"{time.monotonic() - started:.0f} s of wall time")
+sys.exit(0 if all(n == len(names) for n in detected.values()) else 1)

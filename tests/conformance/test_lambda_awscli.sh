@@ -60,11 +60,14 @@ aws_local lambda create-function --function-name "$FN" --runtime provided.al2023
 import json, sys
 c = json.load(open(sys.argv[1]))
 assert c["FunctionArn"] == "arn:aws:lambda:us-east-1:123456789012:function:LambdaFunctionCheckSSMAgentStatus", c
-assert c["Timeout"] == 10 and c["MemorySize"] == 256 and c["Runtime"] == "provided.al2023" and c["State"] == "Active", c
+assert c["Timeout"] == 10 and c["MemorySize"] == 256 and c["Runtime"] == "provided.al2023", c
+assert c["State"] == "Pending" and c["StateReasonCode"] == "Creating", c   # as Lambda answers CreateFunction
 PY
+aws_local lambda wait function-active-v2 --function-name "$FN" || fail "wait function-active-v2"
+[ "$(aws_local lambda get-function --function-name "$FN" --query Configuration.State --output text)" = Active ] || fail "not Active"
 [ "$(aws_local lambda get-function --function-name "$FN" --query Configuration.Handler --output text)" = bootstrap ] || fail get-function
 [ "$(aws_local lambda list-functions --query 'length(Functions)' --output text)" = 1 ] || fail list-functions
-ok "create-function, get-function, list-functions"
+ok "create-function (Pending), wait function-active-v2 (Active), get-function, list-functions"
 
 # 2. invoke RequestResponse: the bootstrap's answer, with the function's environment.
 aws_local lambda invoke --function-name "$FN" --cli-binary-format raw-in-base64-out --payload '{"hello":"world"}' \

@@ -121,6 +121,7 @@ done
     fn = lam.create_function(FunctionName="on-alarm", Runtime="provided.al2023", Handler="bootstrap",
                              Role="arn:aws:iam::123456789012:role/r", Code={"ZipFile": buffer.getvalue()},
                              Environment={"Variables": {"MARKER": marker}})
+    lam.get_waiter("function_active_v2").wait(FunctionName="on-alarm", WaiterConfig={"Delay": 1})
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn["FunctionArn"])
     mid2 = sns.publish(TopicArn=topic, Message="to lambda")["MessageId"]
     lines = wait_for(lambda: os.path.exists(marker) and open(marker).read().splitlines())

@@ -10,7 +10,8 @@ import { SNSClient, CreateTopicCommand, SubscribeCommand, PublishCommand, ListSu
          GetTopicAttributesCommand } from "@aws-sdk/client-sns";
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand, ListRulesCommand, DescribeRuleCommand,
          DeleteRuleCommand } from "@aws-sdk/client-eventbridge";
-import { LambdaClient, CreateFunctionCommand, InvokeCommand, GetFunctionCommand } from "@aws-sdk/client-lambda";
+import { LambdaClient, CreateFunctionCommand, InvokeCommand, GetFunctionCommand,
+         waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 
 let passed = 0;
 let failed = 0;
@@ -99,7 +100,12 @@ done
     Role: "arn:aws:iam::123456789012:role/LambdaCreateCWAlarmRole", Code: { ZipFile: readFileSync(join(work, "fn.zip")) },
     Environment: { Variables: { MARKER: marker, CWAlarmSNSTopic: TopicArn } } }));
   check("CreateFunction", created.FunctionArn === "arn:aws:lambda:ap-northeast-1:123456789012:function:LambdaCreateCWAlarm" &&
-        created.Timeout === 3 && created.MemorySize === 128 && created.State === "Active", JSON.stringify(created));
+        created.Timeout === 3 && created.MemorySize === 128 && created.State === "Pending" &&
+        created.StateReasonCode === "Creating", JSON.stringify(created));
+  // A new function is Pending until Lambda has set it up: the SDK's waiter polls GetFunction until Active.
+  const waited = await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30, minDelay: 1 },
+                                                 { FunctionName: "LambdaCreateCWAlarm" });
+  check("waitUntilFunctionActiveV2", waited.state === "SUCCESS", JSON.stringify(waited));
   const got = await lambda.send(new GetFunctionCommand({ FunctionName: "LambdaCreateCWAlarm" }));
   check("GetFunction", got.Configuration.Environment.Variables.CWAlarmSNSTopic === TopicArn);
   const inv = await lambda.send(new InvokeCommand({ FunctionName: "LambdaCreateCWAlarm",
@@ -110,7 +116,7 @@ done
                     lambda.send(new InvokeCommand({ FunctionName: "nope" })), "ResourceNotFoundException");
   await expectError("CreateFunction twice -> ResourceConflictException",
                     lambda.send(new CreateFunctionCommand({ FunctionName: "LambdaCreateCWAlarm", Runtime: "provided.al2023",
-                      Role: "arn:aws:iam::123456789012:role/r", Code: { ZipFile: readFileSync(join(work, "fn.zip")) } })),
+                      Handler: "bootstrap", Role: "arn:aws:iam::123456789012:role/r", Code: { ZipFile: readFileSync(join(work, "fn.zip")) } })),
                     "ResourceConflictException");
 
   // EventBridge

@@ -51,6 +51,10 @@ create LambdaFunctionCheckSSMAgentStatus publish LambdaFunctionCheckSSMAgentStat
 create LambdaCreateCWAlarm sync-alarms LambdaCreateCWAlarmRole \
   "Variables={CWAlarmSNSTopic=$topic,PINGWATCH_METRIC_NAMESPACE=SSM Agent,PINGWATCH_ALARM_PREFIX=ssm-agent-}"
 create BadHandler no-such-job LambdaFunctionCheckSSMAgentStatusRole
+# A new function is Pending until Lambda has set it up: wait for Active as AWS clients do.
+for fn in LambdaFunctionCheckSSMAgentStatus LambdaCreateCWAlarm BadHandler; do
+  aws_local lambda wait function-active-v2 --function-name "$fn" || bad "$fn never became Active"
+done
 
 # publish
 invoke LambdaFunctionCheckSSMAgentStatus "$tmp/publish.json"

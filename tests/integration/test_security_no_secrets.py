@@ -93,6 +93,9 @@ def run_functions(url, env, work, topic, stack_pid):
         if p.returncode != 0:
             fail(f"create-function {name}: {p.stderr}")
         outputs.append((f"create-function {name}", p.stdout + p.stderr))
+    for name, _, _ in functions:   # Pending until Lambda has set the function up, as on AWS
+        subprocess.run(aws + ["lambda", "wait", "function-active-v2", "--function-name", name], env=env,
+                       capture_output=True, text=True, timeout=120, check=True)
     creds = set()
     for name, _, _ in functions:
         result = os.path.join(work, name + ".json")

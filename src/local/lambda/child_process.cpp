@@ -11,7 +11,7 @@
 
 namespace pingwatch::local::lambda {
 
-ChildProcess::ChildProcess(const std::string& program, const std::map<std::string, std::string>& environment,
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& environment,
                            const std::string& directory, LineSink on_line, ExitSink on_exit)
     : on_line_(std::move(on_line)), on_exit_(std::move(on_exit)) {
   // Everything the child needs is prepared before fork: after fork only async-signal-safe calls are allowed.
@@ -20,8 +20,12 @@ ChildProcess::ChildProcess(const std::string& program, const std::map<std::strin
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
-  std::string program_copy = program;
-  char* argv[] = {program_copy.data(), nullptr};
+  if (argv.empty()) throw std::invalid_argument("ChildProcess: no program to start");
+  const std::string& program = argv.front();
+  std::vector<std::string> arg_strings = argv;
+  std::vector<char*> args;
+  for (auto& a : arg_strings) args.push_back(a.data());
+  args.push_back(nullptr);
 
   int out_pipe[2], err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
@@ -42,7 +46,7 @@ ChildProcess::ChildProcess(const std::string& program, const std::map<std::strin
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
     if (chdir(directory.c_str()) != 0) _exit(126);
-    execve(argv[0], argv, envp.data());
+    execve(args[0], args.data(), envp.data());
     static const char kMessage[] = "exec of the bootstrap failed\n";
     ssize_t ignored = write(2, kMessage, sizeof kMessage - 1);
     (void)ignored;

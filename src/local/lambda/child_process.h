@@ -18,9 +18,9 @@ class ChildProcess {
   using LineSink = std::function<void(const std::string& line)>;
   using ExitSink = std::function<void(int status)>;   // waitpid status, called once from the reaper thread
 
-  // Starts `program` with exactly `environment` in `directory`. Throws std::runtime_error naming the program when
-  // the process cannot be created (a program that exists but cannot exec exits with status 127 instead).
-  ChildProcess(const std::string& program, const std::map<std::string, std::string>& environment,
+  // Starts argv[0] (a path) with its arguments, exactly `environment`, in `directory`. Throws std::runtime_error naming
+  // the program when the process cannot be created (a program that exists but cannot exec exits with status 127).
+  ChildProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& environment,
                const std::string& directory, LineSink on_line, ExitSink on_exit);
   ~ChildProcess();   // kills the process group if still running and joins the helper threads
   ChildProcess(const ChildProcess&) = delete;

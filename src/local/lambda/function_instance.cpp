@@ -1,6 +1,7 @@
 #include "local/lambda/function_instance.h"
 
 #include <httplib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -137,9 +138,16 @@ void FunctionInstance::start_server() {
 }
 
 void FunctionInstance::start_process() {
-  const std::filesystem::path bootstrap = std::filesystem::path(config_.code_dir) / "bootstrap";
-  if (!std::filesystem::exists(bootstrap))
-    throw std::runtime_error("Couldn't find valid bootstrap(s): [" + bootstrap.string() + "]");
+  std::vector<std::string> command = config_.command;
+  if (command.empty()) {
+    const std::filesystem::path bootstrap = std::filesystem::path(config_.code_dir) / "bootstrap";
+    if (!std::filesystem::exists(bootstrap))
+      throw std::runtime_error("Couldn't find valid bootstrap(s): [" + bootstrap.string() + "]");
+    command = {bootstrap.string()};
+  } else if (command.front().empty() || ::access(command.front().c_str(), X_OK) != 0) {
+    throw std::runtime_error("Couldn't start the runtime: no interpreter at '" + command.front() +
+                             "' (set PINGWATCH_LAMBDA_PYTHON to a python3)");
+  }
   auto environment = config_.environment;
   environment["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:" + std::to_string(port_);
   unsigned long long generation = 0;
@@ -154,7 +162,7 @@ void FunctionInstance::start_process() {
   const std::string name = config_.function_name;
   try {
     process_ = std::make_unique<ChildProcess>(
-        bootstrap.string(), environment, config_.code_dir, [this](const std::string& line) { log_(line); },
+        command, environment, config_.code_dir, [this](const std::string& line) { log_(line); },
         [this, generation](int status) {
           std::lock_guard lock(mutex_);
           if (generation_ != generation) return;

@@ -1,7 +1,7 @@
 #pragma once
-// One warm execution environment of a function, run the way AWS runs a custom runtime: a Runtime API
-// server (cpp-httplib on 127.0.0.1, a free port) and the function's `bootstrap` as a child process that
-// long-polls it. Invocations are serialised; the deadline is enforced by killing the process.
+// One warm execution environment of a function, run the way AWS runs a runtime: a Runtime API server
+// (cpp-httplib on 127.0.0.1, a free port) and the runtime as a child process that long-polls it (the function's
+// `bootstrap` for a custom runtime, the interpreter and its runtime client for a managed one). Invocations are serialised; the deadline is enforced by killing the process.
 #include <chrono>
 #include <functional>
 #include <condition_variable>
@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace httplib {
 class Server;
@@ -24,6 +25,9 @@ struct InstanceConfig {
   std::string function_name;
   std::string function_arn;
   std::string code_dir;             // LAMBDA_TASK_ROOT, holds bootstrap
+  // The runtime process: empty for a custom runtime (code_dir/bootstrap), else argv of a managed runtime's
+  // interpreter and client (e.g. /usr/bin/python3 -s <client>).
+  std::vector<std::string> command;
   int timeout_seconds = 3;          // wall seconds
   int memory_mb = 128;
   std::map<std::string, std::string> environment;   // the complete environment of the bootstrap process,

@@ -10,6 +10,8 @@
 #include <sstream>
 
 #include "local/lambda/code_package.h"
+#include "local/lambda/python_runtime.h"
+#include "local/lambda/runtimes.h"
 #include "local/services.h"
 #include "local/sns/wire_util.h"
 
@@ -72,10 +74,9 @@ const std::set<std::string>& reserved_environment_keys() {
   return keys;
 }
 
-const std::set<std::string>& runnable_runtimes() {
-  static const std::set<std::string> runtimes = {"provided.al2023", "provided.al2", "provided"};
-  return runtimes;
-}
+bool is_pending(const Function& f) { return std::chrono::steady_clock::now() < f.active_at; }
+
+constexpr const char* kCreatingReason = "The function is being created.";
 
 int int_field(const nlohmann::json& body, const char* name, const char* wire_name, int min, int max, int fallback) {
   if (!body.contains(name) || body[name].is_null()) return fallback;
@@ -187,6 +188,7 @@ Function& LambdaService::find(const std::string& name_or_arn) {
 nlohmann::json LambdaService::configuration(const Function& f) const {
   nlohmann::json env_vars = nlohmann::json::object();
   for (const auto& [k, v] : f.environment) env_vars[k] = v;
+  const bool pending = is_pending(f);   // read once: every field of one answer tells the same state
   nlohmann::json config = {
       {"FunctionName", f.name},
       {"FunctionArn", f.arn},
@@ -202,8 +204,8 @@ nlohmann::json LambdaService::configuration(const Function& f) const {
       {"Version", "$LATEST"},
       {"TracingConfig", {{"Mode", "PassThrough"}}},
       {"RevisionId", f.revision_id},
-      {"State", "Active"},
-      {"LastUpdateStatus", "Successful"},
+      {"State", pending ? "Pending" : "Active"},
+      {"LastUpdateStatus", pending ? "InProgress" : "Successful"},
       {"PackageType", "Zip"},
       {"Architectures", {"x86_64"}},
       {"EphemeralStorage", {{"Size", 512}}},
@@ -211,7 +213,32 @@ nlohmann::json LambdaService::configuration(const Function& f) const {
       {"LoggingConfig", {{"LogFormat", "Text"}, {"LogGroup", "/aws/lambda/" + f.name}}},
   };
   if (!f.environment.empty()) config["Environment"] = {{"Variables", env_vars}};
+  if (pending) {
+    config["StateReason"] = config["LastUpdateStatusReason"] = kCreatingReason;
+    config["StateReasonCode"] = config["LastUpdateStatusReasonCode"] = "Creating";
+  }
   return config;
+}
+
+void LambdaService::refuse_while_pending(const Function& f) const {
+  // The text Lambda answers an Invoke of a function that is still being created.
+  if (is_pending(f))
+    throw ServiceError(409, "ResourceConflictException",
+                       "The operation cannot be performed at this time. The function is currently in the following "
+                       "state: Pending");
+}
+
+void LambdaService::add_python_runtime(const Function& f, InstanceConfig& c) const {
+  // The managed runtime's layout: the client lives in LAMBDA_RUNTIME_DIR, the code in LAMBDA_TASK_ROOT. `-s` keeps the
+  // operator's user site-packages out of the function's imports, as in Lambda's image; `-u`: a handler's print() reaches
+  // the log when it runs (between START and END), not when a pipe buffer fills, as Lambda's runtime flushes every write.
+  const std::string runtime_dir = (std::filesystem::path(code_base_dir()) / ".runtime" / "python").string();
+  c.command = {python_interpreter(), "-s", "-u", install_python_runtime(runtime_dir)};
+  c.environment["LAMBDA_RUNTIME_DIR"] = runtime_dir;
+  c.environment["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + f.runtime;
+  // Lambda runs the runtime's own Python version; here it is whatever python3 the machine has: say which.
+  spdlog::info("lambda: {} ({}) starts on {}", f.name, f.runtime, c.command.front().empty() ? "(no python3 found)"
+                                                                                            : c.command.front());
 }
 
 InstanceConfig LambdaService::instance_config(const Function& f) const {
@@ -249,6 +276,7 @@ InstanceConfig LambdaService::instance_config(const Function& f) const {
     env["AWS_ACCESS_KEY_ID"] = "test";
     env["AWS_SECRET_ACCESS_KEY"] = "test";
   }
+  if (runtime_kind(f.runtime) == RuntimeKind::Python) add_python_runtime(f, c);
   return c;
 }
 
@@ -303,9 +331,9 @@ Response LambdaService::create_function(const Request& r) {
                "' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: "
                "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
   const std::string runtime = body.value("Runtime", std::string());
-  if (!runnable_runtimes().count(runtime))
-    invalid_value("The local stack runs custom runtimes only (provided.al2023, provided.al2, provided); runtime '" +
-                  runtime + "' is not available. Package the function with a bootstrap executable.");
+  if (runtime.empty() || body.value("Handler", std::string()).empty())
+    invalid_value("Runtime and Handler are mandatory parameters for functions created with deployment packages.");
+  runtime_kind(runtime);   // refuses what Lambda refuses, and what this stack cannot run
   Function f;
   f.name = name;
   f.region = r.region.empty() ? context_.default_region : r.region;
@@ -334,6 +362,7 @@ Response LambdaService::create_function(const Request& r) {
   f.code_size = code.size;
   f.last_modified = wire::iso8601_millis_offset(context_.clock ? context_.clock->now() : SimClock::wall_now());
   f.revision_id = wire::uuid4();
+  f.active_at = std::chrono::steady_clock::now() + kPendingAfterCreate;
   nlohmann::json config;
   {
     std::lock_guard lock(mutex_);
@@ -420,7 +449,9 @@ Response LambdaService::update_function_code(const Request& r, const std::string
   std::string resolved;
   {
     std::lock_guard lock(mutex_);
-    resolved = find(name).name;
+    const Function& f = find(name);
+    refuse_while_pending(f);
+    resolved = f.name;
   }
   UnpackedCode code;
   try {
@@ -457,6 +488,7 @@ Response LambdaService::update_function_configuration(const Request& r, const st
   {
     std::lock_guard lock(mutex_);
     Function& f = find(name);
+    refuse_while_pending(f);
     if (body.contains("Role")) {
       const std::string role = body["Role"].get<std::string>();
       if (!valid_role(role))
@@ -467,8 +499,7 @@ Response LambdaService::update_function_configuration(const Request& r, const st
     }
     if (body.contains("Runtime")) {
       const std::string runtime = body["Runtime"].get<std::string>();
-      if (!runnable_runtimes().count(runtime))
-        invalid_value("The local stack runs custom runtimes only (provided.al2023, provided.al2, provided).");
+      runtime_kind(runtime);
       f.runtime = runtime;
     }
     f.timeout = int_field(body, "Timeout", "timeout", 1, 900, f.timeout);
@@ -560,6 +591,14 @@ Response LambdaService::local_endpoint(const Request& r) {
 std::shared_ptr<FunctionInstance> LambdaService::instance_for(const std::string& name_or_arn,
                                                               std::string& resolved_name) {
   InstanceConfig config;
+  std::chrono::steady_clock::time_point active_at;
+  {
+    std::lock_guard lock(mutex_);
+    active_at = find(name_or_arn).active_at;
+  }
+  // An EventBridge or SNS delivery to a function still being created is retried by AWS until it is Active; waiting
+  // out the (short) Pending time here has the same effect.
+  std::this_thread::sleep_until(active_at);
   {
     std::lock_guard lock(mutex_);
     Function& f = find(name_or_arn);
@@ -596,7 +635,7 @@ Response LambdaService::invoke_action(const Request& r, const std::string& name)
                        "Could not parse request body into json: Could not parse payload into json");
   {
     std::lock_guard lock(mutex_);
-    find(name);
+    refuse_while_pending(find(name));
   }
   Response response;
   if (type == "DryRun") {
@@ -716,7 +755,8 @@ void LambdaService::load(const nlohmann::json& state) {
     f.revision_id = s.value("revision_id", wire::uuid4());
     f.tags = s.value("tags", nlohmann::json::object());
     f.policy_statements = s.value("policy_statements", nlohmann::json::array());
-    if (!std::filesystem::exists(std::filesystem::path(f.code_dir) / "bootstrap"))
+    const bool custom = f.runtime.rfind("provided", 0) == 0;   // a custom runtime's code must hold its bootstrap
+    if (!std::filesystem::exists(std::filesystem::path(f.code_dir) / (custom ? "bootstrap" : "")))
       spdlog::warn("lambda: {}: code folder {} is gone; invocations will fail until UpdateFunctionCode", f.name,
                    f.code_dir);
     loaded.emplace(f.name, std::move(f));

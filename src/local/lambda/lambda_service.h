@@ -1,7 +1,9 @@
 #pragma once
-// The local stack's Lambda (REST-JSON, API 2015-03-31): functions from zip packages with a `bootstrap`,
-// run as child processes behind a Runtime API (function_instance.h). Implements LambdaInvoker for
+// The local stack's Lambda (REST-JSON, API 2015-03-31): functions from zip packages, custom runtimes (a `bootstrap`)
+// and Python ones (the machine's python3 with the client in python_runtime.py), run as child processes behind a
+// Runtime API (function_instance.h). Implements LambdaInvoker for
 // EventBridge targets and SNS subscriptions.
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -31,7 +33,15 @@ struct Function {
   nlohmann::json tags = nlohmann::json::object();
   nlohmann::json policy_statements = nlohmann::json::array();
   std::shared_ptr<FunctionInstance> instance;   // created on first invoke, replaced when code or config change
+  // Until then the function is Pending (State, StateReasonCode Creating), as Lambda reports a new function; a default
+  // value (a function loaded from saved state) is Active at once.
+  std::chrono::steady_clock::time_point active_at{};
 };
+
+// How long a new function stays Pending: long enough that a client invoking right after CreateFunction meets the
+// ResourceConflictException it would meet on AWS, short enough that a waiter (function_active_v2 polls every second)
+// sees Active on its second poll.
+inline constexpr std::chrono::milliseconds kPendingAfterCreate{400};
 
 class LambdaService : public Service, public LambdaInvoker {
  public:
@@ -66,6 +76,9 @@ class LambdaService : public Service, public LambdaInvoker {
   std::shared_ptr<FunctionInstance> instance_for(const std::string& name_or_arn, std::string& resolved_name);
   InstanceConfig instance_config(const Function& f) const;
   std::string code_base_dir() const;
+  // Throws ResourceConflictException while the function is Pending, as Lambda refuses Invoke and updates then.
+  void refuse_while_pending(const Function& f) const;
+  void add_python_runtime(const Function& f, InstanceConfig& c) const;
   void async_loop();
 
   StackContext& context_;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "local/lambda/lambda_service.h"
 #include "local/services.h"
@@ -112,7 +113,18 @@ class LambdaTest : public ::testing::Test {
     body.update(extra);
     Response r = call("POST", "/2015-03-31/functions", body);
     EXPECT_EQ(r.status, 201);
+    wait_active(name);
     return nlohmann::json::parse(r.body);
+  }
+
+  // What boto3's function_active_v2 waiter does after CreateFunction: GetFunction until State is Active.
+  void wait_active(const std::string& name) {
+    for (int i = 0; i < 100; ++i) {
+      auto got = nlohmann::json::parse(call("GET", "/2015-03-31/functions/" + name, nullptr).body);
+      if (got["Configuration"]["State"] == "Active") return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << name << " never became Active";
   }
 
   Response invoke(const std::string& name, const std::string& payload, const std::string& type = "RequestResponse") {
@@ -135,26 +147,26 @@ TEST_F(LambdaTest, CreateFunctionReportsTheConfigurationAndValidates) {
   EXPECT_EQ(config["FunctionArn"], "arn:aws:lambda:ap-northeast-1:123456789012:function:LambdaFunctionCheckSSMAgentStatus");
   EXPECT_EQ(config["Timeout"], 3);
   EXPECT_EQ(config["MemorySize"], 128);
-  EXPECT_EQ(config["State"], "Active");
+  EXPECT_EQ(config["State"], "Pending");   // CreateFunction's own answer, as on AWS
   EXPECT_EQ(config["Environment"]["Variables"]["CWAlarmSNSTopic"], "arn:x");
   EXPECT_EQ(config["CodeSha256"], wire::sha256_base64(read_file(work / "fn.zip")));
   EXPECT_EQ(call_error("POST", "/2015-03-31/functions",
-                       {{"FunctionName", "LambdaFunctionCheckSSMAgentStatus"}, {"Runtime", "provided.al2023"},
+                       {{"FunctionName", "LambdaFunctionCheckSSMAgentStatus"}, {"Runtime", "provided.al2023"}, {"Handler", "h"},
                         {"Role", "arn:aws:iam::123456789012:role/r"}, {"Code", {{"ZipFile", zip_b64}}}})
                 .status,
             409);
   auto timeout = call_error("POST", "/2015-03-31/functions",
-                            {{"FunctionName", "t"}, {"Runtime", "provided.al2023"}, {"Timeout", 0},
+                            {{"FunctionName", "t"}, {"Runtime", "provided.al2023"}, {"Handler", "h"}, {"Timeout", 0},
                              {"Role", "arn:aws:iam::123456789012:role/r"}, {"Code", {{"ZipFile", zip_b64}}}});
   EXPECT_EQ(timeout.code, "ValidationException");
   EXPECT_NE(std::string(timeout.what()).find("at 'timeout' failed to satisfy constraint"), std::string::npos);
   auto reserved = call_error("POST", "/2015-03-31/functions",
-                             {{"FunctionName", "r"}, {"Runtime", "provided.al2023"},
+                             {{"FunctionName", "r"}, {"Runtime", "provided.al2023"}, {"Handler", "h"},
                               {"Role", "arn:aws:iam::123456789012:role/r"}, {"Code", {{"ZipFile", zip_b64}}},
                               {"Environment", {{"Variables", {{"AWS_REGION", "x"}}}}}});
   EXPECT_EQ(reserved.code, "InvalidParameterValueException");
   auto not_zip = call_error("POST", "/2015-03-31/functions",
-                            {{"FunctionName", "z"}, {"Runtime", "provided.al2023"},
+                            {{"FunctionName", "z"}, {"Runtime", "provided.al2023"}, {"Handler", "h"},
                              {"Role", "arn:aws:iam::123456789012:role/r"}, {"Code", {{"ZipFile", wire::base64_encode("hello")}}}});
   EXPECT_STREQ(not_zip.what(), "Could not unzip uploaded file. Please check your file, then try to upload again.");
   auto get = nlohmann::json::parse(call("GET", "/2015-03-31/functions/LambdaFunctionCheckSSMAgentStatus", nullptr).body);
@@ -314,4 +326,61 @@ TEST_F(LambdaTest, ASlowFunctionDoesNotHoldBackAnotherFunctionsEvents) {
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), 1.8);
   auto* lambda = dynamic_cast<lambda::LambdaService*>(service.get());
   EXPECT_TRUE(lambda->wait_for_async(std::chrono::seconds(15)));
+}
+
+TEST_F(LambdaTest, ANewFunctionIsPendingThenActiveAndCannotBeInvokedMeanwhile) {
+  nlohmann::json body = {{"FunctionName", "fresh"}, {"Runtime", "provided.al2023"}, {"Handler", "bootstrap"},
+                         {"Role", "arn:aws:iam::123456789012:role/r"}, {"Code", {{"ZipFile", zip_b64}}}};
+  auto created = nlohmann::json::parse(call("POST", "/2015-03-31/functions", body).body);
+  EXPECT_EQ(created["State"], "Pending");
+  EXPECT_EQ(created["StateReason"], "The function is being created.");
+  EXPECT_EQ(created["StateReasonCode"], "Creating");
+  EXPECT_EQ(created["LastUpdateStatus"], "InProgress");
+  auto refused = call_error("POST", "/2015-03-31/functions/fresh/invocations", nullptr);
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_EQ(refused.code, "ResourceConflictException");
+  EXPECT_STREQ(refused.what(),
+               "The operation cannot be performed at this time. The function is currently in the following state: "
+               "Pending");
+  EXPECT_EQ(call_error("PUT", "/2015-03-31/functions/fresh/configuration", {{"Timeout", 5}}).code,
+            "ResourceConflictException");
+  const auto started = std::chrono::steady_clock::now();
+  wait_active("fresh");
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), 1.0);
+  auto config = nlohmann::json::parse(call("GET", "/2015-03-31/functions/fresh/configuration", nullptr).body);
+  EXPECT_EQ(config["LastUpdateStatus"], "Successful");
+  EXPECT_FALSE(config.contains("StateReasonCode"));
+  EXPECT_EQ(invoke("fresh", R"({"n":1})").status, 200);
+}
+
+TEST_F(LambdaTest, EventBridgeAndSnsDeliveriesToAPendingFunctionWaitUntilItIsActive) {
+  nlohmann::json body = {{"FunctionName", "fresh"}, {"Runtime", "provided.al2023"}, {"Handler", "bootstrap"},
+                         {"Role", "arn:aws:iam::123456789012:role/r"}, {"Code", {{"ZipFile", zip_b64}}}};
+  ASSERT_EQ(call("POST", "/2015-03-31/functions", body).status, 201);
+  auto* invoker = dynamic_cast<LambdaInvoker*>(service.get());
+  EXPECT_EQ(invoker->invoke("fresh", {{"n", 3}}, false)["event"]["n"], 3);   // AWS retries; here it waits
+}
+
+TEST_F(LambdaTest, RuntimesAreAcceptedOrRefusedAsLambdaDoes) {
+  auto with_runtime = [&](const std::string& name, const std::string& runtime) {
+    return nlohmann::json{{"FunctionName", name}, {"Runtime", runtime}, {"Handler", "lambda_function.lambda_handler"},
+                          {"Role", "arn:aws:iam::123456789012:role/r"}, {"Code", {{"ZipFile", zip_b64}}}};
+  };
+  int n = 0;
+  for (const char* runtime : {"python3.9", "python3.12", "python3.13", "provided.al2"})
+    EXPECT_EQ(call("POST", "/2015-03-31/functions", with_runtime("f" + std::to_string(++n), runtime)).status, 201)
+        << runtime;
+  auto old = call_error("POST", "/2015-03-31/functions", with_runtime("old", "python3.8"));
+  EXPECT_EQ(old.code, "InvalidParameterValueException");
+  EXPECT_STREQ(old.what(), "The runtime parameter of python3.8 is no longer supported for creating or updating AWS "
+                           "Lambda functions. We recommend you use a supported runtime while creating or updating "
+                           "functions.");
+  auto node = call_error("POST", "/2015-03-31/functions", with_runtime("node", "nodejs22.x"));
+  EXPECT_EQ(node.code, "InvalidParameterValueException");
+  EXPECT_NE(std::string(node.what()).find("'nodejs22.x' is not available here"), std::string::npos);
+  EXPECT_EQ(call_error("POST", "/2015-03-31/functions", with_runtime("cobol", "cobol85")).code, "ValidationException");
+  auto no_handler = with_runtime("nh", "python3.12");
+  no_handler.erase("Handler");
+  EXPECT_STREQ(call_error("POST", "/2015-03-31/functions", no_handler).what(),
+               "Runtime and Handler are mandatory parameters for functions created with deployment packages.");
 }
