@@ -144,10 +144,23 @@ class LocalStack:
         self.stop()
 
 
+def reference_tool(name):
+    """The path of a console script (moto_server, cfn-lint, aws) of this interpreter or on PATH, else None.
+    Next to sys.executable first: ctest may run the pyenv interpreter with a PATH that lacks its bin folder."""
+    beside = os.path.join(os.path.dirname(sys.executable), name)
+    if os.access(beside, os.X_OK):
+        return beside
+    return shutil.which(name)
+
+
 def moto_available():
     """None when moto_server can run here, else the reason it cannot."""
-    if not shutil.which("moto_server"):
+    if not reference_tool("moto_server"):
         return "moto_server is not on PATH (this machine kind's pyenv Python 3.11.7 ships moto 5.2.1)"
+    try:
+        import boto3  # noqa: F401
+    except ImportError:
+        return f"boto3 is not importable by {sys.executable} (run with the pyenv python3)"
     return None
 
 
@@ -161,7 +174,7 @@ class MotoServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="moto-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
+        self.proc = subprocess.Popen([reference_tool("moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(200):
             try:

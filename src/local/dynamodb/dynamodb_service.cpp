@@ -11,6 +11,7 @@
 
 #include "local/dynamodb/attribute_value.h"
 #include "local/dynamodb/expressions.h"
+#include "local/protocol_render.h"
 #include "local/services.h"
 
 namespace pingwatch::local {
@@ -26,8 +27,32 @@ constexpr std::size_t kMaxPageBytes = 1024 * 1024;
 [[noreturn]] void not_found(const std::string& table) {
   throw ServiceError(400, kPrefix + "ResourceNotFoundException", "Requested resource not found: Table: " + table + " not found");
 }
-[[noreturn]] void condition_failed() {
-  throw ServiceError(400, kPrefix + "ConditionalCheckFailedException", "The conditional request failed");
+// A failed condition. With ReturnValuesOnConditionCheckFailure=ALL_OLD the error body carries the item as it
+// is (ConditionalCheckFailedException's Item member); handle() renders that.
+struct ConditionFailed : ServiceError {
+  std::optional<Item> item;
+  explicit ConditionFailed(std::optional<Item> current)
+      : ServiceError(400, kPrefix + "ConditionalCheckFailedException", "The conditional request failed"), item(std::move(current)) {}
+};
+
+// The Item an error body carries, for ReturnValuesOnConditionCheckFailure (ALL_OLD | NONE).
+std::optional<Item> item_on_failure(const std::string& mode, const Item* current) {
+  if (mode.empty() || mode == "NONE") return std::nullopt;
+  if (mode != "ALL_OLD") {
+    invalid("1 validation error detected: Value '" + mode +
+            "' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]");
+  }
+  return current ? std::optional<Item>(*current) : std::nullopt;
+}
+
+Response render_condition_failed(const Request& request, const ConditionFailed& e) {
+  Response r = render_error(request, e);
+  if (e.item) {
+    auto body = nlohmann::json::parse(r.body);
+    body["Item"] = *e.item;
+    r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  return r;
 }
 
 struct AvLess {
@@ -98,22 +123,11 @@ class DynamoDbService : public Service {
   std::string signing_name() const override { return "dynamodb"; }
 
   Response handle(const Request& request) override {
-    const auto& op = request.operation;
-    const auto& body = request.json;
-    std::lock_guard lock(mutex_);
-    if (op == "CreateTable") return json_reply(request, create_table(request, body));
-    if (op == "DescribeTable") return json_reply(request, {{"Table", describe(table(body))}});
-    if (op == "DeleteTable") return json_reply(request, delete_table(body));
-    if (op == "ListTables") return json_reply(request, list_tables(body));
-    if (op == "PutItem") return json_reply(request, put_item(body));
-    if (op == "GetItem") return json_reply(request, get_item(body));
-    if (op == "UpdateItem") return json_reply(request, update_item(body));
-    if (op == "DeleteItem") return json_reply(request, delete_item(body));
-    if (op == "Query") return json_reply(request, read_page(body, true));
-    if (op == "Scan") return json_reply(request, read_page(body, false));
-    if (op == "BatchWriteItem") return json_reply(request, batch_write(body));
-    if (op == "BatchGetItem") return json_reply(request, batch_get(body));
-    throw ServiceError(400, "UnknownOperationException", "");
+    try {
+      return dispatch(request);
+    } catch (const ConditionFailed& e) {
+      return render_condition_failed(request, e);
+    }
   }
 
   nlohmann::json save() const override {
@@ -152,6 +166,25 @@ class DynamoDbService : public Service {
   }
 
  private:
+  Response dispatch(const Request& request) {
+    const auto& op = request.operation;
+    const auto& body = request.json;
+    std::lock_guard lock(mutex_);
+    if (op == "CreateTable") return json_reply(request, create_table(request, body));
+    if (op == "DescribeTable") return json_reply(request, {{"Table", describe(table(body))}});
+    if (op == "DeleteTable") return json_reply(request, delete_table(body));
+    if (op == "ListTables") return json_reply(request, list_tables(body));
+    if (op == "PutItem") return json_reply(request, put_item(body));
+    if (op == "GetItem") return json_reply(request, get_item(body));
+    if (op == "UpdateItem") return json_reply(request, update_item(body));
+    if (op == "DeleteItem") return json_reply(request, delete_item(body));
+    if (op == "Query") return json_reply(request, read_page(body, true));
+    if (op == "Scan") return json_reply(request, read_page(body, false));
+    if (op == "BatchWriteItem") return json_reply(request, batch_write(body));
+    if (op == "BatchGetItem") return json_reply(request, batch_get(body));
+    throw ServiceError(400, "UnknownOperationException", "");
+  }
+
   // ---- tables ----
   static void set_keys(Table& t) {
     std::map<std::string, std::string> types;
@@ -348,8 +381,9 @@ class DynamoDbService : public Service {
     const std::string expr = string_field(body, "ConditionExpression");
     if (expr.empty()) return;
     const Condition c = parse_condition(expr, ctx);
+    const auto on_failure = string_field(body, "ReturnValuesOnConditionCheckFailure");
     static const Item empty = nlohmann::json::object();
-    if (!evaluate(c, current ? *current : empty)) condition_failed();
+    if (!evaluate(c, current ? *current : empty)) throw ConditionFailed(item_on_failure(on_failure, current));
   }
 
   static ExpressionContext context_for(const nlohmann::json& body) {
@@ -512,10 +546,10 @@ class DynamoDbService : public Service {
     if (query) {
       const std::string expr = string_field(body, "KeyConditionExpression");
       if (expr.empty()) invalid("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
-      kc = key_condition(t, parse_condition(expr, ctx));
+      kc = key_condition(t, parse_condition(expr, ctx, "KeyConditionExpression"));
     }
     std::optional<Condition> filter;
-    if (const auto f = string_field(body, "FilterExpression"); !f.empty()) filter = parse_condition(f, ctx);
+    if (const auto f = string_field(body, "FilterExpression"); !f.empty()) filter = parse_condition(f, ctx, "FilterExpression");
     std::vector<Path> projection;
     if (const auto p = string_field(body, "ProjectionExpression"); !p.empty()) projection = parse_projection(p, ctx);
     ctx.check_all_used();
