@@ -41,13 +41,14 @@ def compare_lists():
 
 
 def make_table(ddb):
-    ddb.create_table(TableName="t", BillingMode="PAY_PER_REQUEST",
+    ddb.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
                      KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
                      AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
                                            {"AttributeName": "sk", "AttributeType": "S"}])
-    ddb.put_item(TableName="t", Item={"pk": {"S": "a"}, "sk": {"S": "1"}, "n": {"N": "7"}})
+    ddb.put_item(TableName=TABLE, Item={"pk": {"S": "a"}, "sk": {"S": "1"}, "n": {"N": "7"}})
 
 
+TABLE = "reserved-words"
 KEY = {"pk": {"S": "a"}, "sk": {"S": "1"}}
 # (operation, parameters, expression kind, the word)
 RESERVED_CASES = [
@@ -67,7 +68,7 @@ RESERVED_CASES = [
 def error_of(ddb, op, params):
     from botocore.exceptions import ClientError
     try:
-        getattr(ddb, op)(TableName="t", **params)
+        getattr(ddb, op)(TableName=TABLE, **params)
     except ClientError as e:
         return e.response["Error"]["Code"], e.response["Error"]["Message"], e.response
     return None, None, None
@@ -82,11 +83,11 @@ def reserved_words_refused(local, moto):
         if (mcode, mmessage) != (code, message):
             print(f"  moto differs on {op} {kind}: {mcode}: {mmessage} (real DynamoDB answers {want!r})")
     # A hash key named with a reserved word: KeyConditionExpression (real DynamoDB: aws/aws-sdk-php#1233).
-    local.create_table(TableName="h", BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "hash", "KeyType": "HASH"}],
+    local.create_table(TableName="hashed", BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "hash", "KeyType": "HASH"}],
                        AttributeDefinitions=[{"AttributeName": "hash", "AttributeType": "S"}])
     from botocore.exceptions import ClientError
     try:
-        local.query(TableName="h", KeyConditionExpression="hash = :h", ExpressionAttributeValues={":h": {"S": "x"}})
+        local.query(TableName="hashed", KeyConditionExpression="hash = :h", ExpressionAttributeValues={":h": {"S": "x"}})
         check(False, "local query with a bare reserved key name is refused")
     except ClientError as e:
         check(e.response["Error"]["Message"] ==
@@ -94,14 +95,14 @@ def reserved_words_refused(local, moto):
               "local KeyConditionExpression: reserved word refused with AWS's text", e.response["Error"]["Message"])
     # Through a placeholder the same name is fine, on both.
     for name, ddb in (("local", local), ("moto", moto)):
-        r = ddb.update_item(TableName="t", Key=KEY, UpdateExpression="SET #c = :c", ExpressionAttributeNames={"#c": "cycle"},
+        r = ddb.update_item(TableName=TABLE, Key=KEY, UpdateExpression="SET #c = :c", ExpressionAttributeNames={"#c": "cycle"},
                             ExpressionAttributeValues={":c": {"N": "2"}}, ReturnValues="ALL_NEW")
         check(r["Attributes"]["cycle"] == {"N": "2"}, f"{name}: `cycle` through #placeholder is accepted")
 
 
 def condition_failure_returns_item(name, ddb):
     from botocore.exceptions import ClientError
-    ddb.put_item(TableName="t", Item={"pk": {"S": "c"}, "sk": {"S": "1"}, "n": {"N": "7"}})
+    ddb.put_item(TableName=TABLE, Item={"pk": {"S": "c"}, "sk": {"S": "1"}, "n": {"N": "7"}})
     key = {"pk": {"S": "c"}, "sk": {"S": "1"}}
     cond = dict(ConditionExpression="#n = :zero", ExpressionAttributeNames={"#n": "n"},
                 ExpressionAttributeValues={":zero": {"N": "0"}}, ReturnValuesOnConditionCheckFailure="ALL_OLD")
@@ -110,7 +111,7 @@ def condition_failure_returns_item(name, ddb):
              ("delete_item", dict(Key=key))]
     for op, params in calls:
         try:
-            getattr(ddb, op)(TableName="t", **params, **cond)
+            getattr(ddb, op)(TableName=TABLE, **params, **cond)
             check(False, f"{name} {op}: the condition fails")
         except ClientError as e:
             check(e.response["Error"]["Code"] == "ConditionalCheckFailedException",
@@ -118,7 +119,7 @@ def condition_failure_returns_item(name, ddb):
             check(e.response.get("Item") == {**key, "n": {"N": "7"}},
                   f"{name} {op}: ALL_OLD returns the item in the error (e.response['Item'])", str(e.response.get("Item")))
         try:
-            getattr(ddb, op)(TableName="t", **params, **{k: v for k, v in cond.items() if k != "ReturnValuesOnConditionCheckFailure"})
+            getattr(ddb, op)(TableName=TABLE, **params, **{k: v for k, v in cond.items() if k != "ReturnValuesOnConditionCheckFailure"})
         except ClientError as e:
             check("Item" not in e.response, f"{name} {op}: without ALL_OLD the error has no Item", str(e.response.get("Item")))
 
