@@ -71,7 +71,7 @@ def create_stack(moto):
 
 
 def main():
-    why = pwtest.moto_available()
+    why = pwtest.moto_available(module=True, min_botocore=(1, 43))
     if why:
         skip(why)
     lint()

@@ -125,7 +125,7 @@ def condition_failure_returns_item(name, ddb):
 
 
 def main():
-    why = pwtest.moto_available()
+    why = pwtest.moto_available(module=True, min_botocore=(1, 43))
     if why:
         skip(why)
     compare_lists()

@@ -58,12 +58,9 @@ def post_parameters(alarm, instance_id, topic):
 
 
 def main():
-    why = pwtest.moto_available()
+    why = pwtest.moto_available(min_botocore=(1, 43))
     if why:
         skip(why)
-    import botocore
-    if tuple(int(x) for x in botocore.__version__.split(".")[:2]) < (1, 43):
-        skip(f"botocore {botocore.__version__} is older than 1.43 (run with the pyenv python3)")
     with pwtest.MotoServer() as moto, pwtest.LocalStack("--nodes", NODES, "--time-scale", "1") as stack:
         env = pwtest.aws_env(AWS_ENDPOINT_URL=moto.url, AWS_ENDPOINT_URL_SSM=stack.url, AWS_ENDPOINT_URL_EC2=stack.url)
         sns = pwtest.boto3_client("sns", moto.url)

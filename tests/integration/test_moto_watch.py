@@ -96,7 +96,7 @@ def fault(stack, instance_id, kind):
 
 
 def main():
-    why = pwtest.moto_available()
+    why = pwtest.moto_available(min_botocore=(1, 43))
     if why:
         skip(why)
     work = tempfile.mkdtemp(prefix="pw-moto-watch-")

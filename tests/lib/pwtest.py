@@ -153,14 +153,20 @@ def reference_tool(name):
     return shutil.which(name)
 
 
-def moto_available():
-    """None when moto_server can run here, else the reason it cannot."""
+def moto_available(module=False, min_botocore=None):
+    """None when moto_server can run here (with module=True: and this interpreter imports moto itself; with
+    min_botocore=(1, 43): and its botocore is at least that), else the reason it cannot."""
     if not reference_tool("moto_server"):
         return "moto_server is not on PATH (this machine kind's pyenv Python 3.11.7 ships moto 5.2.1)"
-    try:
-        import boto3  # noqa: F401
-    except ImportError:
-        return f"boto3 is not importable by {sys.executable} (run with the pyenv python3)"
+    for name in ("boto3", "moto") if module else ("boto3",):
+        try:
+            __import__(name)
+        except ImportError:
+            return f"{name} is not importable by {sys.executable} (run with the pyenv python3)"
+    import botocore
+    version = tuple(int(x) for x in botocore.__version__.split(".")[:2])
+    if min_botocore and version < tuple(min_botocore):
+        return f"botocore {botocore.__version__} of {sys.executable} is older than {'.'.join(map(str, min_botocore))}"
     return None
 
 
