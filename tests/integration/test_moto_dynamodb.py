@@ -6,7 +6,8 @@
   ("Invalid <Kind>Expression: Attribute name is a reserved keyword; reserved keyword: <word>"); moto's text is
   shown beside it, and where moto differs the difference is printed (real DynamoDB's text wins).
 - ReturnValuesOnConditionCheckFailure=ALL_OLD: a failed PutItem/UpdateItem/DeleteItem condition carries the
-  item in the error (e.response["Item"]), on both."""
+  item in the error (e.response["Item"]), on both; in TransactWriteItems the failed action's CancellationReason
+  carries it (BatchWriteItem takes no conditions: nothing to return there)."""
 import os
 import sys
 
@@ -124,6 +125,30 @@ def condition_failure_returns_item(name, ddb):
             check("Item" not in e.response, f"{name} {op}: without ALL_OLD the error has no Item", str(e.response.get("Item")))
 
 
+def transaction_reasons(name, ddb):
+    """TransactWriteItems: a failed ConditionCheck cancels all; its CancellationReason carries the item (ALL_OLD)."""
+    from botocore.exceptions import ClientError
+    ddb.put_item(TableName=TABLE, Item={"pk": {"S": "t"}, "sk": {"S": "1"}, "n": {"N": "5"}})
+    check_key = {"pk": {"S": "t"}, "sk": {"S": "1"}}
+    items = [{"Put": {"TableName": TABLE, "Item": {"pk": {"S": "t"}, "sk": {"S": "2"}}}},
+             {"ConditionCheck": {"TableName": TABLE, "Key": check_key, "ConditionExpression": "#n = :v",
+                                 "ExpressionAttributeNames": {"#n": "n"}, "ExpressionAttributeValues": {":v": {"N": "0"}},
+                                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}]
+    try:
+        ddb.transact_write_items(TransactItems=items)
+        check(False, f"{name} transact_write_items: the condition fails")
+    except ClientError as e:
+        reasons = e.response.get("CancellationReasons", [])
+        check(e.response["Error"]["Code"] == "TransactionCanceledException", f"{name}: TransactionCanceledException",
+              e.response["Error"]["Code"])
+        check([r["Code"] for r in reasons] == ["None", "ConditionalCheckFailed"], f"{name}: one reason per action, in order",
+              str(reasons))
+        check(len(reasons) == 2 and reasons[1].get("Item") == {**check_key, "n": {"N": "5"}},
+              f"{name}: the failed action's reason carries the item (ALL_OLD)", str(reasons))
+    check("Item" not in ddb.get_item(TableName=TABLE, Key={"pk": {"S": "t"}, "sk": {"S": "2"}}),
+          f"{name}: a cancelled transaction writes nothing")
+
+
 def main():
     why = pwtest.moto_available(module=True, min_botocore=(1, 43))
     if why:
@@ -137,6 +162,7 @@ def main():
         reserved_words_refused(local, moto)
         for name, ddb in (("local", local), ("moto", moto)):
             condition_failure_returns_item(name, ddb)
+            transaction_reasons(name, ddb)
     pwtest.done()
 
 

@@ -333,3 +333,48 @@ TEST(DynamoReservedWords, TheEmbeddedListIsAwsFullList) {
   EXPECT_FALSE(dynamodb::is_reserved_word("last_full_cycle"));
   EXPECT_FALSE(dynamodb::is_reserved_word("pk"));
 }
+
+// TransactWriteItems is all or nothing; a failed condition cancels it with one CancellationReason per action in
+// request order, carrying the item where that action asked ReturnValuesOnConditionCheckFailure=ALL_OLD
+// (API reference: TransactWriteItems, CancellationReason).
+TEST_F(Dynamo, TransactWriteItemsAllOrNothingWithReasons) {
+  put(item("a", "1", 7));
+  put(item("a", "2", 8));
+  const json k1 = {{"pk", {{"S", "a"}}}, {"sk", {{"S", "1"}}}}, k2 = {{"pk", {{"S", "a"}}}, {"sk", {{"S", "2"}}}};
+  const json k3 = {{"pk", {{"S", "a"}}}, {"sk", {{"S", "3"}}}};
+  const json names = {{"#n", "n"}};
+  auto actions = [&](const std::string& check_value) {
+    return json::array(
+        {{{"Put", {{"TableName", "watch"}, {"Item", item("a", "3", 9)}}}},
+         {{"Update", {{"TableName", "watch"}, {"Key", k1}, {"UpdateExpression", "SET #n = #n + :one"}, {"ExpressionAttributeNames", names},
+                      {"ExpressionAttributeValues", {{":one", {{"N", "1"}}}}}}}},
+         {{"ConditionCheck", {{"TableName", "watch"}, {"Key", k2}, {"ConditionExpression", "#n = :v"}, {"ExpressionAttributeNames", names},
+                              {"ExpressionAttributeValues", {{":v", {{"N", check_value}}}}},
+                              {"ReturnValuesOnConditionCheckFailure", "ALL_OLD"}}}},
+         {{"Delete", {{"TableName", "watch"}, {"Key", {{"pk", {{"S", "zz"}}}, {"sk", {{"S", "1"}}}}}}}}});
+  };
+  auto e = error_body("TransactWriteItems", {{"TransactItems", actions("0")}});
+  EXPECT_EQ(e["__type"], "com.amazonaws.dynamodb.v20120810#TransactionCanceledException");
+  EXPECT_EQ(e["message"], "Transaction cancelled, please refer cancellation reasons for specific reasons [None, None, ConditionalCheckFailed, None]");
+  ASSERT_EQ(e["CancellationReasons"].size(), 4u);
+  EXPECT_EQ(e["CancellationReasons"][0], json({{"Code", "None"}}));
+  EXPECT_EQ(e["CancellationReasons"][2]["Code"], "ConditionalCheckFailed");
+  EXPECT_EQ(e["CancellationReasons"][2]["Message"], "The conditional request failed");
+  EXPECT_EQ(e["CancellationReasons"][2]["Item"], item("a", "2", 8));
+  // Nothing was written.
+  EXPECT_TRUE(call("GetItem", {{"TableName", "watch"}, {"Key", k3}}).empty());
+  EXPECT_EQ(call("GetItem", {{"TableName", "watch"}, {"Key", k1}})["Item"]["n"]["N"], "7");
+  // The condition holding, everything is written.
+  EXPECT_TRUE(call("TransactWriteItems", {{"TransactItems", actions("8")}}).empty());
+  EXPECT_EQ(call("GetItem", {{"TableName", "watch"}, {"Key", k3}})["Item"]["n"]["N"], "9");
+  EXPECT_EQ(call("GetItem", {{"TableName", "watch"}, {"Key", k1}})["Item"]["n"]["N"], "8");
+  // Two actions on one item, reserved words, one kind per entry: validation errors.
+  json twice = json::array({{{"Delete", {{"TableName", "watch"}, {"Key", k1}}}}, {{"Delete", {{"TableName", "watch"}, {"Key", k1}}}}});
+  EXPECT_EQ(error("TransactWriteItems", {{"TransactItems", twice}}).second, "Transaction request cannot include multiple operations on one item");
+  json reserved = json::array({{{"Update", {{"TableName", "watch"}, {"Key", k1}, {"UpdateExpression", "SET cycle = :c"},
+                                            {"ExpressionAttributeValues", {{":c", {{"N", "1"}}}}}}}}});
+  EXPECT_EQ(error("TransactWriteItems", {{"TransactItems", reserved}}).second,
+            "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: cycle");
+  json both = json::array({{{"Delete", {{"TableName", "watch"}, {"Key", k1}}}, {"Put", {{"TableName", "watch"}, {"Item", item("a", "9", 1)}}}}});
+  EXPECT_EQ(error("TransactWriteItems", {{"TransactItems", both}}).second, "TransactItems can only contain one of Check, Put, Update or Delete");
+}
