@@ -44,14 +44,19 @@ const char* const kConditionFailedMessage = "The conditional request failed";
   throw ErrorWithMembers("ConditionalCheckFailedException", kConditionFailedMessage, std::move(members));
 }
 
-// The Item an error body carries, for ReturnValuesOnConditionCheckFailure (ALL_OLD | NONE).
-std::optional<Item> item_on_failure(const std::string& mode, const Item* current) {
-  if (mode.empty() || mode == "NONE") return std::nullopt;
-  if (mode != "ALL_OLD") {
+// ReturnValuesOnConditionCheckFailure is ALL_OLD, NONE or absent.
+void check_return_on_failure(const std::string& mode) {
+  if (!mode.empty() && mode != "NONE" && mode != "ALL_OLD") {
     invalid("1 validation error detected: Value '" + mode +
             "' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]");
   }
-  return current ? std::optional<Item>(*current) : std::nullopt;
+}
+
+// The Item a failed condition's error carries: the item as it is, with ALL_OLD (none when there is no item).
+std::optional<Item> item_on_failure(const std::string& mode, const Item* current) {
+  check_return_on_failure(mode);
+  if (mode != "ALL_OLD" || !current) return std::nullopt;
+  return *current;
 }
 
 Response render_with_members(const Request& request, const ErrorWithMembers& e) {
@@ -384,10 +389,9 @@ class DynamoDbService : public Service {
     return item;
   }
 
-  // ConditionExpression against the current item (an empty object when there is none).
-  // Whether the ConditionExpression (if any) holds; validates ReturnValuesOnConditionCheckFailure either way.
+  // Whether the ConditionExpression (if any) holds for the current item (an empty object when there is none).
   static bool condition_holds(const nlohmann::json& body, ExpressionContext& ctx, const Item* current) {
-    item_on_failure(string_field(body, "ReturnValuesOnConditionCheckFailure"), current);
+    check_return_on_failure(string_field(body, "ReturnValuesOnConditionCheckFailure"));
     const std::string expr = string_field(body, "ConditionExpression");
     if (expr.empty()) return true;
     const Condition c = parse_condition(expr, ctx);
