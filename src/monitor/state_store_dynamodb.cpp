@@ -9,6 +9,7 @@
 #include <chrono>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -22,6 +23,9 @@ namespace {
 using nlohmann::json;
 
 constexpr std::size_t kChunkBytes = 300 * 1024;   // under DynamoDB's 400 KB item limit
+// A new table is CREATING for seconds; poll as the SDKs' table_exists waiter does, for at most two minutes.
+constexpr std::chrono::milliseconds kActivePoll{2000};
+constexpr int kActiveChecks = 60;
 
 json S(const std::string& s) { return {{"S", s}}; }
 json N(double v) { return {{"N", fmt::format("{}", v)}}; }
@@ -47,14 +51,7 @@ class DynamoStateStore : public StateStore {
  public:
   DynamoStateStore(std::shared_ptr<aws::DynamoDbClient> client, std::string table, std::string scope, bool create)
       : db_(std::move(client)), table_(std::move(table)), scope_(std::move(scope)) {
-    if (create) {
-      try {
-        db_->describe_table(table_);
-      } catch (const aws::AwsError& e) {
-        if (e.code != "ResourceNotFoundException") throw;
-        db_->create_table(dynamodb_table_definition(table_));
-      }
-    }
+    if (create && table_status(true) != "ACTIVE") wait_until_active();
     std::random_device rd;
     owner_ = fmt::format("{:016x}", (static_cast<unsigned long long>(rd()) << 32) ^ rd());
   }
@@ -174,6 +171,35 @@ class DynamoStateStore : public StateStore {
 
  private:
   json key(const std::string& sk) const { return {{"pk", S(scope_)}, {"sk", S(sk)}}; }
+
+  // The table's status ("" while it is not visible yet); with create, a missing table is created (CREATING).
+  std::string table_status(bool create) {
+    try {
+      return db_->describe_table(table_).value("TableStatus", "");
+    } catch (const aws::AwsError& e) {
+      if (e.code != "ResourceNotFoundException") throw;
+      if (!create) return "";   // just created: DescribeTable may not show it yet
+    }
+    try {
+      return db_->create_table(dynamodb_table_definition(table_)).value("TableStatus", "CREATING");
+    } catch (const aws::AwsError& e) {
+      if (e.code != "ResourceInUseException") throw;   // another run created it a moment ago
+      return "CREATING";
+    }
+  }
+
+  // CreateTable answers CREATING, and DynamoDB serves reads and writes only on an ACTIVE table (API
+  // reference, CreateTable): the first commit would fail with ResourceNotFoundException.
+  void wait_until_active() {
+    const auto& sleep = db_->service_client().config().sleep;
+    for (int check = 0; check < kActiveChecks; ++check) {
+      if (table_status(false) == "ACTIVE") return;
+      if (sleep) sleep(kActivePoll);
+      else std::this_thread::sleep_for(kActivePoll);
+    }
+    throw std::runtime_error("state store: DynamoDB table " + table_ + " did not become ACTIVE within " +
+                             std::to_string(kActiveChecks * kActivePoll.count() / 1000) + " s");
+  }
 
   std::vector<json> query_prefix(const std::string& prefix) {
     return db_->query_all({{"TableName", table_},

@@ -8,52 +8,14 @@
 
 #include <gtest/gtest.h>
 
-#include "aws/service_client.h"
-#include "local/protocol_render.h"
-#include "local/services.h"
 #include "monitor/state_store.h"
+#include "unit/monitor/in_process_dynamo.h"
 
 using namespace pingwatch;
 using nlohmann::json;
+using pingwatch::testing::RecordingDynamo;
 
 namespace {
-
-// Hands every request to the local DynamoDB service in-process and keeps its body.
-class RecordingDynamo : public aws::HttpClient {
- public:
-  RecordingDynamo() {
-    context_.clock = std::make_shared<local::SimClock>(1712910000, 1);
-    service_ = local::make_dynamodb_service(context_);
-  }
-  aws::HttpResponse send(const aws::HttpRequest& request) override {
-    local::Request r;
-    r.method = request.method;
-    r.path = "/";
-    r.headers = request.headers;
-    r.body = request.body;
-    r.service = "dynamodb";
-    const auto* target = aws::find_header(request.headers, "X-Amz-Target");
-    r.operation = target ? target->substr(target->find('.') + 1) : "";
-    r.protocol = local::WireProtocol::Json10;
-    r.json = request.body.empty() ? json::object() : json::parse(request.body);
-    r.region = "us-east-1";
-    r.account_id = "123456789012";
-    r.request_id = "recorded";
-    sent.push_back({r.operation, r.json});
-    local::Response resp;
-    try {
-      resp = service_->handle(r);
-    } catch (const local::ServiceError& e) {
-      resp = local::render_error(r, e);
-    }
-    return {resp.status, resp.headers, resp.body};
-  }
-  std::vector<std::pair<std::string, json>> sent;
-
- private:
-  local::StackContext context_;
-  std::unique_ptr<local::Service> service_;
-};
 
 // The words of an expression that are neither syntax, a function, a #name nor a :value: bare attribute names.
 std::vector<std::string> bare_names(const std::string& expression) {
@@ -121,12 +83,7 @@ struct Exercise {
 // Runs every operation of the store (commit, lost race, outbox claim/sent/release, reload) and returns what it sent.
 Exercise exercise_store() {
   auto http = std::make_shared<RecordingDynamo>();
-  aws::ClientConfig c;
-  c.region = "us-east-1";
-  c.endpoint = "http://dynamodb.local";
-  c.credentials = aws::make_static_credentials({"test", "test", "", std::nullopt, "test"});
-  c.http = http;
-  auto client = std::make_shared<aws::DynamoDbClient>(c);
+  auto client = pingwatch::testing::dynamo_client(http);
   Exercise out;
   try {
     auto store = monitor::open_dynamodb_state_store(client, "pingwatch-state", "123456789012/us-east-1", true);
