@@ -9,6 +9,7 @@
 #include <chrono>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -22,6 +23,9 @@ namespace {
 using nlohmann::json;
 
 constexpr std::size_t kChunkBytes = 300 * 1024;   // under DynamoDB's 400 KB item limit
+// A new table is CREATING for seconds; poll as the SDKs' table_exists waiter does, for at most two minutes.
+constexpr std::chrono::milliseconds kActivePoll{2000};
+constexpr int kActiveChecks = 60;
 
 json S(const std::string& s) { return {{"S", s}}; }
 json N(double v) { return {{"N", fmt::format("{}", v)}}; }
@@ -34,18 +38,20 @@ double num(const json& item, const std::string& name) {
 }
 bool is_conditional_failure(const aws::AwsError& e) { return e.code == "ConditionalCheckFailedException"; }
 
+// Every attribute name an expression mentions is written "#<name>" and mapped here. DynamoDB refuses its 573
+// reserved words (cycle, status, ...) as bare names; a placeholder for every name keeps that true of any
+// expression this file will ever write, without anyone checking the list.
+json names(std::initializer_list<const char*> attributes) {
+  json out = json::object();
+  for (const char* a : attributes) out[std::string("#") + a] = a;
+  return out;
+}
+
 class DynamoStateStore : public StateStore {
  public:
   DynamoStateStore(std::shared_ptr<aws::DynamoDbClient> client, std::string table, std::string scope, bool create)
       : db_(std::move(client)), table_(std::move(table)), scope_(std::move(scope)) {
-    if (create) {
-      try {
-        db_->describe_table(table_);
-      } catch (const aws::AwsError& e) {
-        if (e.code != "ResourceNotFoundException") throw;
-        db_->create_table(dynamodb_table_definition(table_));
-      }
-    }
+    if (create && table_status(true) != "ACTIVE") wait_until_active();
     std::random_device rd;
     owner_ = fmt::format("{:016x}", (static_cast<unsigned long long>(rd()) << 32) ^ rd());
   }
@@ -88,14 +94,15 @@ class DynamoStateStore : public StateStore {
       chunk_keys.push_back(sk);
     }
     aws::DynamoCondition cond;
-    cond.condition_expression = expected_version == 0 ? "attribute_not_exists(#v) OR #v = :v0" : "#v = :v0";
-    cond.expression_attribute_names = {{"#v", "version"}};
+    cond.condition_expression = expected_version == 0 ? "attribute_not_exists(#version) OR #version = :v0" : "#version = :v0";
+    cond.expression_attribute_names = names({"version", "baseline", "cycle", "last_full_cycle", "wal_owner", "wal_chunks", "wal_version"});
     cond.expression_attribute_values = {{":v0", N(expected_version)}, {":v1", N(version)},     {":b", N(static_cast<long>(next.baseline))},
                                         {":c", N(next.cycle)},        {":f", N(next.last_full_cycle)}, {":o", S(owner_)},
                                         {":n", N(static_cast<long>(chunk_keys.size()))}};
     try {
       db_->update_item(table_, key("meta"),
-                       "SET #v = :v1, baseline = :b, cycle = :c, last_full_cycle = :f, wal_owner = :o, wal_chunks = :n, wal_version = :v1",
+                       "SET #version = :v1, #baseline = :b, #cycle = :c, #last_full_cycle = :f, #wal_owner = :o, #wal_chunks = :n, "
+                       "#wal_version = :v1",
                        cond);
     } catch (const aws::AwsError& e) {
       if (!is_conditional_failure(e)) throw;
@@ -128,12 +135,12 @@ class DynamoStateStore : public StateStore {
 
   bool claim(const std::string& id, const std::string& owner, double now, double lease_seconds) override {
     aws::DynamoCondition cond;
-    cond.condition_expression = "#s = :pending OR (#s = :sending AND claimed_at <= :cutoff)";
-    cond.expression_attribute_names = {{"#s", "status"}};
+    cond.condition_expression = "#status = :pending OR (#status = :sending AND #claimed_at <= :cutoff)";
+    cond.expression_attribute_names = names({"status", "claimed_at", "claimed_by", "attempts"});
     cond.expression_attribute_values = {{":pending", S("pending")}, {":sending", S("sending")}, {":cutoff", N(now - lease_seconds)},
                                         {":now", N(now)},           {":owner", S(owner)},       {":one", N(1L)}};
     try {
-      db_->update_item(table_, key("notice#" + id), "SET #s = :sending, claimed_at = :now, claimed_by = :owner ADD attempts :one", cond);
+      db_->update_item(table_, key("notice#" + id), "SET #status = :sending, #claimed_at = :now, #claimed_by = :owner ADD #attempts :one", cond);
       return true;
     } catch (const aws::AwsError& e) {
       if (is_conditional_failure(e)) return false;
@@ -143,20 +150,20 @@ class DynamoStateStore : public StateStore {
 
   void mark_sent(const std::string& id, const std::string& message_id, double now) override {
     aws::DynamoCondition cond;
-    cond.expression_attribute_names = {{"#s", "status"}};
+    cond.expression_attribute_names = names({"status", "sent_at", "message_id", "expires_at"});
     // expires_at: DynamoDB TTL (enabled by the template) drops sent notices after a week.
     cond.expression_attribute_values = {{":sent", S("sent")}, {":now", N(now)}, {":m", S(message_id)},
                                         {":exp", N(static_cast<long>(now + 7 * 86400))}};
-    db_->update_item(table_, key("notice#" + id), "SET #s = :sent, sent_at = :now, message_id = :m, expires_at = :exp", cond);
+    db_->update_item(table_, key("notice#" + id), "SET #status = :sent, #sent_at = :now, #message_id = :m, #expires_at = :exp", cond);
   }
 
   void release(const std::string& id) override {
     aws::DynamoCondition cond;
-    cond.condition_expression = "#s = :sending";
-    cond.expression_attribute_names = {{"#s", "status"}};
+    cond.condition_expression = "#status = :sending";
+    cond.expression_attribute_names = names({"status"});
     cond.expression_attribute_values = {{":sending", S("sending")}, {":pending", S("pending")}};
     try {
-      db_->update_item(table_, key("notice#" + id), "SET #s = :pending", cond);
+      db_->update_item(table_, key("notice#" + id), "SET #status = :pending", cond);
     } catch (const aws::AwsError& e) {
       if (!is_conditional_failure(e)) throw;
     }
@@ -165,9 +172,39 @@ class DynamoStateStore : public StateStore {
  private:
   json key(const std::string& sk) const { return {{"pk", S(scope_)}, {"sk", S(sk)}}; }
 
+  // The table's status ("" while it is not visible yet); with create, a missing table is created (CREATING).
+  std::string table_status(bool create) {
+    try {
+      return db_->describe_table(table_).value("TableStatus", "");
+    } catch (const aws::AwsError& e) {
+      if (e.code != "ResourceNotFoundException") throw;
+      if (!create) return "";   // just created: DescribeTable may not show it yet
+    }
+    try {
+      return db_->create_table(dynamodb_table_definition(table_)).value("TableStatus", "CREATING");
+    } catch (const aws::AwsError& e) {
+      if (e.code != "ResourceInUseException") throw;   // another run created it a moment ago
+      return "CREATING";
+    }
+  }
+
+  // CreateTable answers CREATING, and DynamoDB serves reads and writes only on an ACTIVE table (API
+  // reference, CreateTable): the first commit would fail with ResourceNotFoundException.
+  void wait_until_active() {
+    const auto& sleep = db_->service_client().config().sleep;
+    for (int check = 0; check < kActiveChecks; ++check) {
+      if (table_status(false) == "ACTIVE") return;
+      if (sleep) sleep(kActivePoll);
+      else std::this_thread::sleep_for(kActivePoll);
+    }
+    throw std::runtime_error("state store: DynamoDB table " + table_ + " did not become ACTIVE within " +
+                             std::to_string(kActiveChecks * kActivePoll.count() / 1000) + " s");
+  }
+
   std::vector<json> query_prefix(const std::string& prefix) {
     return db_->query_all({{"TableName", table_},
-                           {"KeyConditionExpression", "pk = :pk AND begins_with(sk, :p)"},
+                           {"KeyConditionExpression", "#pk = :pk AND begins_with(#sk, :p)"},
+                           {"ExpressionAttributeNames", names({"pk", "sk"})},
                            {"ExpressionAttributeValues", {{":pk", S(scope_)}, {":p", S(prefix)}}},
                            {"ConsistentRead", true}});
   }
@@ -192,7 +229,8 @@ class DynamoStateStore : public StateStore {
     batch(writes);
     for (const auto& n : wal.at("notices")) {
       aws::DynamoCondition cond;
-      cond.condition_expression = "attribute_not_exists(pk)";   // a notice already recorded keeps its status
+      cond.condition_expression = "attribute_not_exists(#pk)";   // a notice already recorded keeps its status
+      cond.expression_attribute_names = names({"pk"});
       try {
         db_->put_item(table_,
                       {{"pk", S(scope_)}, {"sk", S("notice#" + n.at("id").get<std::string>())}, {"status", S("pending")},
@@ -206,10 +244,11 @@ class DynamoStateStore : public StateStore {
 
   void clear(long version, const std::vector<std::string>& chunk_keys) {
     aws::DynamoCondition cond;
-    cond.condition_expression = "wal_version = :v";
+    cond.condition_expression = "#wal_version = :v";
+    cond.expression_attribute_names = names({"wal_owner", "wal_chunks", "wal_version"});
     cond.expression_attribute_values = {{":v", N(version)}};
     try {
-      db_->update_item(table_, key("meta"), "REMOVE wal_owner, wal_chunks, wal_version", cond);
+      db_->update_item(table_, key("meta"), "REMOVE #wal_owner, #wal_chunks, #wal_version", cond);
     } catch (const aws::AwsError& e) {
       if (!is_conditional_failure(e)) throw;
     }

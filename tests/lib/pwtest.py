@@ -144,10 +144,29 @@ class LocalStack:
         self.stop()
 
 
-def moto_available():
-    """None when moto_server can run here, else the reason it cannot."""
-    if not shutil.which("moto_server"):
+def reference_tool(name):
+    """The path of a console script (moto_server, cfn-lint, aws) of this interpreter or on PATH, else None.
+    Next to sys.executable first: ctest may run the pyenv interpreter with a PATH that lacks its bin folder."""
+    beside = os.path.join(os.path.dirname(sys.executable), name)
+    if os.access(beside, os.X_OK):
+        return beside
+    return shutil.which(name)
+
+
+def moto_available(module=False, min_botocore=None):
+    """None when moto_server can run here (with module=True: and this interpreter imports moto itself; with
+    min_botocore=(1, 43): and its botocore is at least that), else the reason it cannot."""
+    if not reference_tool("moto_server"):
         return "moto_server is not on PATH (this machine kind's pyenv Python 3.11.7 ships moto 5.2.1)"
+    for name in ("boto3", "moto") if module else ("boto3",):
+        try:
+            __import__(name)
+        except ImportError:
+            return f"{name} is not importable by {sys.executable} (run with the pyenv python3)"
+    import botocore
+    version = tuple(int(x) for x in botocore.__version__.split(".")[:2])
+    if min_botocore and version < tuple(min_botocore):
+        return f"botocore {botocore.__version__} of {sys.executable} is older than {'.'.join(map(str, min_botocore))}"
     return None
 
 
@@ -161,7 +180,7 @@ class MotoServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="moto-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
+        self.proc = subprocess.Popen([reference_tool("moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(200):
             try:

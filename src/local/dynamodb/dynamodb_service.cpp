@@ -1,6 +1,6 @@
 // The local stack's DynamoDB (JSON 1.0, X-Amz-Target DynamoDB_20120810.<Op>, signing name dynamodb):
 // tables with a hash (and optional range) key, items, conditions, update expressions, Query/Scan paging,
-// batches, and save()/load() for --state. Errors carry DynamoDB's __type and messages.
+// batches, TransactWriteItems, and save()/load() for --state. Errors carry DynamoDB's __type and messages.
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -11,6 +11,7 @@
 
 #include "local/dynamodb/attribute_value.h"
 #include "local/dynamodb/expressions.h"
+#include "local/protocol_render.h"
 #include "local/services.h"
 
 namespace pingwatch::local {
@@ -26,8 +27,44 @@ constexpr std::size_t kMaxPageBytes = 1024 * 1024;
 [[noreturn]] void not_found(const std::string& table) {
   throw ServiceError(400, kPrefix + "ResourceNotFoundException", "Requested resource not found: Table: " + table + " not found");
 }
-[[noreturn]] void condition_failed() {
-  throw ServiceError(400, kPrefix + "ConditionalCheckFailedException", "The conditional request failed");
+// An error whose body carries members beyond __type and message: ConditionalCheckFailedException's Item,
+// TransactionCanceledException's CancellationReasons. handle() renders them.
+struct ErrorWithMembers : ServiceError {
+  nlohmann::json members;
+  ErrorWithMembers(const std::string& code, const std::string& message, nlohmann::json members_)
+      : ServiceError(400, kPrefix + code, message), members(std::move(members_)) {}
+};
+
+const char* const kConditionFailedMessage = "The conditional request failed";
+
+// With ReturnValuesOnConditionCheckFailure=ALL_OLD the error carries the item as it is.
+[[noreturn]] void condition_failed(const std::optional<Item>& item) {
+  nlohmann::json members = nlohmann::json::object();
+  if (item) members["Item"] = *item;
+  throw ErrorWithMembers("ConditionalCheckFailedException", kConditionFailedMessage, std::move(members));
+}
+
+// ReturnValuesOnConditionCheckFailure is ALL_OLD, NONE or absent.
+void check_return_on_failure(const std::string& mode) {
+  if (!mode.empty() && mode != "NONE" && mode != "ALL_OLD") {
+    invalid("1 validation error detected: Value '" + mode +
+            "' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]");
+  }
+}
+
+// The Item a failed condition's error carries: the item as it is, with ALL_OLD (none when there is no item).
+std::optional<Item> item_on_failure(const std::string& mode, const Item* current) {
+  check_return_on_failure(mode);
+  if (mode != "ALL_OLD" || !current) return std::nullopt;
+  return *current;
+}
+
+Response render_with_members(const Request& request, const ErrorWithMembers& e) {
+  Response r = render_error(request, e);
+  auto body = nlohmann::json::parse(r.body);
+  for (const auto& [k, v] : e.members.items()) body[k] = v;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
 }
 
 struct AvLess {
@@ -98,22 +135,11 @@ class DynamoDbService : public Service {
   std::string signing_name() const override { return "dynamodb"; }
 
   Response handle(const Request& request) override {
-    const auto& op = request.operation;
-    const auto& body = request.json;
-    std::lock_guard lock(mutex_);
-    if (op == "CreateTable") return json_reply(request, create_table(request, body));
-    if (op == "DescribeTable") return json_reply(request, {{"Table", describe(table(body))}});
-    if (op == "DeleteTable") return json_reply(request, delete_table(body));
-    if (op == "ListTables") return json_reply(request, list_tables(body));
-    if (op == "PutItem") return json_reply(request, put_item(body));
-    if (op == "GetItem") return json_reply(request, get_item(body));
-    if (op == "UpdateItem") return json_reply(request, update_item(body));
-    if (op == "DeleteItem") return json_reply(request, delete_item(body));
-    if (op == "Query") return json_reply(request, read_page(body, true));
-    if (op == "Scan") return json_reply(request, read_page(body, false));
-    if (op == "BatchWriteItem") return json_reply(request, batch_write(body));
-    if (op == "BatchGetItem") return json_reply(request, batch_get(body));
-    throw ServiceError(400, "UnknownOperationException", "");
+    try {
+      return dispatch(request);
+    } catch (const ErrorWithMembers& e) {
+      return render_with_members(request, e);
+    }
   }
 
   nlohmann::json save() const override {
@@ -152,6 +178,26 @@ class DynamoDbService : public Service {
   }
 
  private:
+  Response dispatch(const Request& request) {
+    const auto& op = request.operation;
+    const auto& body = request.json;
+    std::lock_guard lock(mutex_);
+    if (op == "CreateTable") return json_reply(request, create_table(request, body));
+    if (op == "DescribeTable") return json_reply(request, {{"Table", describe(table(body))}});
+    if (op == "DeleteTable") return json_reply(request, delete_table(body));
+    if (op == "ListTables") return json_reply(request, list_tables(body));
+    if (op == "PutItem") return json_reply(request, put_item(body));
+    if (op == "GetItem") return json_reply(request, get_item(body));
+    if (op == "UpdateItem") return json_reply(request, update_item(body));
+    if (op == "DeleteItem") return json_reply(request, delete_item(body));
+    if (op == "Query") return json_reply(request, read_page(body, true));
+    if (op == "Scan") return json_reply(request, read_page(body, false));
+    if (op == "BatchWriteItem") return json_reply(request, batch_write(body));
+    if (op == "TransactWriteItems") return json_reply(request, transact_write(body));
+    if (op == "BatchGetItem") return json_reply(request, batch_get(body));
+    throw ServiceError(400, "UnknownOperationException", "");
+  }
+
   // ---- tables ----
   static void set_keys(Table& t) {
     std::map<std::string, std::string> types;
@@ -343,13 +389,20 @@ class DynamoDbService : public Service {
     return item;
   }
 
-  // ConditionExpression against the current item (an empty object when there is none).
-  static void check_condition(const nlohmann::json& body, ExpressionContext& ctx, const Item* current) {
+  // Whether the ConditionExpression (if any) holds for the current item (an empty object when there is none).
+  static bool condition_holds(const nlohmann::json& body, ExpressionContext& ctx, const Item* current) {
+    check_return_on_failure(string_field(body, "ReturnValuesOnConditionCheckFailure"));
     const std::string expr = string_field(body, "ConditionExpression");
-    if (expr.empty()) return;
+    if (expr.empty()) return true;
     const Condition c = parse_condition(expr, ctx);
     static const Item empty = nlohmann::json::object();
-    if (!evaluate(c, current ? *current : empty)) condition_failed();
+    return evaluate(c, current ? *current : empty);
+  }
+
+  static void check_condition(const nlohmann::json& body, ExpressionContext& ctx, const Item* current) {
+    if (!condition_holds(body, ctx, current)) {
+      condition_failed(item_on_failure(string_field(body, "ReturnValuesOnConditionCheckFailure"), current));
+    }
   }
 
   static ExpressionContext context_for(const nlohmann::json& body) {
@@ -410,12 +463,8 @@ class DynamoDbService : public Service {
     return {{"Item", projection.empty() ? *item : project(*item, projection)}};
   }
 
-  nlohmann::json update_item(const nlohmann::json& body) {
-    Table& t = table(body);
-    const auto raw_key = body.value("Key", nlohmann::json());
-    const auto key = key_of(t, raw_key, true);
-    auto ctx = context_for(body);
-    const Item* current = find_item(t, key);
+  // The UpdateExpression's actions; a key attribute cannot be updated.
+  static std::vector<UpdateAction> update_actions(const Table& t, const nlohmann::json& body, ExpressionContext& ctx) {
     std::vector<UpdateAction> actions;
     if (const auto u = string_field(body, "UpdateExpression"); !u.empty()) actions = parse_update(u, ctx);
     for (const auto& a : actions) {
@@ -424,14 +473,30 @@ class DynamoDbService : public Service {
         invalid("One or more parameter values were invalid: Cannot update attribute " + top + ". This attribute is part of the key");
       }
     }
-    check_condition(body, ctx, current);
-    ctx.check_all_used();
+    return actions;
+  }
+
+  // The item after the actions (a missing item starts as its key).
+  static Item updated_item(const nlohmann::json& raw_key, const Item* current, const std::vector<UpdateAction>& actions) {
     Item base = current ? *current : nlohmann::json::object();
     if (!current) {
       for (const auto& [k, v] : raw_key.items()) base[k] = canonical_av(v);
     }
     Item updated = apply_update(base, actions);
     if (item_size(updated) > kMaxItemBytes) invalid("Item size to update has exceeded the maximum allowed size");
+    return updated;
+  }
+
+  nlohmann::json update_item(const nlohmann::json& body) {
+    Table& t = table(body);
+    const auto raw_key = body.value("Key", nlohmann::json());
+    const auto key = key_of(t, raw_key, true);
+    auto ctx = context_for(body);
+    const Item* current = find_item(t, key);
+    const auto actions = update_actions(t, body, ctx);
+    check_condition(body, ctx, current);
+    ctx.check_all_used();
+    Item updated = updated_item(raw_key, current, actions);
     const std::optional<Item> old = current ? std::optional<Item>(*current) : std::nullopt;
     t.items[key.first][key.second] = updated;
     return returned(string_field(body, "ReturnValues"), old ? &*old : nullptr, &updated, &actions);
@@ -512,10 +577,10 @@ class DynamoDbService : public Service {
     if (query) {
       const std::string expr = string_field(body, "KeyConditionExpression");
       if (expr.empty()) invalid("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
-      kc = key_condition(t, parse_condition(expr, ctx));
+      kc = key_condition(t, parse_condition(expr, ctx, "KeyConditionExpression"));
     }
     std::optional<Condition> filter;
-    if (const auto f = string_field(body, "FilterExpression"); !f.empty()) filter = parse_condition(f, ctx);
+    if (const auto f = string_field(body, "FilterExpression"); !f.empty()) filter = parse_condition(f, ctx, "FilterExpression");
     std::vector<Path> projection;
     if (const auto p = string_field(body, "ProjectionExpression"); !p.empty()) projection = parse_projection(p, ctx);
     ctx.check_all_used();
@@ -591,6 +656,93 @@ class DynamoDbService : public Service {
     if (!count_only) out["Items"] = items;
     if (more && last) out["LastEvaluatedKey"] = key_item(t, *last);
     return out;
+  }
+
+  // ---- TransactWriteItems ----
+  // All or nothing (API reference: TransactWriteItems, CancellationReason): every condition is evaluated
+  // against the items as they are; if one fails nothing is written and TransactionCanceledException carries
+  // one CancellationReason per action in request order ({"Code": "None"} for the others), with the Item when
+  // that action asked for ReturnValuesOnConditionCheckFailure=ALL_OLD.
+  struct TransactAction {
+    Table* table = nullptr;
+    std::pair<nlohmann::json, nlohmann::json> key;
+    std::optional<Item> write;   // the item afterwards (Put, Update)
+    bool erase = false;          // Delete; neither: ConditionCheck
+  };
+
+  static std::pair<std::string, const nlohmann::json*> single_action(const nlohmann::json& entry) {
+    std::pair<std::string, const nlohmann::json*> found{"", nullptr};
+    int n = 0;
+    for (const char* kind : {"ConditionCheck", "Put", "Delete", "Update"}) {
+      if (entry.is_object() && entry.contains(kind) && entry.at(kind).is_object()) {
+        found = {kind, &entry.at(kind)};
+        ++n;
+      }
+    }
+    if (n != 1) invalid("TransactItems can only contain one of Check, Put, Update or Delete");
+    return found;
+  }
+
+  // One action, validated; its reason ({"Code": "None"} when its condition holds).
+  nlohmann::json prepare(const std::string& kind, const nlohmann::json& op, TransactAction& a) {
+    Table& t = table(op);
+    a.table = &t;
+    auto ctx = context_for(op);
+    if (kind == "Put") {
+      a.write = canonical_item(op.value("Item", nlohmann::json()));
+      a.key = key_of(t, *a.write, false);
+    } else {
+      a.key = key_of(t, op.value("Key", nlohmann::json()), true);
+    }
+    if (kind == "ConditionCheck" && string_field(op, "ConditionExpression").empty()) {
+      invalid("1 validation error detected: Value null at 'transactItems.member.conditionCheck.conditionExpression' failed to "
+              "satisfy constraint: Member must not be null");
+    }
+    const Item* current = find_item(t, a.key);
+    const auto actions = kind == "Update" ? update_actions(t, op, ctx) : std::vector<UpdateAction>{};
+    const bool holds = condition_holds(op, ctx, current);
+    ctx.check_all_used();
+    if (!holds) {
+      nlohmann::json reason = {{"Code", "ConditionalCheckFailed"}, {"Message", kConditionFailedMessage}};
+      if (auto item = item_on_failure(string_field(op, "ReturnValuesOnConditionCheckFailure"), current)) reason["Item"] = *item;
+      return reason;
+    }
+    if (kind == "Update") a.write = updated_item(op.value("Key", nlohmann::json()), current, actions);
+    a.erase = kind == "Delete";
+    return {{"Code", "None"}};
+  }
+
+  nlohmann::json transact_write(const nlohmann::json& body) {
+    const auto list = body.value("TransactItems", nlohmann::json::array());
+    if (!list.is_array() || list.empty() || list.size() > 100) {
+      invalid(std::string("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length ") +
+              (list.is_array() && !list.empty() ? "less than or equal to 100" : "greater than or equal to 1"));
+    }
+    std::vector<TransactAction> actions(list.size());
+    nlohmann::json reasons = nlohmann::json::array();
+    std::set<std::string> touched;
+    std::string codes;
+    bool cancelled = false;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const auto [kind, op] = single_action(list[i]);
+      reasons.push_back(prepare(kind, *op, actions[i]));
+      if (!touched.insert(actions[i].table->name + "|" + actions[i].key.first.dump() + "|" + actions[i].key.second.dump()).second) {
+        invalid("Transaction request cannot include multiple operations on one item");
+      }
+      const std::string code = reasons.back().at("Code").get<std::string>();
+      cancelled = cancelled || code != "None";
+      codes += (codes.empty() ? "" : ", ") + code;
+    }
+    if (cancelled) {
+      throw ErrorWithMembers("TransactionCanceledException",
+                             "Transaction cancelled, please refer cancellation reasons for specific reasons [" + codes + "]",
+                             {{"CancellationReasons", reasons}});
+    }
+    for (auto& a : actions) {
+      if (a.erase) erase(*a.table, a.key);
+      else if (a.write) a.table->items[a.key.first][a.key.second] = std::move(*a.write);
+    }
+    return nlohmann::json::object();
   }
 
   // ---- batches ----

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "local/dynamodb/reserved_words.h"
 #include "local/service.h"
 
 namespace pingwatch::local::dynamodb {
@@ -106,7 +107,13 @@ class Parser {
   std::string element_name() {
     const Token t = next();
     if (t.kind == Token::Kind::Name) return ctx_.name(t.text);
-    if (t.kind == Token::Kind::Word) return t.text;
+    if (t.kind == Token::Kind::Word) {
+      // DynamoDB refuses a reserved word as a bare name in every kind of expression: it must be a #placeholder.
+      if (is_reserved_word(t.text)) {
+        invalid("Invalid " + what_ + ": Attribute name is a reserved keyword; reserved keyword: " + t.text);
+      }
+      return t.text;
+    }
     --pos_;
     syntax();
   }
@@ -313,8 +320,8 @@ void ExpressionContext::check_all_used() const {
   if (!unused.empty()) invalid("Value provided in ExpressionAttributeValues unused in expressions: keys: {" + unused + "}");
 }
 
-Condition parse_condition(const std::string& text, ExpressionContext& context) {
-  Parser p(text, context, "ConditionExpression");
+Condition parse_condition(const std::string& text, ExpressionContext& context, const std::string& what) {
+  Parser p(text, context, what);
   Condition c = p.condition();
   if (!p.at_end()) p.syntax();
   return c;

@@ -56,7 +56,8 @@ class ExpressionContext {
   std::set<std::string> used_values_;
 };
 
-Condition parse_condition(const std::string& text, ExpressionContext& context);
+// what: the parameter's name in error messages (ConditionExpression, FilterExpression, KeyConditionExpression).
+Condition parse_condition(const std::string& text, ExpressionContext& context, const std::string& what = "ConditionExpression");
 std::vector<UpdateAction> parse_update(const std::string& text, ExpressionContext& context);
 std::vector<Path> parse_projection(const std::string& text, ExpressionContext& context);
 

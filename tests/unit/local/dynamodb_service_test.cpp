@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "local/service.h"
+#include "local/dynamodb/reserved_words.h"
 #include "local/services.h"
 
 using namespace pingwatch::local;
@@ -23,7 +24,7 @@ class Dynamo : public ::testing::Test {
                          {"BillingMode", "PAY_PER_REQUEST"}});
   }
 
-  json call(const std::string& op, const json& body) {
+  Response raw(const std::string& op, const json& body) {
     Request r;
     r.method = "POST";
     r.path = "/";
@@ -34,20 +35,32 @@ class Dynamo : public ::testing::Test {
     r.region = "us-east-1";
     r.account_id = "123456789012";
     r.request_id = "test";
-    auto resp = service_->handle(r);
-    EXPECT_EQ(resp.status, 200);
+    return service_->handle(r);
+  }
+
+  json call(const std::string& op, const json& body) {
+    auto resp = raw(op, body);
+    EXPECT_EQ(resp.status, 200) << resp.body;
     return json::parse(resp.body);
+  }
+
+  // The whole error body of a call expected to fail: thrown for the router to render, or rendered here
+  // (a failed condition whose body carries the Item).
+  json error_body(const std::string& op, const json& body) {
+    try {
+      auto resp = raw(op, body);
+      if (resp.status != 200) return json::parse(resp.body);
+    } catch (const ServiceError& e) {
+      return {{"__type", e.code}, {"message", e.what()}};
+    }
+    ADD_FAILURE() << op << " did not fail";
+    return {{"__type", ""}, {"message", ""}};
   }
 
   // The error __type and message of a call expected to fail.
   std::pair<std::string, std::string> error(const std::string& op, const json& body) {
-    try {
-      call(op, body);
-    } catch (const ServiceError& e) {
-      return {e.code, e.what()};
-    }
-    ADD_FAILURE() << op << " did not fail";
-    return {};
+    auto e = error_body(op, body);
+    return {e.value("__type", ""), e.value("message", "")};
   }
 
   static json item(const std::string& pk, const std::string& sk, int n) {
@@ -222,4 +235,146 @@ TEST_F(Dynamo, SaveAndLoad) {
   other->load(state);
   service_ = std::move(other);
   EXPECT_EQ(call("GetItem", {{"TableName", "watch"}, {"Key", {{"pk", {{"S", "a"}}}, {"sk", {{"S", "1"}}}}}})["Item"]["n"]["N"], "42");
+}
+
+// DynamoDB refuses its reserved words as bare attribute names in every kind of expression, with the text AWS
+// sends (docs: "Reserved words in DynamoDB"; texts as real DynamoDB answers them, e.g. aws/aws-sdk-php#1233 for
+// KeyConditionExpression, rebuy-de/aws-nuke#412 for ProjectionExpression). Issue 11: `SET cycle = :c` passed here.
+TEST_F(Dynamo, ReservedWordsAreRefusedInEveryExpression) {
+  put(item("a", "1", 1));
+  const json key = {{"pk", {{"S", "a"}}}, {"sk", {{"S", "1"}}}};
+  const std::string kValidation = "com.amazonaws.dynamodb.v20120810#ValidationException";
+  auto expect_reserved = [&](const std::string& op, const json& body, const std::string& kind, const std::string& word) {
+    auto [code, msg] = error(op, body);
+    EXPECT_EQ(code, kValidation) << op << " " << kind;
+    EXPECT_EQ(msg, "Invalid " + kind + ": Attribute name is a reserved keyword; reserved keyword: " + word);
+  };
+  expect_reserved("UpdateItem", {{"TableName", "watch"}, {"Key", key}, {"UpdateExpression", "SET baseline = :b, cycle = :c"},
+                                 {"ExpressionAttributeValues", {{":b", {{"N", "1"}}}, {":c", {{"N", "2"}}}}}},
+                  "UpdateExpression", "cycle");
+  expect_reserved("UpdateItem", {{"TableName", "watch"}, {"Key", key}, {"UpdateExpression", "REMOVE m.Status"}}, "UpdateExpression",
+                  "Status");   // nested path elements too, any case, echoed as written
+  expect_reserved("PutItem", {{"TableName", "watch"}, {"Item", item("a", "2", 1)}, {"ConditionExpression", "attribute_not_exists(name)"}},
+                  "ConditionExpression", "name");
+  expect_reserved("DeleteItem", {{"TableName", "watch"}, {"Key", key}, {"ConditionExpression", "#n = :v OR status = :v"},
+                                 {"ExpressionAttributeNames", {{"#n", "n"}}}, {"ExpressionAttributeValues", {{":v", {{"N", "1"}}}}}},
+                  "ConditionExpression", "status");
+  expect_reserved("Query", {{"TableName", "watch"}, {"KeyConditionExpression", "pk = :p AND begins_with(sk, :s)"},
+                            {"FilterExpression", "size(data) > :z"},
+                            {"ExpressionAttributeValues", {{":p", {{"S", "a"}}}, {":s", {{"S", "1"}}}, {":z", {{"N", "0"}}}}}},
+                  "FilterExpression", "data");
+  expect_reserved("Scan", {{"TableName", "watch"}, {"ProjectionExpression", "pk, comment"}}, "ProjectionExpression", "comment");
+  expect_reserved("GetItem", {{"TableName", "watch"}, {"Key", key}, {"ProjectionExpression", "Year"}}, "ProjectionExpression", "Year");
+  // A table whose hash key is a reserved word: the key condition must name it with a placeholder.
+  call("CreateTable", {{"TableName", "hashed"},
+                       {"KeySchema", json::array({{{"AttributeName", "hash"}, {"KeyType", "HASH"}}})},
+                       {"AttributeDefinitions", json::array({{{"AttributeName", "hash"}, {"AttributeType", "S"}}})},
+                       {"BillingMode", "PAY_PER_REQUEST"}});
+  expect_reserved("Query", {{"TableName", "hashed"}, {"KeyConditionExpression", "hash = :h"}, {"ExpressionAttributeValues", {{":h", {{"S", "x"}}}}}},
+                  "KeyConditionExpression", "hash");
+  EXPECT_EQ(call("Query", {{"TableName", "hashed"}, {"KeyConditionExpression", "#h = :h"}, {"ExpressionAttributeNames", {{"#h", "hash"}}},
+                           {"ExpressionAttributeValues", {{":h", {{"S", "x"}}}}}})["Count"], 0);
+  // Through placeholders the same names work; so do names that merely contain a reserved word.
+  auto r = call("UpdateItem", {{"TableName", "watch"}, {"Key", key}, {"UpdateExpression", "SET #c = :c, last_full_cycle = :c"},
+                               {"ExpressionAttributeNames", {{"#c", "cycle"}}}, {"ExpressionAttributeValues", {{":c", {{"N", "2"}}}}},
+                               {"ReturnValues", "ALL_NEW"}});
+  EXPECT_EQ(r["Attributes"]["cycle"]["N"], "2");
+  EXPECT_EQ(r["Attributes"]["last_full_cycle"]["N"], "2");
+}
+
+// ReturnValuesOnConditionCheckFailure=ALL_OLD: the ConditionalCheckFailedException body carries the item as it
+// is (API reference, PutItem/UpdateItem/DeleteItem: "ReturnValuesOnConditionCheckFailure ... ALL_OLD | NONE";
+// ConditionalCheckFailedException member Item). No item: no Item member. NONE or absent: no Item.
+TEST_F(Dynamo, ConditionFailureReturnsTheItemWhenAsked) {
+  put(item("a", "1", 7));
+  const json key = {{"pk", {{"S", "a"}}}, {"sk", {{"S", "1"}}}};
+  const json cond = {{"ConditionExpression", "#n = :v"}, {"ExpressionAttributeNames", {{"#n", "n"}}},
+                     {"ExpressionAttributeValues", {{":v", {{"N", "0"}}}}}, {"ReturnValuesOnConditionCheckFailure", "ALL_OLD"}};
+  auto with = [&](json body) {
+    for (auto& [k, v] : cond.items()) body[k] = v;
+    return body;
+  };
+  const std::vector<std::pair<std::string, json>> calls = {
+      {"PutItem", with({{"TableName", "watch"}, {"Item", item("a", "1", 8)}})},
+      {"UpdateItem", with({{"TableName", "watch"}, {"Key", key}, {"UpdateExpression", "SET #n = :v"}})},
+      {"DeleteItem", with({{"TableName", "watch"}, {"Key", key}})}};
+  for (const auto& [op, body] : calls) {
+    auto e = error_body(op, body);
+    EXPECT_EQ(e["__type"], "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException") << op;
+    EXPECT_EQ(e["message"], "The conditional request failed") << op;
+    EXPECT_EQ(e["Item"], item("a", "1", 7)) << op;
+    auto none = body;
+    none["ReturnValuesOnConditionCheckFailure"] = "NONE";
+    EXPECT_FALSE(error_body(op, none).contains("Item")) << op;
+    none.erase("ReturnValuesOnConditionCheckFailure");
+    EXPECT_FALSE(error_body(op, none).contains("Item")) << op;
+  }
+  // The item is unchanged, and a missing item gives no Item member.
+  EXPECT_EQ(call("GetItem", {{"TableName", "watch"}, {"Key", key}})["Item"], item("a", "1", 7));
+  auto missing = with({{"TableName", "watch"}, {"Key", {{"pk", {{"S", "a"}}}, {"sk", {{"S", "2"}}}}}});
+  missing["ConditionExpression"] = "attribute_exists(#n)";
+  missing.erase("ExpressionAttributeValues");
+  auto e = error_body("DeleteItem", missing);
+  EXPECT_EQ(e["__type"], "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException");
+  EXPECT_FALSE(e.contains("Item"));
+  auto bad = with({{"TableName", "watch"}, {"Key", key}});
+  bad["ReturnValuesOnConditionCheckFailure"] = "ALL_NEW";
+  EXPECT_EQ(error("DeleteItem", bad).second,
+            "1 validation error detected: Value 'ALL_NEW' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: "
+            "Member must satisfy enum value set: [ALL_OLD, NONE]");
+}
+
+TEST(DynamoReservedWords, TheEmbeddedListIsAwsFullList) {
+  const auto& words = dynamodb::reserved_words();
+  EXPECT_EQ(words.size(), 573u);   // "Reserved words in DynamoDB", Amazon DynamoDB Developer Guide
+  for (const char* w : {"ABORT", "CYCLE", "STATUS", "NAME", "DATA", "ZONE", "FLATTERN"}) EXPECT_TRUE(words.count(w)) << w;
+  EXPECT_TRUE(dynamodb::is_reserved_word("cycle"));
+  EXPECT_TRUE(dynamodb::is_reserved_word("Status"));
+  EXPECT_FALSE(dynamodb::is_reserved_word("last_full_cycle"));
+  EXPECT_FALSE(dynamodb::is_reserved_word("pk"));
+}
+
+// TransactWriteItems is all or nothing; a failed condition cancels it with one CancellationReason per action in
+// request order, carrying the item where that action asked ReturnValuesOnConditionCheckFailure=ALL_OLD
+// (API reference: TransactWriteItems, CancellationReason).
+TEST_F(Dynamo, TransactWriteItemsAllOrNothingWithReasons) {
+  put(item("a", "1", 7));
+  put(item("a", "2", 8));
+  const json k1 = {{"pk", {{"S", "a"}}}, {"sk", {{"S", "1"}}}}, k2 = {{"pk", {{"S", "a"}}}, {"sk", {{"S", "2"}}}};
+  const json k3 = {{"pk", {{"S", "a"}}}, {"sk", {{"S", "3"}}}};
+  const json names = {{"#n", "n"}};
+  auto actions = [&](const std::string& check_value) {
+    return json::array(
+        {{{"Put", {{"TableName", "watch"}, {"Item", item("a", "3", 9)}}}},
+         {{"Update", {{"TableName", "watch"}, {"Key", k1}, {"UpdateExpression", "SET #n = #n + :one"}, {"ExpressionAttributeNames", names},
+                      {"ExpressionAttributeValues", {{":one", {{"N", "1"}}}}}}}},
+         {{"ConditionCheck", {{"TableName", "watch"}, {"Key", k2}, {"ConditionExpression", "#n = :v"}, {"ExpressionAttributeNames", names},
+                              {"ExpressionAttributeValues", {{":v", {{"N", check_value}}}}},
+                              {"ReturnValuesOnConditionCheckFailure", "ALL_OLD"}}}},
+         {{"Delete", {{"TableName", "watch"}, {"Key", {{"pk", {{"S", "zz"}}}, {"sk", {{"S", "1"}}}}}}}}});
+  };
+  auto e = error_body("TransactWriteItems", {{"TransactItems", actions("0")}});
+  EXPECT_EQ(e["__type"], "com.amazonaws.dynamodb.v20120810#TransactionCanceledException");
+  EXPECT_EQ(e["message"], "Transaction cancelled, please refer cancellation reasons for specific reasons [None, None, ConditionalCheckFailed, None]");
+  ASSERT_EQ(e["CancellationReasons"].size(), 4u);
+  EXPECT_EQ(e["CancellationReasons"][0], json({{"Code", "None"}}));
+  EXPECT_EQ(e["CancellationReasons"][2]["Code"], "ConditionalCheckFailed");
+  EXPECT_EQ(e["CancellationReasons"][2]["Message"], "The conditional request failed");
+  EXPECT_EQ(e["CancellationReasons"][2]["Item"], item("a", "2", 8));
+  // Nothing was written.
+  EXPECT_TRUE(call("GetItem", {{"TableName", "watch"}, {"Key", k3}}).empty());
+  EXPECT_EQ(call("GetItem", {{"TableName", "watch"}, {"Key", k1}})["Item"]["n"]["N"], "7");
+  // The condition holding, everything is written.
+  EXPECT_TRUE(call("TransactWriteItems", {{"TransactItems", actions("8")}}).empty());
+  EXPECT_EQ(call("GetItem", {{"TableName", "watch"}, {"Key", k3}})["Item"]["n"]["N"], "9");
+  EXPECT_EQ(call("GetItem", {{"TableName", "watch"}, {"Key", k1}})["Item"]["n"]["N"], "8");
+  // Two actions on one item, reserved words, one kind per entry: validation errors.
+  json twice = json::array({{{"Delete", {{"TableName", "watch"}, {"Key", k1}}}}, {{"Delete", {{"TableName", "watch"}, {"Key", k1}}}}});
+  EXPECT_EQ(error("TransactWriteItems", {{"TransactItems", twice}}).second, "Transaction request cannot include multiple operations on one item");
+  json reserved = json::array({{{"Update", {{"TableName", "watch"}, {"Key", k1}, {"UpdateExpression", "SET cycle = :c"},
+                                            {"ExpressionAttributeValues", {{":c", {{"N", "1"}}}}}}}}});
+  EXPECT_EQ(error("TransactWriteItems", {{"TransactItems", reserved}}).second,
+            "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: cycle");
+  json both = json::array({{{"Delete", {{"TableName", "watch"}, {"Key", k1}}}, {"Put", {{"TableName", "watch"}, {"Item", item("a", "9", 1)}}}}});
+  EXPECT_EQ(error("TransactWriteItems", {{"TransactItems", both}}).second, "TransactItems can only contain one of Check, Put, Update or Delete");
 }
