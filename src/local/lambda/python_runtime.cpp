@@ -18,7 +18,7 @@ std::string install_python_runtime(const std::string& runtime_dir) {
                                                       std::to_string(serial++));
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << python_runtime_source();
+    out << kPythonRuntimeSource;
     if (!out) throw std::runtime_error("cannot write the Python runtime client to " + temporary.string());
   }
   fs::rename(temporary, target);
