@@ -75,6 +75,8 @@ def dims(instance):
 
 
 def main():
+    import botocore
+    print(f"client: botocore {botocore.__version__} ({sys.executable})", flush=True)
     complaints = Complaints()
     logging.getLogger("botocore").addHandler(complaints)
     warnings.simplefilter("error")

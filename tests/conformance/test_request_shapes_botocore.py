@@ -184,6 +184,8 @@ def check_query(case, model, op, headers, body, ec2):
 
 
 def main():
+    import botocore
+    print(f"client: botocore {botocore.__version__} ({sys.executable})", flush=True)
     if not os.path.exists(TOOL):
         print(f"encode_tool not built at {TOOL}", file=sys.stderr)
         return 1

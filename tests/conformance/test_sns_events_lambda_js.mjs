@@ -11,6 +11,9 @@ import { SNSClient, CreateTopicCommand, SubscribeCommand, PublishCommand, ListSu
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand, ListRulesCommand, DescribeRuleCommand,
          DeleteRuleCommand } from "@aws-sdk/client-eventbridge";
 import { LambdaClient, CreateFunctionCommand, InvokeCommand, GetFunctionCommand } from "@aws-sdk/client-lambda";
+import { readFileSync as readPackageFile } from "node:fs";
+// Which client versions this run used (the lock pins the newest published when it was last updated).
+console.log("client: " + ["@aws-sdk/client-eventbridge", "@aws-sdk/client-lambda", "@aws-sdk/client-sns"].map((m) => `${m} ${JSON.parse(readPackageFile(new URL(`./node_modules/${m}/package.json`, import.meta.url))).version}`).join(", ") + ` (node ${process.version})`);
 
 let passed = 0;
 let failed = 0;
