@@ -83,7 +83,16 @@ def zip_bytes():
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("lambda_function.py", "def lambda_handler(event, context):\n    return {'ok': True}\n")
+        # A custom-runtime entry point too, so cases about validation need no Python runtime.
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = 0o755 << 16
+        z.writestr(info, "#!/bin/sh\nexit 0\n")
     return buf.getvalue()
+
+
+def custom_function(**over):
+    """The same function on a custom runtime (what the local stack runs before helper pylambda's merge)."""
+    return function(**dict({"Runtime": "provided.al2023", "Handler": "bootstrap"}, **over))
 
 
 def function(name="LambdaFunctionCheckSSMAgentStatus", **over):
@@ -100,9 +109,9 @@ CASES = [
      "expect": {"status": 200, "code": None}, "doc": CW + "API_PutMetricData.html"},
     {"id": "cw.put_metric_data.missing_namespace", "service": "cloudwatch", "op": "PutMetricData",
      "raw": {"MetricData": [datum()]}, "raw_protocol": "json",
-     "expect": {"status": 400, "code": "ValidationError"},
-     "doc": CW + "API_PutMetricData.html (Namespace: Required: Yes); " + CW + "CommonErrors.html (ValidationError: "
-            "the input fails to satisfy the constraints specified by an AWS service)",
+     "expect": {"status": 400, "code": "MissingParameter"},
+     "doc": CW + "API_PutMetricData.html (Namespace: Required: Yes; Errors: MissingParameter, HTTP 400: an input "
+            "parameter that is required is missing)",
      "moto": {"expect": {"status": 200, "code": None}, "why": "moto stores the data without a namespace"}},
     {"id": "cw.put_metric_data.value_wrong_type", "service": "cloudwatch", "op": "PutMetricData",
      "raw": {"Namespace": "SSM Agent", "MetricData": [dict(datum(), Value="high")]}, "raw_protocol": "json",
@@ -116,7 +125,16 @@ CASES = [
      "doc": CW + "API_PutMetricData.html (each request can contain up to 1000 metrics: MetricData Array Members: "
             "Maximum number of 1000 items)",
      "moto": {"expect": {"status": 500, "code": "500"},
-              "why": "moto fails with an internal error (an HTML 500 page) instead of a validation error"}},
+              "why": "moto fails with an internal error (an HTML 500 page) on the gzip body botocore sends"},
+     "pending_fix": "unassigned: src/local/auth.cpp+server.cpp (a gzip body from botocore fails SigV4)"},
+    {"id": "cw.put_metric_data.gzip_body", "service": "cloudwatch", "op": "PutMetricData",
+     "params": {"Namespace": "SSM Agent", "MetricData": [datum(instance=f"i-{n:017x}") for n in range(100)]},
+     "expect": {"status": 200, "code": None},
+     "doc": CW + "API_PutMetricData.html (up to 1 MB of request payload); botocore 1.43 data/cloudwatch "
+            "service-2.json PutMetricData requestcompression: gzip (over 10240 bytes the body is gzipped and "
+            "signed compressed, without an x-amz-content-sha256 header)",
+     "moto": {"expect": {"status": 500, "code": "500"}, "why": "moto does not inflate a gzip JSON body (HTML 500 page)"},
+     "pending_fix": "unassigned: src/local/auth.cpp+server.cpp (a gzip body from botocore fails SigV4)"},
     {"id": "cw.put_metric_data.reserved_namespace", "service": "cloudwatch", "op": "PutMetricData",
      "params": {"Namespace": "AWS/EC2", "MetricData": [datum()]},
      "expect": {"status": 400, "code": "InvalidParameterValue"},
@@ -209,7 +227,7 @@ CASES = [
      "doc": CW + "API_PutMetricAlarm.html (AlarmName: Length Constraints: Maximum length of 255)",
      "moto": {"expect": {"status": 200, "code": None}, "why": "moto does not check the name's length"}},
     {"id": "cw.put_metric_alarm.bad_period", "service": "cloudwatch", "op": "PutMetricAlarm",
-     "params": alarm(Period=45), "expect": {"status": 400, "code": "InvalidParameterValue"},
+     "params": alarm(Period=45), "expect": {"status": 400, "code": "ValidationError"},
      "doc": CW + "API_PutMetricAlarm.html (Period: valid values are 10, 20, 30, and any multiple of 60)",
      "moto": {"expect": {"status": 200, "code": None}, "why": "moto does not check the period"}},
     {"id": "cw.put_metric_alarm.too_many_actions", "service": "cloudwatch", "op": "PutMetricAlarm",
@@ -222,7 +240,7 @@ CASES = [
      "expect": {"status": 200, "code": None,
                 "keys": ["MetricAlarms.0.AlarmArn", "MetricAlarms.0.StateValue", "MetricAlarms.0.StateUpdatedTimestamp",
                          "MetricAlarms.0.AlarmConfigurationUpdatedTimestamp", "MetricAlarms.0.Dimensions.0.Value",
-                         "MetricAlarms.0.ActionsEnabled", "MetricAlarms.0.TreatMissingData", "CompositeAlarms"],
+                         "MetricAlarms.0.ActionsEnabled", "MetricAlarms.0.TreatMissingData"],
                 "equals": {"MetricAlarms.0.StateValue": "INSUFFICIENT_DATA", "MetricAlarms.0.Threshold": 1.0,
                            "MetricAlarms.0.AlarmArn":
                                f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:ssm-agent-i-0572676272d863124"}},
@@ -317,7 +335,10 @@ CASES = [
     {"id": "sns.publish.missing_message", "service": "sns", "op": "Publish", "setup": [TOPIC_STEP],
      "raw": {"TopicArn": TOPIC}, "raw_protocol": "query",
      "expect": {"status": 400, "code": "ValidationError"},
-     "doc": SNS + "API_Publish.html (Message: Required: Yes); " + SNS + "CommonErrors.html (ValidationError)",
+     "doc": SNS + "API_Publish.html (Message: Required: Yes); " + SNS + "CommonErrors.html (ValidationError: the "
+            "input fails to satisfy the constraints); a Publish without Message answered 400 \"validation error "
+            "detected\" by AWS: https://github.com/nickpack/keycloak-sms-authenticator-sns/issues/11",
+     "pending_fix": "unassigned: src/local/sns (answers InvalidParameter 'Empty message')",
      "moto": {"expect": {"status": None, "code": "unparseable"}, "why": "moto fails with an HTML 500 page"}},
     {"id": "sns.publish.message_too_long", "service": "sns", "op": "Publish", "setup": [TOPIC_STEP],
      "params": {"TopicArn": TOPIC, "Message": "x" * (256 * 1024 + 1)},
@@ -352,6 +373,7 @@ CASES = [
      "expect": {"status": 400, "code": "InvalidBatchEntryId"},
      "doc": SNS + "API_PublishBatch.html (Errors: InvalidBatchEntryId: the Id of a batch entry does not abide "
             "by the specification); " + SNS + "API_PublishBatchRequestEntry.html (Id: alphanumeric, - and _, up to 80)",
+     "pending_fix": "unassigned: src/local/sns (accepts any entry id)",
      "moto": {"expect": {"status": 200, "code": None}, "why": "moto does not check entry ids"}},
     # ---------------------------------------------------------------- DynamoDB
     {"id": "ddb.create_table.ok", "service": "dynamodb", "op": "CreateTable", "params": TABLE,
@@ -405,7 +427,8 @@ CASES = [
      "raw_protocol": "json", "expect": {"status": 400, "code": "SerializationException"},
      "doc": DDB + "API_PutItem.html (Item: map of AttributeValue objects); " + DDB + "CommonErrors.html "
             "(SerializationException is the awsJson1_0 code for a body that does not match the shape)",
-     "moto": {"expect": {"status": 500, "code": "500"}, "why": "moto fails internally on a string AttributeValue"}},
+     "moto": {"expect": {"status": 500, "code": "500"}, "why": "moto fails internally on a string AttributeValue"},
+     "pending_fix": "unassigned: src/local/dynamodb (answers ValidationException 'Supplied AttributeValue is empty')"},
     {"id": "ddb.get_item.ok", "service": "dynamodb", "op": "GetItem", "setup": [TABLE_STEP, ITEM_STEP],
      "params": {"TableName": "pingwatch-state", "Key": KEY},
      "expect": {"status": 200, "code": None, "equals": {"Item": ITEM}}, "doc": DDB + "API_GetItem.html"},
@@ -555,6 +578,19 @@ CASES = [
      "expect": {"status": 400, "code": "ValidationException"},
      "doc": EVB + "API_Target.html (Arn: Required: Yes)",
      "moto": {"expect": {"status": 500, "code": "500"}, "why": "moto fails internally on the missing Arn"}},
+    {"id": "events.put_targets.missing_id", "service": "events", "op": "PutTargets",
+     "setup": [step("events", "PutRule", Name="r1", ScheduleExpression="rate(1 minute)")],
+     "raw": {"Rule": "r1", "Targets": [{"Arn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f"}]},
+     "raw_protocol": "json", "expect": {"status": 400, "code": "ValidationException"},
+     "doc": EVB + "API_Target.html (Id: Required: Yes); " + EVB + "CommonErrors.html (ValidationException)",
+     "moto": {"expect": {"status": 500, "code": "500"}, "why": "moto fails internally on the missing Id"}},
+    {"id": "events.put_targets.arn_wrong_type", "service": "events", "op": "PutTargets",
+     "setup": [step("events", "PutRule", Name="r1", ScheduleExpression="rate(1 minute)")],
+     "raw": {"Rule": "r1", "Targets": [{"Id": "1", "Arn": {"S": "arn"}}]},
+     "raw_protocol": "json", "expect": {"status": 400, "code": "SerializationException"},
+     "doc": EVB + "API_Target.html (Arn: Type String); SerializationException is the awsJson1_1 error for a body "
+            "that does not match the input shape (" + MODEL.format("events/2015-10-07") + ": protocol json)",
+     "moto": {"expect": {"status": 500, "code": "500"}, "why": "moto fails internally on the object"}},
     # ---------------------------------------------------------------- Lambda
     {"id": "lambda.create_function.ok", "service": "lambda", "op": "CreateFunction", "params": function(),
      "setup_moto": MOTO_ROLE,
@@ -573,13 +609,13 @@ CASES = [
      "doc": LAMBDA + "API_CreateFunction.html (Runtime: Valid Values ...; Errors: InvalidParameterValueException)",
      "moto": {"expect": {"status": 201, "code": None}, "why": "moto accepts any runtime"}},
     {"id": "lambda.create_function.timeout_too_long", "service": "lambda", "op": "CreateFunction",
-     "params": function(Timeout=901), "setup_moto": MOTO_ROLE,
+     "params": custom_function(Timeout=901), "setup_moto": MOTO_ROLE,
      "expect": {"status": 400, "code": "ValidationException"},
      "doc": LAMBDA + "API_CreateFunction.html (Timeout: the maximum is 900 seconds); " + LAMBDA +
             "CommonErrors.html (ValidationException)",
      "moto": {"expect": {"status": 201, "code": None}, "why": "moto does not check the timeout"}},
-    {"id": "lambda.create_function.exists", "service": "lambda", "op": "CreateFunction", "params": function(),
-     "setup_moto": MOTO_ROLE, "setup": [step("lambda", "CreateFunction", **function())],
+    {"id": "lambda.create_function.exists", "service": "lambda", "op": "CreateFunction", "params": custom_function(),
+     "setup_moto": MOTO_ROLE, "setup": [step("lambda", "CreateFunction", **custom_function())],
      "expect": {"status": 409, "code": "ResourceConflictException"},
      "doc": LAMBDA + "API_CreateFunction.html (Errors: ResourceConflictException, HTTP 409)"},
     {"id": "lambda.get_function.ok", "service": "lambda", "op": "GetFunction",
