@@ -186,15 +186,59 @@ def shape_diff(a, b, prefix=""):
     return diffs
 
 
-def main():
-    print(f"client: boto3 {boto3.__version__} / botocore {botocore.__version__} ({sys.executable}); "
-          f"peer: moto_server {differential_cases.moto_version()}", flush=True)
-    cases = differential_cases.CASES
-    ids = [c["id"] for c in cases]
-    pwtest.check(len(ids) == len(set(ids)), f"{len(ids)} cases with distinct ids")
-    failures, pending, moto_diffs = [], [], []
-    with pwtest.MotoServer() as moto:
-        peer = Peer("moto", moto.url)
+class Report:
+    """Failures, pending fixes and known moto differences, printed as the cases run."""
+
+    def __init__(self):
+        self.failures, self.pending, self.moto_diffs = [], [], []
+
+    def ours(self, label, case, result):
+        off = departures(result, case["expect"])
+        detail = result.get("message") or result.get("detail")
+        if off and case.get("pending_fix"):
+            self.pending.append(f"{label}: pending {case['pending_fix']}: {'; '.join(off)}")
+            print(f"pending - {label}: {'; '.join(off)} [{case['pending_fix']}]", flush=True)
+        elif off:
+            self.failures.append(f"{label}: pingwatch {'; '.join(off)} ({detail})")
+            print(f"not ok - {label}: pingwatch {'; '.join(off)} ({detail})", flush=True)
+        elif case.get("pending_fix"):
+            print(f"ok - {label} (pending_fix {case['pending_fix']} can be removed)", flush=True)
+        else:
+            pwtest.ok(label)
+
+    def moto(self, label, case, result):
+        expect = case["expect"]
+        detail = result.get("message") or result.get("detail")
+        if "moto" not in case:
+            off = departures(result, expect)
+            if off:
+                self.failures.append(f"{label}: moto departs from the documentation, unrecorded: {'; '.join(off)} "
+                                     f"({detail})")
+                print(f"not ok - {label}: moto {'; '.join(off)} ({detail})", flush=True)
+            return
+        # A known moto difference: moto must still behave as recorded, and still differ from AWS.
+        off = departures(result, case["moto"]["expect"])
+        if off:
+            self.failures.append(f"{label}: moto no longer behaves as recorded: {'; '.join(off)} ({detail})")
+            print(f"not ok - {label}: moto changed: {'; '.join(off)}", flush=True)
+        elif not departures(result, expect):
+            self.failures.append(f"{label}: moto now conforms; remove the recorded moto difference")
+            print(f"not ok - {label}: moto now conforms", flush=True)
+        else:
+            self.moto_diffs.append(label)
+            print(f"  moto differs (known): {case['moto']['why']}", flush=True)
+
+
+def mutates(case, result):
+    """Whether a case may have left state behind in the stack (pingwatch local has no reset)."""
+    read_only = case["op"].startswith(("Describe", "List", "Get"))
+    return bool(case.get("setup")) or (result["code"] is None and not read_only)
+
+
+def run_cases(cases, moto, report):
+    peer = Peer("moto", moto.url)
+    stack = None
+    try:
         for case in cases:
             protocol = wire_protocol(peer.client(case["service"], True))
             if case.get("raw_protocol") and case["raw_protocol"] != protocol:
@@ -202,49 +246,39 @@ def main():
                       flush=True)
                 continue
             moto.reset()
-            # pingwatch local has no reset: every case gets a fresh stack (no fleet, real-time clock).
-            with pwtest.LocalStack("--nodes", "0", "--time-scale", "1") as stack:
-                ours = outcome(Peer("pingwatch", stack.url), case)
+            if stack is None:   # a fresh stack (no fleet, real-time clock) whenever the last case left state
+                stack = pwtest.LocalStack("--nodes", "0", "--time-scale", "1")
+            ours = outcome(Peer("pingwatch", stack.url), case)
+            if mutates(case, ours):
+                stack.stop()
+                stack = None
             theirs = outcome(peer, case)
-            expect = case["expect"]
-            ours_off = departures(ours, expect)
             label = f"{case['id']} ({case['service']} {case['op']})"
-            if ours_off and case.get("pending_fix"):
-                pending.append(f"{label}: pending helper {case['pending_fix']}: {'; '.join(ours_off)}")
-                print(f"pending - {label}: {'; '.join(ours_off)} [helper {case['pending_fix']}]", flush=True)
-            elif ours_off:
-                failures.append(f"{label}: pingwatch {'; '.join(ours_off)} ({ours.get('message') or ours.get('detail')})")
-                print(f"not ok - {label}: pingwatch {'; '.join(ours_off)} ({ours.get('message') or ours.get('detail')})",
-                      flush=True)
-            elif case.get("pending_fix"):
-                print(f"ok - {label} (pending_fix {case['pending_fix']} can be removed)", flush=True)
-            else:
-                pwtest.ok(label)
-            moto_off = departures(theirs, case.get("moto", {}).get("expect", expect) if "moto" in case else expect)
-            if "moto" in case:
-                # A known moto difference: moto must still behave as recorded, and still differ from AWS.
-                if moto_off:
-                    failures.append(f"{label}: moto no longer behaves as recorded: {'; '.join(moto_off)}")
-                    print(f"not ok - {label}: moto changed: {'; '.join(moto_off)}", flush=True)
-                elif not departures(theirs, expect):
-                    failures.append(f"{label}: moto now conforms; remove the recorded moto difference")
-                    print(f"not ok - {label}: moto now conforms", flush=True)
-                else:
-                    moto_diffs.append(label)
-                    print(f"  moto differs (known): {case['moto']['why']}", flush=True)
-            elif moto_off:
-                failures.append(f"{label}: moto departs from the documentation, unrecorded: {'; '.join(moto_off)} "
-                                f"({theirs.get('message') or theirs.get('detail')})")
-                print(f"not ok - {label}: moto {'; '.join(moto_off)} ({theirs.get('message') or theirs.get('detail')})",
-                      flush=True)
+            report.ours(label, case, ours)
+            report.moto(label, case, theirs)
             if ours["code"] is None and theirs["code"] is None:
                 for d in shape_diff(ours["shape"], theirs["shape"]):
                     print(f"  shape: {d}", flush=True)
-    print(f"{len(cases)} cases; {len(moto_diffs)} known moto differences; {len(pending)} pending fixes", flush=True)
-    for p in pending:
+    finally:
+        if stack is not None:
+            stack.stop()
+
+
+def main():
+    print(f"client: boto3 {boto3.__version__} / botocore {botocore.__version__} ({sys.executable}); "
+          f"peer: moto_server {differential_cases.moto_version()}", flush=True)
+    cases = differential_cases.CASES
+    ids = [c["id"] for c in cases]
+    pwtest.check(len(ids) == len(set(ids)), f"{len(ids)} cases with distinct ids")
+    report = Report()
+    with pwtest.MotoServer() as moto:
+        run_cases(cases, moto, report)
+    print(f"{len(cases)} cases; {len(report.moto_diffs)} known moto differences; {len(report.pending)} pending fixes",
+          flush=True)
+    for p in report.pending:
         print(f"pending: {p}", flush=True)
-    if failures:
-        pwtest.fail(f"{len(failures)} cases failed:\n  " + "\n  ".join(failures))
+    if report.failures:
+        pwtest.fail(f"{len(report.failures)} cases failed:\n  " + "\n  ".join(report.failures))
     pwtest.done()
 
 
