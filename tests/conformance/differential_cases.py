@@ -295,6 +295,63 @@ CASES = [
                 "StateReasonData": "{not json"},
      "expect": {"status": 400, "code": "InvalidFormat"},
      "doc": CW + "API_SetAlarmState.html (Errors: InvalidFormat, HTTP 400: data was not syntactically valid JSON)"},
+    {"id": "cw.put_metric_data.bad_unit", "service": "cloudwatch", "op": "PutMetricData",
+     "params": {"Namespace": "SSM Agent", "MetricData": [dict(datum(), Unit="Counts")]}, "params_unvalidated": True,
+     "expect": {"status": 400, "code": "InvalidParameterValue"},
+     "doc": CW + "API_MetricDatum.html (Unit: Valid Values: Seconds | ... | Count/Second | None); " + CW +
+            "API_PutMetricData.html (Errors: InvalidParameterValue: the value of an input parameter is bad or "
+            "out-of-range)",
+     "moto": {"expect": {"status": 200, "code": None}, "why": "moto stores any unit"}},
+    {"id": "cw.put_metric_data.too_many_dimensions", "service": "cloudwatch", "op": "PutMetricData",
+     "params": {"Namespace": "SSM Agent", "MetricData": [dict(datum(), Dimensions=[
+         {"Name": f"d{n}", "Value": "v"} for n in range(31)])]}, "params_unvalidated": True,
+     "expect": {"status": 400, "code": "InvalidParameterValue"},
+     "doc": CW + "API_MetricDatum.html (Dimensions: Maximum number of 30 items); " + CW + "API_PutMetricData.html "
+            "(Errors: InvalidParameterValue)",
+     "moto": {"expect": {"status": 200, "code": None}, "why": "moto does not count dimensions"}},
+    {"id": "cw.put_metric_alarm.zero_evaluation_periods", "service": "cloudwatch", "op": "PutMetricAlarm",
+     "params": alarm(EvaluationPeriods=0, DatapointsToAlarm=None), "params_unvalidated": True,
+     "expect": {"status": 400, "code": "ValidationError"},
+     "doc": CW + "API_PutMetricAlarm.html (EvaluationPeriods: Valid Range: Minimum value of 1)",
+     "moto": {"expect": {"status": 200, "code": None}, "why": "moto does not check the range"}},
+    {"id": "cw.put_metric_alarm.datapoints_over_periods", "service": "cloudwatch", "op": "PutMetricAlarm",
+     "params": alarm(DatapointsToAlarm=2), "expect": {"status": 400, "code": "ValidationError"},
+     "doc": CW + "API_PutMetricAlarm.html (DatapointsToAlarm: the number of datapoints within the evaluation "
+            "period, so at most EvaluationPeriods; " + CW + "CommonErrors.html ValidationError)",
+     "moto": {"expect": {"status": 200, "code": None}, "why": "moto does not compare the two"}},
+    {"id": "cw.put_metric_alarm.statistic_and_extended", "service": "cloudwatch", "op": "PutMetricAlarm",
+     "params": alarm(ExtendedStatistic="p99"), "expect": {"status": 400, "code": "InvalidParameterCombination"},
+     "doc": CW + "API_PutMetricAlarm.html (Statistic: you must specify either Statistic or ExtendedStatistic, "
+            "but not both); " + CW + "CommonErrors.html (InvalidParameterCombination: parameters that must not "
+            "be used together were used together)",
+     "moto": {"expect": {"status": 200, "code": None}, "why": "moto stores both"}},
+    {"id": "cw.describe_alarms.bad_state_value", "service": "cloudwatch", "op": "DescribeAlarms",
+     "params": {"StateValue": "FIRING"}, "params_unvalidated": True,
+     "expect": {"status": 400, "code": "ValidationError"},
+     "doc": CW + "API_DescribeAlarms.html (StateValue: Valid Values: OK | ALARM | INSUFFICIENT_DATA)",
+     "moto": {"expect": {"status": 200, "code": None}, "why": "moto filters by the unknown state and finds nothing"}},
+    {"id": "cw.describe_alarms.bad_next_token", "service": "cloudwatch", "op": "DescribeAlarms",
+     "params": {"NextToken": "not-a-token"}, "expect": {"status": 400, "code": "InvalidNextToken"},
+     "doc": CW + "API_DescribeAlarms.html (Errors: InvalidNextToken, HTTP 400: the next token specified is invalid)",
+     "moto": {"expect": {"status": 200, "code": None}, "why": "moto ignores the token"}},
+    {"id": "cw.set_alarm_state.reason_too_long", "service": "cloudwatch", "op": "SetAlarmState", "setup": [PUT_ALARM],
+     "params": {"AlarmName": "ssm-agent-i-0572676272d863124", "StateValue": "ALARM", "StateReason": "r" * 1024},
+     "params_unvalidated": True, "expect": {"status": 400, "code": "ValidationError"},
+     "doc": CW + "API_SetAlarmState.html (StateReason: Maximum length of 1023)",
+     "moto": {"expect": {"status": 200, "code": None}, "why": "moto does not check the length"}},
+    {"id": "cw.get_metric_data.too_many_queries", "service": "cloudwatch", "op": "GetMetricData",
+     "params": {"StartTime": "2026-01-01T00:00:00Z", "EndTime": "2026-01-01T01:00:00Z",
+                "MetricDataQueries": [{"Id": f"m{n}", "MetricStat": {
+                    "Metric": {"Namespace": "SSM Agent", "MetricName": "Status"}, "Period": 60, "Stat": "Maximum"}}
+                    for n in range(501)]},
+     "expect": {"status": 400, "code": "InvalidParameterValue"},
+     "doc": CW + "API_GetMetricData.html (MetricDataQueries: a single request can include as many as 500 "
+            "MetricDataQuery structures); " + CW + "CommonErrors.html (InvalidParameterValue)",
+     "moto": {"expect": {"status": 200, "code": None}, "why": "moto does not count queries"}},
+    {"id": "cw.list_metrics.bad_next_token", "service": "cloudwatch", "op": "ListMetrics",
+     "params": {"NextToken": "not-a-token"}, "expect": {"status": 400, "code": "InvalidParameterValue"},
+     "doc": CW + "API_ListMetrics.html (Errors: InvalidParameterValue, HTTP 400; ListMetrics lists no "
+            "InvalidNextToken, unlike DescribeAlarms)"},
     # ---------------------------------------------------------------- SNS
     {"id": "sns.create_topic.ok", "service": "sns", "op": "CreateTopic", "params": {"Name": "SSM-Ping"},
      "expect": {"status": 200, "code": None, "equals": {"TopicArn": TOPIC}}, "doc": SNS + "API_CreateTopic.html"},
