@@ -6,6 +6,8 @@ Fields:
   params     the call's parameters (sent with botocore's validation when raw is absent)
   raw        a body botocore would refuse to build (wrong types, missing members): JSON for JSON protocols,
              form parameters (without Action/Version) for query protocols; signed by botocore all the same
+  compress   send with botocore's request compression (gzip over 10 KB; botocore 1.31+): other cases turn it
+             off, so a body is checked for what it says, not for how it is encoded
   raw_protocol  the protocol the raw body is written for; the case is not applicable to a client that
              speaks another (e.g. Debian's botocore 1.26 speaks query to CloudWatch)
   setup      calls made first, on both peers (setup_pingwatch / setup_moto: on one only, e.g. moto's IAM role)
@@ -124,12 +126,10 @@ CASES = [
      "expect": {"status": 400, "code": "InvalidParameterValue"},
      "doc": CW + "API_PutMetricData.html (each request can contain up to 1000 metrics: MetricData Array Members: "
             "Maximum number of 1000 items)",
-     "moto": {"expect": {"status": 500, "code": "500"},
-              "why": "moto fails with an internal error (an HTML 500 page) on the gzip body botocore sends"},
-     "pending_fix": "unassigned: src/local/auth.cpp+server.cpp (a gzip body from botocore fails SigV4)"},
+     "moto": {"expect": {"status": 200, "code": None}, "why": "moto does not enforce the 1000-datum limit"}},
     {"id": "cw.put_metric_data.gzip_body", "service": "cloudwatch", "op": "PutMetricData",
      "params": {"Namespace": "SSM Agent", "MetricData": [datum(instance=f"i-{n:017x}") for n in range(100)]},
-     "expect": {"status": 200, "code": None},
+     "compress": True, "expect": {"status": 200, "code": None},
      "doc": CW + "API_PutMetricData.html (up to 1 MB of request payload); botocore 1.43 data/cloudwatch "
             "service-2.json PutMetricData requestcompression: gzip (over 10240 bytes the body is gzipped and "
             "signed compressed, without an x-amz-content-sha256 header)",
