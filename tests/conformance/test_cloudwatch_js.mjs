@@ -8,6 +8,9 @@ import {
   DescribeAlarmsCommand, DescribeAlarmHistoryCommand, GetMetricDataCommand, GetMetricStatisticsCommand,
   SetAlarmStateCommand, TagResourceCommand, ListTagsForResourceCommand, DeleteAlarmsCommand,
 } from "@aws-sdk/client-cloudwatch";
+import { readFileSync as readPackageFile } from "node:fs";
+// Which client versions this run used (the lock pins the newest published when it was last updated).
+console.log("client: " + ["@aws-sdk/client-cloudwatch"].map((m) => `${m} ${JSON.parse(readPackageFile(new URL(`./node_modules/${m}/package.json`, import.meta.url))).version}`).join(", ") + ` (node ${process.version})`);
 
 let passed = 0;
 let failed = 0;

@@ -172,7 +172,9 @@ def check_query(case, model, op, headers, body, ec2):
         fail(case, "botocore rejects the parsed parameters: " + report.generate_report().replace("\n", "; "))
         return
     ours = dict(params)
-    theirs = create_serializer(model.metadata["protocol"]).serialize_to_request(parsed, op)["body"]
+    # The query wire is what is checked here: newer models list several protocols (CloudWatch's first is
+    # smithy-rpc-v2-cbor in botocore 1.43), so the serializer is named, not taken from the model.
+    theirs = create_serializer("ec2" if ec2 else "query").serialize_to_request(parsed, op)["body"]
     theirs = {k: v for k, v in theirs.items() if k not in ("Action", "Version")}
     if set(ours) != set(theirs):
         fail(case, f"botocore serialises different keys: only ours {sorted(set(ours)-set(theirs))}, "
@@ -184,6 +186,8 @@ def check_query(case, model, op, headers, body, ec2):
 
 
 def main():
+    import botocore
+    print(f"client: botocore {botocore.__version__} ({sys.executable})", flush=True)
     if not os.path.exists(TOOL):
         print(f"encode_tool not built at {TOOL}", file=sys.stderr)
         return 1

@@ -10,6 +10,9 @@ import * as cloudwatch from "@aws-sdk/client-cloudwatch";
 import * as dynamodb from "@aws-sdk/client-dynamodb";
 import * as eventbridge from "@aws-sdk/client-eventbridge";
 import * as ssm from "@aws-sdk/client-ssm";
+import { readFileSync as readPackageFile } from "node:fs";
+// Which client versions this run used (the lock pins the newest published when it was last updated).
+console.log("client: " + ["@aws-sdk/client-cloudwatch", "@aws-sdk/client-dynamodb", "@aws-sdk/client-eventbridge", "@aws-sdk/client-ssm"].map((m) => `${m} ${JSON.parse(readPackageFile(new URL(`./node_modules/${m}/package.json`, import.meta.url))).version}`).join(", ") + ` (node ${process.version})`);
 
 const modules = {
   cloudwatch: [cloudwatch, "CloudWatchClient"],

@@ -124,6 +124,8 @@ def botocore_sign(spec, token, amz_date):
 
 
 def main():
+    import botocore
+    print(f"client: botocore {botocore.__version__} ({sys.executable})", flush=True)
     tools = os.environ.get("PINGWATCH_TOOLS_DIR")
     if not tools:
         print("PINGWATCH_TOOLS_DIR is not set: run through ctest, or point it at build/tests", file=sys.stderr)

@@ -3,7 +3,11 @@
 # email subscriptions, Publish and its validation, and the email delivery as an .eml file and in GET /_local/mailbox.
 set -euo pipefail
 BIN=${PINGWATCH_BIN:?PINGWATCH_BIN must point at the pingwatch binary}
-AWS=/usr/bin/aws
+# The CLI under test: Debian's /usr/bin/aws (v2.9) unless PINGWATCH_AWS_CLI names another (ctest runs it again
+# with the pyenv AWS CLI 1.45); a CLI that is not there skips the test.
+AWS=${PINGWATCH_AWS_CLI:-/usr/bin/aws}
+if ! AWS_VERSION=$("$AWS" --version 2>&1); then echo "skipped: no AWS CLI at $AWS"; exit 0; fi
+echo "client: $AWS_VERSION ($AWS)"
 WORK=$(mktemp -d)
 STACK_PID=
 cleanup() { [ -n "$STACK_PID" ] && kill "$STACK_PID" 2>/dev/null && wait "$STACK_PID" 2>/dev/null; rm -rf "$WORK"; }

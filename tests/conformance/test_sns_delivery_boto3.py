@@ -17,6 +17,8 @@ import zipfile
 import boto3
 import botocore.exceptions
 
+print(f"client: boto3 {boto3.__version__} / botocore {botocore.__version__} ({sys.executable})", flush=True)
+
 BIN = os.environ["PINGWATCH_BIN"]
 passed = 0
 

@@ -12,6 +12,9 @@ import { EventBridgeClient, PutRuleCommand, PutTargetsCommand, ListRulesCommand,
          DeleteRuleCommand } from "@aws-sdk/client-eventbridge";
 import { LambdaClient, CreateFunctionCommand, InvokeCommand, GetFunctionCommand,
          waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
+import { readFileSync as readPackageFile } from "node:fs";
+// Which client versions this run used (the lock pins the newest published when it was last updated).
+console.log("client: " + ["@aws-sdk/client-eventbridge", "@aws-sdk/client-lambda", "@aws-sdk/client-sns"].map((m) => `${m} ${JSON.parse(readPackageFile(new URL(`./node_modules/${m}/package.json`, import.meta.url))).version}`).join(", ") + ` (node ${process.version})`);
 
 let passed = 0;
 let failed = 0;

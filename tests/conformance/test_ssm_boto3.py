@@ -55,6 +55,8 @@ def error_code(call):
 
 
 def main():
+    import botocore
+    print(f"client: botocore {botocore.__version__} ({sys.executable})", flush=True)
     fleet = {"generate": NODES - 1,
              "nodes": [{"id": "mi-0a1b2c3d4e5f60718", "platform": "ubuntu-22.04", "name": "onprem-db",
                         "iam_role": "SSMServiceRole", "tags": {"Site": "osaka"}}]}

@@ -3,6 +3,9 @@
 // clock runs ahead, and a wrong secret is refused.
 import { spawn } from "node:child_process";
 import { SSMClient, paginateDescribeInstanceInformation, DescribeInstanceInformationCommand } from "@aws-sdk/client-ssm";
+import { readFileSync as readPackageFile } from "node:fs";
+// Which client versions this run used (the lock pins the newest published when it was last updated).
+console.log("client: " + ["@aws-sdk/client-ssm"].map((m) => `${m} ${JSON.parse(readPackageFile(new URL(`./node_modules/${m}/package.json`, import.meta.url))).version}`).join(", ") + ` (node ${process.version})`);
 
 const NODES = 173;
 let passed = 0;

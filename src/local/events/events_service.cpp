@@ -79,6 +79,24 @@ std::string function_region(const std::string& arn, const std::string& fallback)
   return end == std::string::npos ? fallback : arn.substr(pos, end - pos);
 }
 
+// A Target's required members (Id, Arn) are checked by the service framework before the operation runs: a
+// missing one fails the whole call with a ValidationException naming it (1-based, as AWS writes it), and a
+// member of the wrong JSON type is a SerializationException; neither becomes a FailedEntries item.
+void require_target_members(const nlohmann::json& targets) {
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const auto& t = targets[i];
+    if (!t.is_object()) throw ServiceError(400, "SerializationException", "Start of structure or map found where not expected.");
+    for (const char* member : {"Id", "Arn"}) {
+      auto it = t.find(member);
+      const std::string where = "targets." + std::to_string(i + 1) + ".member." + (member[0] == 'I' ? "id" : "arn");
+      if (it == t.end() || it->is_null())
+        validation("1 validation error detected: Value null at '" + where +
+                   "' failed to satisfy constraint: Member must not be null");
+      if (!it->is_string()) throw ServiceError(400, "SerializationException", "Unexpected value type in payload");
+    }
+  }
+}
+
 }  // namespace
 
 nlohmann::json scheduled_event(const std::string& account, const std::string& region, const std::string& rule_arn,
@@ -268,13 +286,14 @@ nlohmann::json EventsService::put_targets(const Request& r) {
   if (targets.size() > kMaxTargetsPerCall)
     validation("1 validation error detected: Value at 'targets' failed to satisfy constraint: Member must have length "
                "less than or equal to 10");
+  require_target_members(targets);
   std::lock_guard lock(mutex_);
   Rule& rule = find_rule(name);
   nlohmann::json failed = nlohmann::json::array();
   std::vector<Target> accepted;
   for (const auto& t : targets) {
-    const std::string id = t.value("Id", std::string());
-    const std::string arn = t.value("Arn", std::string());
+    const std::string id = t["Id"].get<std::string>();
+    const std::string arn = t["Arn"].get<std::string>();
     require_name(id, "targets.member.id", 64);
     if (arn.rfind("arn:", 0) != 0) {
       failed.push_back({{"TargetId", id}, {"ErrorCode", "ValidationException"},
