@@ -65,9 +65,10 @@ RuntimeKind runtime_kind(const std::string& runtime) {
                        "The local stack runs custom runtimes (provided.al2023, provided.al2, provided) and Python "
                        "(python3.9 to python3.14) only; runtime '" + runtime +
                            "' is not available here. Package the function with a bootstrap executable.");
-  throw ServiceError(400, "ValidationException",
-                     "1 validation error detected: Value '" + runtime +
-                         "' at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [" +
+  // Lambda answers an unknown name with InvalidParameterValueException and this text (reported from AWS, e.g.
+  // awslabs/amazon-redshift-monitoring#25: "Value python3 at 'runtime' failed to satisfy constraint: ...").
+  throw ServiceError(400, "InvalidParameterValueException",
+                     "Value " + runtime + " at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [" +
                          enum_list() + "] or be a valid ARN");
 }
 
