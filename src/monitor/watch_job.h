@@ -13,6 +13,7 @@ struct WatchRunOptions {
   bool dry_run = false;
   std::string owner;   // claim owner; default host:pid
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::function<void(const WatchCycleResult&)> on_cycle;   // each account-region's finished cycle; may be empty
 };
 
 struct WatchRunResult {
