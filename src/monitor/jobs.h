@@ -67,8 +67,8 @@ struct JobContext {
   NodeInventory* inventory = nullptr;
   // sync-alarms: skips unchanged checks (alarm_memo.h). Null: every cycle reads every alarm.
   std::shared_ptr<AlarmMemoStore> alarm_memo;
-  // watch: called once per account-region after its cycle (the daemon's status server). May be empty.
-  std::function<void(const WatchCycleResult&)> on_watch_cycle;
+  // watch: called once per account-region ("<account>/<region>") after its cycle (the daemon's status server).
+  std::function<void(const std::string& scope, const WatchCycleResult&)> on_watch_cycle;
 };
 
 // What one cycle did; to_json() is the Lambda's response and the CLI's output.

@@ -128,7 +128,7 @@ WatchRunResult run_watch(const Settings& settings, const WatchSettings& watch, c
       out.job.pages += c.api_calls;
       if (!c.inventory_complete) out.job.inventory_complete = false;
       for (const auto& e : c.errors) out.job.errors.push_back(scope + ": " + e);
-      if (options.on_cycle) options.on_cycle(c);
+      if (options.on_cycle) options.on_cycle(scope, c);
       out.cycles.push_back(std::move(c));
     } catch (const std::exception& e) {
       out.failures.push_back(scope + ": " + e.what());

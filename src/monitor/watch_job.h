@@ -13,7 +13,8 @@ struct WatchRunOptions {
   bool dry_run = false;
   std::string owner;   // claim owner; default host:pid
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
-  std::function<void(const WatchCycleResult&)> on_cycle;   // each account-region's finished cycle; may be empty
+  // Each account-region's finished cycle, with its scope "<account>/<region>"; may be empty.
+  std::function<void(const std::string& scope, const WatchCycleResult&)> on_cycle;
 };
 
 struct WatchRunResult {

@@ -37,9 +37,9 @@ DaemonStatus::~DaemonStatus() {
 }
 
 void DaemonStatus::prepare(monitor::JobContext& context) {
-  context.on_watch_cycle = [this](const monitor::WatchCycleResult& cycle) {
-    board_.record_watch_cycle(cycle);
-    if (loader_) loader_->request(cycle.scope);
+  context.on_watch_cycle = [this](const std::string& scope, const monitor::WatchCycleResult& cycle) {
+    board_.record_watch_cycle(scope, cycle);
+    if (loader_) loader_->request(scope);
   };
 }
 

@@ -84,9 +84,9 @@ void StatusBoard::job_finished(const std::string& name, const monitor::JobResult
   }
 }
 
-void StatusBoard::record_watch_cycle(const monitor::WatchCycleResult& cycle) {
-  for (const auto kind : core::kAllTransitionKinds) transitions_total_.touch({cycle.scope, std::string(core::to_string(kind))});
-  for (const auto& t : cycle.transitions) transitions_total_.add({cycle.scope, std::string(core::to_string(t.kind))});
+void StatusBoard::record_watch_cycle(const std::string& scope, const monitor::WatchCycleResult& cycle) {
+  for (const auto kind : core::kAllTransitionKinds) transitions_total_.touch({scope, std::string(core::to_string(kind))});
+  for (const auto& t : cycle.transitions) transitions_total_.add({scope, std::string(core::to_string(t.kind))});
   const auto& d = cycle.delivery;
   const std::pair<const char*, int> outcomes[] = {{"sent", d.sent},         {"failed", d.failed},
                                                   {"in_doubt", d.in_doubt}, {"resent_in_doubt", d.resent_in_doubt},
@@ -98,7 +98,7 @@ void StatusBoard::record_watch_cycle(const monitor::WatchCycleResult& cycle) {
   for (const auto& t : cycle.transitions) {
     TransitionView v;
     v.at = t.observed_at != 0 ? t.observed_at : cycle.server_time;
-    v.scope = cycle.scope;
+    v.scope = scope;
     v.instance_id = t.instance_id;
     v.name = t.name_tag.empty() ? t.computer_name : t.name_tag;
     v.kind = std::string(core::to_string(t.kind));

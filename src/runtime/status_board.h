@@ -84,7 +84,7 @@ class StatusBoard {
   // The job's summary at the end of a cycle; ended_at is the wall clock.
   void job_finished(const std::string& name, const monitor::JobResult& result, double ended_at);
   // A watch cycle of one account-region: its transitions and notice deliveries.
-  void record_watch_cycle(const monitor::WatchCycleResult& cycle);
+  void record_watch_cycle(const std::string& scope, const monitor::WatchCycleResult& cycle);
   void set_scope_nodes(ScopeNodes nodes);
   // One AWS HTTP attempt (aws::RequestObserver): outcome ok | throttled | retried | error.
   void count_aws_attempt(std::string_view service, std::string_view operation, std::string_view outcome);

@@ -64,9 +64,7 @@ void nodes_section(std::string& out, const StatusSnapshot& s, double now) {
   for (const auto& [scope, list] : s.scopes) {
     for (const auto& n : list->nodes) (n.condition == core::Condition::Healthy ? healthy : unhealthy).push_back(&n);
   }
-  std::sort(unhealthy.begin(), unhealthy.end(), [](const NodeView* a, const NodeView* b) {
-    return a->since != b->since ? a->since < b->since : a->instance_id < b->instance_id;
-  });
+  std::sort(unhealthy.begin(), unhealthy.end(), [](const NodeView* a, const NodeView* b) { return listed_before(*a, *b); });
   const std::size_t shown_unhealthy = std::min(unhealthy.size(), kMaxUnhealthyRows);
   const std::size_t shown_healthy = std::min(healthy.size(), kMinRows > shown_unhealthy ? kMinRows - shown_unhealthy : 0);
   std::partial_sort(healthy.begin(), healthy.begin() + static_cast<std::ptrdiff_t>(shown_healthy), healthy.end(),

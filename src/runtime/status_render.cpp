@@ -25,11 +25,6 @@ int urgency(core::Condition c) {
   return 3;
 }
 
-bool before(const NodeView* a, const NodeView* b) {
-  if (urgency(a->condition) != urgency(b->condition)) return urgency(a->condition) < urgency(b->condition);
-  if (a->condition != core::Condition::Healthy && a->since != b->since) return a->since < b->since;
-  return a->instance_id < b->instance_id;
-}
 
 std::vector<const NodeView*> sorted_nodes(const StatusSnapshot& s, const NodeFilter& filter) {
   std::vector<const NodeView*> out;
@@ -40,7 +35,7 @@ std::vector<const NodeView*> sorted_nodes(const StatusSnapshot& s, const NodeFil
       out.push_back(&n);
     }
   }
-  std::sort(out.begin(), out.end(), before);
+  std::sort(out.begin(), out.end(), [](const NodeView* a, const NodeView* b) { return listed_before(*a, *b); });
   return out;
 }
 
@@ -50,6 +45,12 @@ std::string region_of(const std::string& scope) {
 }
 
 }  // namespace
+
+bool listed_before(const NodeView& a, const NodeView& b) {
+  if (urgency(a.condition) != urgency(b.condition)) return urgency(a.condition) < urgency(b.condition);
+  if (a.condition != core::Condition::Healthy && a.since != b.since) return a.since < b.since;
+  return a.instance_id < b.instance_id;
+}
 
 std::string iso8601(double epoch_seconds) {
   const auto secs = static_cast<std::time_t>(std::floor(epoch_seconds));

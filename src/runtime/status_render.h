@@ -31,6 +31,9 @@ std::string render_dashboard_main(const StatusSnapshot& snapshot, double now);
 // so the page is useful before (and without) its script.
 std::string render_dashboard_page(const StatusSnapshot& snapshot, double now);
 
+// The order both the JSON and the page list nodes in: lost, absent, stale (each longest first), then healthy.
+bool listed_before(const NodeView& a, const NodeView& b);
+
 std::string iso8601(double epoch_seconds);        // 2026-12-04T15:00:00Z
 std::string age_text(double seconds);             // "45s", "3m 20s", "2h 5m", "3d 4h"
 std::string html_escape(std::string_view text);

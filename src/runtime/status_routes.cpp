@@ -64,7 +64,7 @@ StatusReply transitions_reply(const StatusRequest& req, const StatusSnapshot& sn
   const auto params = query_params(req, {"since"});
   std::optional<double> since;
   if (auto it = params.find("since"); it != params.end()) {
-    const auto t = aws::parse_iso8601(it->second);
+    const auto t = aws::query_protocol::parse_iso8601(it->second);
     if (!t) {
       throw QueryError{fmt::format("since \"{}\" is not an ISO 8601 time: use e.g. 2026-12-04T15:00:00Z", it->second)};
     }

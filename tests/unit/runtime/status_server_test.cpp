@@ -46,7 +46,7 @@ void fill(StatusBoard& board) {
 
 monitor::WatchCycleResult cycle_with(core::TransitionKind kind, const std::string& id, double at) {
   monitor::WatchCycleResult c;
-  c.scope = "123456789012/ap-northeast-1";
+  c.scope = "sqlite:/var/lib/pingwatch/watch.db (123456789012/ap-northeast-1)";   // the store, not the label
   c.server_time = at;
   core::Transition t;
   t.kind = kind;
@@ -103,7 +103,7 @@ TEST(StatusMetrics, NodeGaugesCountersAndJobTimestamps) {
   monitor::JobResult ok;
   ok.duration_seconds = 0.3;
   board.job_finished("watch", ok, kNow - 5);
-  board.record_watch_cycle(cycle_with(core::TransitionKind::Lost, "i-0000000000000000b", kNow - 120));
+  board.record_watch_cycle("123456789012/ap-northeast-1", cycle_with(core::TransitionKind::Lost, "i-0000000000000000b", kNow - 120));
   board.count_aws_attempt("ssm", "DescribeInstanceInformation", "throttled");
   const std::string t = render_metrics(board, *board.snapshot());
   const std::string scope = "scope=\"123456789012/ap-northeast-1\"";
@@ -178,8 +178,8 @@ TEST(StatusRoutes, NodesAreNotHealthyFirstWithEveryField) {
 
 TEST(StatusRoutes, TransitionsSinceFilters) {
   StatusBoard board;
-  board.record_watch_cycle(cycle_with(core::TransitionKind::Lost, "i-1", kNow - 600));
-  board.record_watch_cycle(cycle_with(core::TransitionKind::Recovered, "i-2", kNow - 60));
+  board.record_watch_cycle("123456789012/ap-northeast-1", cycle_with(core::TransitionKind::Lost, "i-1", kNow - 600));
+  board.record_watch_cycle("123456789012/ap-northeast-1", cycle_with(core::TransitionKind::Recovered, "i-2", kNow - 60));
   auto all = json::parse(get(board, "/api/v1/transitions").body)["transitions"];
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0]["kind"], "lost");
@@ -216,7 +216,7 @@ TEST(StatusDashboard, RendersNotHealthyFirstEscapedWithFleetManagerLinks) {
   StatusBoard board;
   fill(board);
   board.add_job("watch", 60);
-  board.record_watch_cycle(cycle_with(core::TransitionKind::Lost, "i-0000000000000000b", kNow - 120));
+  board.record_watch_cycle("123456789012/ap-northeast-1", cycle_with(core::TransitionKind::Lost, "i-0000000000000000b", kNow - 120));
   const auto r = get(board, "/");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
