@@ -38,7 +38,8 @@ DaemonStatus::~DaemonStatus() {
 
 void DaemonStatus::prepare(monitor::JobContext& context) {
   context.on_watch_cycle = [this](const std::string& scope, const monitor::WatchCycleResult& cycle) {
-    board_.record_watch_cycle(scope, cycle);
+    const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    board_.record_watch_cycle(scope, cycle, now);
     if (loader_) loader_->request(scope);
   };
 }

@@ -84,7 +84,14 @@ void StatusBoard::job_finished(const std::string& name, const monitor::JobResult
   }
 }
 
-void StatusBoard::record_watch_cycle(const std::string& scope, const monitor::WatchCycleResult& cycle) {
+double scope_now(const StatusSnapshot& snapshot, const std::string& scope, double wall_now) {
+  const auto it = snapshot.clocks.find(scope);
+  if (it == snapshot.clocks.end() || it->second.server_time == 0) return wall_now;
+  return it->second.server_time + (wall_now - it->second.wall_time);
+}
+
+void StatusBoard::record_watch_cycle(const std::string& scope, const monitor::WatchCycleResult& cycle,
+                                     double recorded_at) {
   for (const auto kind : core::kAllTransitionKinds) transitions_total_.touch({scope, std::string(core::to_string(kind))});
   for (const auto& t : cycle.transitions) transitions_total_.add({scope, std::string(core::to_string(t.kind))});
   const auto& d = cycle.delivery;
@@ -95,6 +102,7 @@ void StatusBoard::record_watch_cycle(const std::string& scope, const monitor::Wa
     if (n > 0) notices_total_.add({outcome}, n);
   }
   std::lock_guard lock(mutex_);
+  if (cycle.server_time > 0) clocks_[scope] = ScopeClock{cycle.server_time, recorded_at};
   for (const auto& t : cycle.transitions) {
     TransitionView v;
     v.at = t.observed_at != 0 ? t.observed_at : cycle.server_time;
@@ -125,6 +133,7 @@ std::shared_ptr<const StatusSnapshot> StatusBoard::snapshot() const {
   auto s = std::make_shared<StatusSnapshot>();
   std::lock_guard lock(mutex_);
   s->scopes = scopes_;   // shared node lists: no copy of the nodes
+  s->clocks = clocks_;
   s->transitions.assign(transitions_.begin(), transitions_.end());
   s->jobs = jobs_;
   return s;

@@ -63,8 +63,17 @@ struct ScopeNodes {
   std::vector<NodeView> nodes;          // instance-id order
 };
 
+// The AWS clock of a scope: the server time of its last cycle and the wall clock when it was recorded. Ages
+// ("lost for 3m") are measured on the clock the times came from, so a skewed host (or the local stack's
+// accelerated clock) shows true ages.
+struct ScopeClock {
+  double server_time = 0;
+  double wall_time = 0;
+};
+
 struct StatusSnapshot {
   std::map<std::string, std::shared_ptr<const ScopeNodes>> scopes;
+  std::map<std::string, ScopeClock> clocks;
   std::vector<TransitionView> transitions;   // oldest first
   std::vector<JobHealth> jobs;               // in the order the daemon added them
 };
@@ -75,6 +84,8 @@ struct Readiness {
   std::vector<std::string> reasons;     // why not, one per late or failing job
 };
 Readiness readiness(const StatusSnapshot& snapshot, double now);
+// "Now" on the scope's AWS clock (wall_now when no cycle of it was recorded).
+double scope_now(const StatusSnapshot& snapshot, const std::string& scope, double wall_now);
 
 class StatusBoard {
  public:
@@ -84,7 +95,8 @@ class StatusBoard {
   // The job's summary at the end of a cycle; ended_at is the wall clock.
   void job_finished(const std::string& name, const monitor::JobResult& result, double ended_at);
   // A watch cycle of one account-region: its transitions and notice deliveries.
-  void record_watch_cycle(const std::string& scope, const monitor::WatchCycleResult& cycle);
+  // recorded_at: the wall clock (for the scope's clock).
+  void record_watch_cycle(const std::string& scope, const monitor::WatchCycleResult& cycle, double recorded_at);
   void set_scope_nodes(ScopeNodes nodes);
   // One AWS HTTP attempt (aws::RequestObserver): outcome ok | throttled | retried | error.
   void count_aws_attempt(std::string_view service, std::string_view operation, std::string_view outcome);
@@ -97,6 +109,7 @@ class StatusBoard {
   std::size_t transitions_kept_;
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<const ScopeNodes>> scopes_;
+  std::map<std::string, ScopeClock> clocks_;
   std::deque<TransitionView> transitions_;
   std::vector<JobHealth> jobs_;
   CounterFamily transitions_total_;

@@ -10,7 +10,7 @@ namespace pingwatch::runtime {
 namespace {
 
 constexpr std::size_t kMaxUnhealthyRows = 1000;   // beyond this the page points at /api/v1/nodes
-constexpr std::size_t kMinRows = 100;              // healthy nodes fill the table up to this many rows
+constexpr std::size_t kMinRows = 20;               // healthy nodes fill the table up to this many rows
 constexpr std::size_t kTransitionsShown = 50;
 
 constexpr core::Condition kShownConditions[] = {core::Condition::Lost, core::Condition::Absent, core::Condition::Stale,
@@ -48,7 +48,8 @@ void counts_section(std::string& out, const StatusSnapshot& s) {
   out += "</section>";
 }
 
-void node_row(std::string& out, const NodeView& n, double now) {
+void node_row(std::string& out, const NodeView& n, const StatusSnapshot& s, double wall_now) {
+  const double now = scope_now(s, n.scope, wall_now);
   const auto condition = core::to_string(n.condition);
   fmt::format_to(std::back_inserter(out),
                  "<tr class=\"{0}\" data-instance-id=\"{1}\" data-condition=\"{0}\"><td><code>{1}</code></td><td>{2}</td>"
@@ -74,8 +75,8 @@ void nodes_section(std::string& out, const StatusSnapshot& s, double now) {
                  unhealthy.size(), unhealthy.size() + healthy.size());
   out += "<div class=\"scroll\"><table class=\"nodes\"><thead><tr><th>Instance</th><th>Name</th><th>Condition</th>"
          "<th>Since</th><th>Last ping</th><th>Platform</th><th>Account/region</th><th></th></tr></thead><tbody>";
-  for (std::size_t i = 0; i < shown_unhealthy; ++i) node_row(out, *unhealthy[i], now);
-  for (std::size_t i = 0; i < shown_healthy; ++i) node_row(out, *healthy[i], now);
+  for (std::size_t i = 0; i < shown_unhealthy; ++i) node_row(out, *unhealthy[i], s, now);
+  for (std::size_t i = 0; i < shown_healthy; ++i) node_row(out, *healthy[i], s, now);
   out += "</tbody></table></div>";
   const std::size_t hidden = unhealthy.size() + healthy.size() - shown_unhealthy - shown_healthy;
   if (hidden > 0) {

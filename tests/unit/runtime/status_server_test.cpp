@@ -103,7 +103,7 @@ TEST(StatusMetrics, NodeGaugesCountersAndJobTimestamps) {
   monitor::JobResult ok;
   ok.duration_seconds = 0.3;
   board.job_finished("watch", ok, kNow - 5);
-  board.record_watch_cycle("123456789012/ap-northeast-1", cycle_with(core::TransitionKind::Lost, "i-0000000000000000b", kNow - 120));
+  board.record_watch_cycle("123456789012/ap-northeast-1", cycle_with(core::TransitionKind::Lost, "i-0000000000000000b", kNow - 120), kNow);
   board.count_aws_attempt("ssm", "DescribeInstanceInformation", "throttled");
   const std::string t = render_metrics(board, *board.snapshot());
   const std::string scope = "scope=\"123456789012/ap-northeast-1\"";
@@ -178,8 +178,8 @@ TEST(StatusRoutes, NodesAreNotHealthyFirstWithEveryField) {
 
 TEST(StatusRoutes, TransitionsSinceFilters) {
   StatusBoard board;
-  board.record_watch_cycle("123456789012/ap-northeast-1", cycle_with(core::TransitionKind::Lost, "i-1", kNow - 600));
-  board.record_watch_cycle("123456789012/ap-northeast-1", cycle_with(core::TransitionKind::Recovered, "i-2", kNow - 60));
+  board.record_watch_cycle("123456789012/ap-northeast-1", cycle_with(core::TransitionKind::Lost, "i-1", kNow - 600), kNow);
+  board.record_watch_cycle("123456789012/ap-northeast-1", cycle_with(core::TransitionKind::Recovered, "i-2", kNow - 60), kNow);
   auto all = json::parse(get(board, "/api/v1/transitions").body)["transitions"];
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0]["kind"], "lost");
@@ -216,7 +216,7 @@ TEST(StatusDashboard, RendersNotHealthyFirstEscapedWithFleetManagerLinks) {
   StatusBoard board;
   fill(board);
   board.add_job("watch", 60);
-  board.record_watch_cycle("123456789012/ap-northeast-1", cycle_with(core::TransitionKind::Lost, "i-0000000000000000b", kNow - 120));
+  board.record_watch_cycle("123456789012/ap-northeast-1", cycle_with(core::TransitionKind::Lost, "i-0000000000000000b", kNow - 120), kNow);
   const auto r = get(board, "/");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
@@ -264,4 +264,18 @@ TEST(StatusServerSettings, ListenIsLoopbackUnlessAllowed) {
   } catch (const monitor::ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("server.listen"), std::string::npos) << e.what();
   }
+}
+
+TEST(StatusDashboard, AgesAreMeasuredOnTheScopesAwsClock) {
+  StatusBoard board;
+  const double aws_now = kNow + 3600;   // the AWS clock (or the local stack's accelerated one) runs an hour ahead
+  ScopeNodes s;
+  s.scope = "123456789012/ap-northeast-1";
+  s.nodes = {node("i-0000000000000000e", core::Condition::Lost, aws_now - 300)};
+  board.set_scope_nodes(std::move(s));
+  auto cycle = cycle_with(core::TransitionKind::Lost, "i-0000000000000000e", aws_now);
+  board.record_watch_cycle("123456789012/ap-northeast-1", cycle, kNow);
+  const std::string html = get(board, "/dashboard/live", {}, "GET", kNow + 20).body;
+  EXPECT_NE(html.find(">5m 20s ago<"), std::string::npos) << html;   // since: 300 s before the cycle, 20 s later
+  EXPECT_NE(html.find(">5m 50s<"), std::string::npos) << html;       // last ping: 30 s before that
 }
