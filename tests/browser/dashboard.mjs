@@ -81,7 +81,7 @@ try {
   say("ok the transitions table lists the recoveries");
   if (external.length) fail("requests left the server: " + external.join(" "));
   say("ok no request left the pingwatch server");
-  await page.screenshot({ path: screenshotPath, fullPage: false });
+  await page.screenshot({ path: screenshotPath, fullPage: true });
   say("ok screenshot " + screenshotPath);
   say("done");
 } catch (e) {
