@@ -53,6 +53,7 @@ void NodeStateLoader::loop() {
 }
 
 void NodeStateLoader::load(const std::string& scope) {
+  std::lock_guard lock(load_mutex_);
   try {
     auto& store = stores_[scope];
     if (!store) store = open_store_(scope);

@@ -35,7 +35,8 @@ class NodeStateLoader {
 
   StatusBoard& board_;
   OpenStore open_store_;
-  std::map<std::string, std::unique_ptr<monitor::StateStore>> stores_;   // loader thread only
+  std::mutex load_mutex_;   // one load at a time (the thread's and drain()'s)
+  std::map<std::string, std::unique_ptr<monitor::StateStore>> stores_;   // under load_mutex_
   std::mutex mutex_;
   std::condition_variable cv_;
   std::set<std::string> pending_;
