@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   python3 python3-botocore python3-boto3 python3-matplotlib awscli
   nodejs npm curl ca-certificates
+  prometheus chromium
 )
 
 missing=()

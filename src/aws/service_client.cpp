@@ -6,6 +6,7 @@
 #include "aws/http_date.h"
 #include "aws/json_protocol.h"
 #include "aws/query_protocol.h"
+#include "aws/request_observer.h"
 #include "aws/sigv4.h"
 
 namespace pingwatch::aws {
@@ -135,7 +136,10 @@ HttpResponse ServiceClient::send_with_retries(const std::string& operation, Http
       const bool timeout = e.kind == TransportError::Kind::Timeout;
       const RetryDecision decision =
           decide_retry(config_.retry, *config_.retry_quota, attempt, nullptr, true, timeout);
-      if (!decision.retry || attempt >= max_attempts) throw error;
+      const bool final_attempt = !decision.retry || attempt >= max_attempts;
+      notify_request_observer(service_.signing_name, operation,
+                              final_attempt ? AttemptOutcome::Error : AttemptOutcome::Retried);
+      if (final_attempt) throw error;
       stats_.retries.fetch_add(1);
       config_.sleep(decision.delay);
       continue;
@@ -143,6 +147,7 @@ HttpResponse ServiceClient::send_with_retries(const std::string& operation, Http
 
     if (response.status >= 200 && response.status < 300) {
       config_.retry_quota->on_success();
+      notify_request_observer(service_.signing_name, operation, AttemptOutcome::Ok);
       return response;
     }
 
@@ -158,7 +163,11 @@ HttpResponse ServiceClient::send_with_retries(const std::string& operation, Http
       }
     }
     const RetryDecision decision = decide_retry(config_.retry, *config_.retry_quota, attempt, &error, false, false);
-    if (!decision.retry || attempt >= max_attempts) throw error;
+    const bool final_attempt = !decision.retry || attempt >= max_attempts;
+    notify_request_observer(service_.signing_name, operation,
+                            error.throttling ? AttemptOutcome::Throttled
+                                             : (final_attempt ? AttemptOutcome::Error : AttemptOutcome::Retried));
+    if (final_attempt) throw error;
     stats_.retries.fetch_add(1);
     config_.sleep(decision.delay);
   }

@@ -48,7 +48,7 @@ const std::set<std::string>& owned_sections() {
 }  // namespace
 
 const std::vector<std::string>& foreign_config_sections() {
-  static const std::vector<std::string> s{"watch", "state", "lambda", "deploy", "local", "status"};
+  static const std::vector<std::string> s{"watch", "state", "lambda", "deploy", "local", "status", "server"};
   return s;
 }
 

@@ -36,6 +36,8 @@
 
 namespace pingwatch::monitor {
 
+struct WatchCycleResult;   // watch.h
+
 // The managed nodes one job read, handed to the next so a cycle lists the fleet once (`pingwatch cycle`).
 struct NodeInventory {
   std::vector<std::string> instance_ids;
@@ -65,6 +67,8 @@ struct JobContext {
   NodeInventory* inventory = nullptr;
   // sync-alarms: skips unchanged checks (alarm_memo.h). Null: every cycle reads every alarm.
   std::shared_ptr<AlarmMemoStore> alarm_memo;
+  // watch: called once per account-region ("<account>/<region>") after its cycle (the daemon's status server).
+  std::function<void(const std::string& scope, const WatchCycleResult&)> on_watch_cycle;
 };
 
 // What one cycle did; to_json() is the Lambda's response and the CLI's output.

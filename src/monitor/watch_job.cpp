@@ -128,6 +128,7 @@ WatchRunResult run_watch(const Settings& settings, const WatchSettings& watch, c
       out.job.pages += c.api_calls;
       if (!c.inventory_complete) out.job.inventory_complete = false;
       for (const auto& e : c.errors) out.job.errors.push_back(scope + ": " + e);
+      if (options.on_cycle) options.on_cycle(scope, c);
       out.cycles.push_back(std::move(c));
     } catch (const std::exception& e) {
       out.failures.push_back(scope + ": " + e.what());
@@ -168,6 +169,7 @@ JobDefinition watch_job_definition() {
     WatchRunOptions o;
     o.dry_run = ctx.dry_run;
     o.deadline = ctx.deadline;
+    o.on_cycle = ctx.on_watch_cycle;
     return run_watch(ctx.settings, watch, o).job;
   };
   d.interval = [](const Settings& s) { return std::chrono::seconds(watch_settings_for(s).interval_seconds); };

@@ -13,6 +13,8 @@ struct WatchRunOptions {
   bool dry_run = false;
   std::string owner;   // claim owner; default host:pid
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // Each account-region's finished cycle, with its scope "<account>/<region>"; may be empty.
+  std::function<void(const std::string& scope, const WatchCycleResult&)> on_cycle;
 };
 
 struct WatchRunResult {

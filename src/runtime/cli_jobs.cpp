@@ -141,6 +141,21 @@ void print_plan(const nlohmann::json& plan) {
             << (plan["deletes_withheld"].get<bool>() ? " (deletes withheld: node inventory incomplete)" : "") << "\n";
 }
 
+// [server] (--listen, PINGWATCH_SERVER_LISTEN) from the same flags and file as the rest; false after printing why.
+bool listen_address(const monitor::Settings& settings, DaemonOptions& options) {
+  try {
+    monitor::ConfigSource::Inputs in;
+    in.flags = settings.origin.flags;
+    in.config_file = settings.origin.config_file;
+    const ServerSettings server = load_server_settings(monitor::ConfigSource::load(std::move(in)));
+    if (!server.listen.empty()) options.listen = parse_listen_address(server.listen, server.allow_remote);
+    return true;
+  } catch (const std::exception& e) {
+    std::cerr << "pingwatch: " << e.what() << "\n";
+    return false;
+  }
+}
+
 int run_once(const std::string& job_name, const JobFlags& f) {
   auto settings = load(f, false);
   if (!settings) return 2;
@@ -206,7 +221,11 @@ void register_job_commands(CLI::App& app, int& exit_code) {
   add_common_flags(*run, run_flags);
   add_publish_flags(*run, run_flags);
   add_alarm_flags(*run, run_flags);
-  run_flags.add(*run, "--interval", "schedule.interval", "seconds between cycles of every job (default 60)");
+  run->add_option("--interval", daemon_options.interval_seconds,
+                  "seconds between cycles of every job, watch included (default: schedule.interval, watch.interval; 60)")
+      ->check(CLI::Range(1, 86400));
+  run_flags.add(*run, "--listen", "server.listen",
+                "serve /metrics, /healthz, /readyz, /api/v1 and the dashboard on HOST:PORT (loopback; default off)");
   run->add_option("--jobs", jobs_text, "comma-separated jobs to run (default publish,sync-alarms)");
   run->callback([&exit_code] {
     auto settings = load(run_flags, true);
@@ -224,6 +243,10 @@ void register_job_commands(CLI::App& app, int& exit_code) {
         if (comma == std::string_view::npos) break;
         rest.remove_prefix(comma + 1);
       }
+    }
+    if (!listen_address(*settings, daemon_options)) {
+      exit_code = 2;
+      return;
     }
     auto clients = clients_for(*settings);
     if (!clients) {

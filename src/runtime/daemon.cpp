@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <thread>
@@ -14,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "monitor/scheduler.h"
+#include "runtime/daemon_status.h"
 
 namespace pingwatch::runtime {
 namespace {
@@ -93,6 +95,19 @@ int run_daemon(const monitor::Settings& settings, monitor::JobClients& clients, 
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // The status server's threads start after the mask, so they never take a signal either.
+  std::unique_ptr<DaemonStatus> status;
+  if (options.listen) {
+    try {
+      const bool watch_runs = std::find(options.jobs.begin(), options.jobs.end(), "watch") != options.jobs.end();
+      status = std::make_unique<DaemonStatus>(settings, *options.listen, watch_runs);
+    } catch (const std::exception& e) {
+      spdlog::error("run: cannot start the status server: {}", e.what());
+      return 2;
+    }
+    spdlog::info(nlohmann::json{{"msg", "status server listening"}, {"url", status->url()}}.dump());
+  }
+
   monitor::StopSignal stop;
   std::thread watcher([&] {
     int sig = 0;
@@ -115,12 +130,17 @@ int run_daemon(const monitor::Settings& settings, monitor::JobClients& clients, 
     alarm_memo = std::make_shared<monitor::AlarmMemoStore>(settings.alarm.state_file);
   }
   for (const auto& job : jobs) {
-    const auto interval = job.interval ? job.interval(settings) : std::chrono::seconds(60);
+    const auto interval = options.interval_seconds ? std::chrono::seconds(*options.interval_seconds)
+                          : job.interval                 ? job.interval(settings)
+                                                         : std::chrono::seconds(60);
+    if (status) status->add_job(job.name, static_cast<int>(interval.count()));
     scheduler.add({job.name, interval, settings.schedule.align, options.run_at_start, [&, job] {
                      monitor::JobContext ctx{settings, clients};
                      ctx.stop_requested = [&] { return stop.stop_requested(); };
                      ctx.alarm_memo = alarm_memo;
+                     if (status) status->prepare(ctx);
                      const monitor::JobResult r = job.run(ctx);
+                     if (status) status->finished(job.name, r);
                      nlohmann::json line = r.to_json();
                      line["msg"] = r.ok() ? "cycle finished" : "cycle finished with errors; retried at the next slot";
                      line.erase("plan");   // names of every alarm would flood the log; counts are in the line

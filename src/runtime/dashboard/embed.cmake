@@ -1,0 +1,15 @@
+# Writes OUT: a C++ file defining the dashboard's files as string views, so the binary serves them
+# without reading anything at run time. Called at build time (src/CMakeLists.txt); inputs: IN_DIR, OUT.
+set(parts "")
+foreach(pair "kDashboardHtml;index.html" "kDashboardCss;dashboard.css" "kDashboardJs;dashboard.js")
+  list(GET pair 0 var)
+  list(GET pair 1 file)
+  file(READ "${IN_DIR}/${file}" text)
+  string(FIND "${text}" ")PWASSET\"" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "${file} contains the raw-string delimiter )PWASSET\"")
+  endif()
+  string(APPEND parts "extern const std::string_view ${var} = R\"PWASSET(${text})PWASSET\";\n")
+endforeach()
+file(WRITE "${OUT}.tmp" "// Generated from src/runtime/dashboard/ by embed.cmake: do not edit.\n#include \"runtime/dashboard_assets.h\"\n\nnamespace pingwatch::runtime {\n${parts}}  // namespace pingwatch::runtime\n")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
