@@ -1,5 +1,5 @@
 #pragma once
-// The dashboard's files (src/runtime/dashboard/), compiled into the binary by src/runtime/dashboard/embed.cmake.
+// The dashboard's files (src/runtime/dashboard/), compiled into the binary by pingwatch_embed_text (src/CMakeLists.txt).
 #include <string_view>
 
 namespace pingwatch::runtime {
