@@ -107,7 +107,8 @@ def put_and_read_back(cw, name, count):
     sent = {}
 
     def record(request, **_):
-        sent["encoding"] = request.headers.get("Content-Encoding")
+        encoding = request.headers.get("Content-Encoding")
+        sent["encoding"] = encoding.decode() if isinstance(encoding, bytes) else encoding
         sent["size"] = len(request.body or b"")
     cw.meta.events.register("before-send.cloudwatch.PutMetricData", record)
     data = [{"MetricName": name, "Value": float(i), "Unit": "Count",

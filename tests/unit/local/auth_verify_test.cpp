@@ -232,7 +232,7 @@ TEST(AuthVerify, CredentialsFileFormats) {
     std::fclose(f);
   }
   const auto keys = CredentialStore::load_file(text_path);
-  ASSERT_NE(keys.find("AKIDONE"), nullptr);
+  ASSERT_TRUE(keys.find("AKIDONE"));
   EXPECT_EQ(keys.find("AKIDONE")->account_id, "111122223333");
   EXPECT_EQ(keys.find("AKIDTWO")->account_id, "123456789012");
   EXPECT_FALSE(keys.find("test"));   // a file replaces the default pair

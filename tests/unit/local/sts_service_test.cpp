@@ -156,8 +156,8 @@ TEST_F(StsServiceTest, ValidationErrorsCarryAwsMessages) {
   EXPECT_EQ(error_of(request("AssumeRole", {})),
             "ValidationError: 2 validation errors detected: Value null at 'roleArn' failed to satisfy constraint: Member "
             "must not be null; Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null");
-  EXPECT_EQ(error_of(request("AssumeRole", {{"RoleArn", "arn:aws:iam::1:role/x"}, {"RoleSessionName", "s1"}})),
-            "ValidationError: 1 validation error detected: Value 'arn:aws:iam::1:role/x' at 'roleArn' failed to satisfy "
+  EXPECT_EQ(error_of(request("AssumeRole", {{"RoleArn", "arn:aws:iam::1:role"}, {"RoleSessionName", "s1"}})),
+            "ValidationError: 1 validation error detected: Value 'arn:aws:iam::1:role' at 'roleArn' failed to satisfy "
             "constraint: Member must have length greater than or equal to 20");
   EXPECT_EQ(error_of(request("AssumeRole", {{"RoleArn", role}, {"RoleSessionName", "s1"}, {"ExternalId", "a b"}})),
             "ValidationError: 1 validation error detected: Value 'a b' at 'externalId' failed to satisfy constraint: "
