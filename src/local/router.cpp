@@ -197,6 +197,63 @@ Response Router::finish(Request& request, Response response) {
   return response;
 }
 
+void Router::authenticate(Request& request, const SignedRequest& signed_request) const {
+  try {
+    const Identity id = verify_signature(signed_request, keys_, SimClock::wall_now(), context_.clock->now());
+    request.access_key_id = id.access_key_id;
+    request.account_id = id.account_id;   // a temporary key runs as its role's account
+    request.region = id.region;
+    request.service = id.service;
+  } catch (const AuthFailure& failure) {
+    if (request.service == "ec2" && failure.kind == AuthFailure::Kind::UnknownKey) {
+      // EC2 has its own code for an unknown access key.
+      throw ServiceError(401, "AuthFailure", "AWS was not able to validate the provided access credentials");
+    }
+    if (request.service == "ec2" && failure.kind == AuthFailure::Kind::ExpiredToken) {
+      // EC2's error codes: RequestExpired also covers expired temporary security credentials.
+      throw ServiceError(400, "RequestExpired", "Request has expired.");
+    }
+    const auto e = auth_error(failure.kind, request.protocol, failure.what());
+    throw ServiceError(e.status, e.code, e.message);
+  }
+}
+
+void Router::parse_body(Request& request, const RawRequest& raw, const std::string& body,
+                        std::map<std::string, std::string> form) {
+  switch (request.protocol) {
+    case WireProtocol::Json10:
+    case WireProtocol::Json11:
+      if (request.operation.empty()) {
+        throw ServiceError(400, "UnknownOperationException", "Missing or malformed X-Amz-Target header.");
+      }
+      if (body.empty()) {
+        request.json = nlohmann::json::object();
+      } else {
+        request.json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+        if (request.json.is_discarded() || !request.json.is_object()) {
+          throw ServiceError(400, "SerializationException", "Start of structure or map found where not expected.");
+        }
+      }
+      break;
+    case WireProtocol::RestJson: {
+      request.json = nlohmann::json::object();
+      const std::string* type = aws::find_header(raw.headers, "content-type");
+      if (!body.empty() && request.operation != "Invoke" && request.operation != "RuntimeApi" &&
+          (type == nullptr || type->find("json") != std::string::npos)) {
+        request.json = nlohmann::json::parse(body, nullptr, false);
+        if (request.json.is_discarded()) {
+          throw ServiceError(400, "InvalidRequestContentException", "Could not parse request body into json.");
+        }
+      }
+      break;
+    }
+    case WireProtocol::Query:
+      if (request.operation.empty()) throw ServiceError(400, "MissingAction", "Missing Action");
+      request.params = std::move(form);
+      break;
+  }
+}
+
 Response Router::route(const RawRequest& raw) {
   Request request;
   request.request_id = new_request_id();
@@ -233,26 +290,7 @@ Response Router::route(const RawRequest& raw) {
                              (request.operation.empty() ? std::string("requested") : request.operation) + " operation");
     }
 
-    if (!shape.unsigned_local && !unsigned_by_design(request, signed_request)) {
-      try {
-        const Identity id = verify_signature(signed_request, keys_, SimClock::wall_now(), context_.clock->now());
-        request.access_key_id = id.access_key_id;
-        request.account_id = id.account_id;
-        request.region = id.region;
-        request.service = id.service;
-      } catch (const AuthFailure& failure) {
-        if (request.service == "ec2" && failure.kind == AuthFailure::Kind::UnknownKey) {
-          // EC2 has its own code for an unknown access key.
-          throw ServiceError(401, "AuthFailure", "AWS was not able to validate the provided access credentials");
-        }
-        if (request.service == "ec2" && failure.kind == AuthFailure::Kind::ExpiredToken) {
-          // EC2's error codes: RequestExpired also covers expired temporary security credentials.
-          throw ServiceError(400, "RequestExpired", "Request has expired.");
-        }
-        const auto e = auth_error(failure.kind, request.protocol, failure.what());
-        throw ServiceError(e.status, e.code, e.message);
-      }
-    }
+    if (!shape.unsigned_local && !unsigned_by_design(request, signed_request)) authenticate(request, signed_request);
 
     auto service = services_.find(request.service);
     if (service == services_.end() || service->second == nullptr) {
@@ -264,38 +302,7 @@ Response Router::route(const RawRequest& raw) {
     if (chaos_ && !shape.unsigned_local) {
       if (auto fault = chaos_->before(request)) throw *fault;
     }
-    switch (request.protocol) {
-      case WireProtocol::Json10:
-      case WireProtocol::Json11:
-        if (request.operation.empty()) {
-          throw ServiceError(400, "UnknownOperationException", "Missing or malformed X-Amz-Target header.");
-        }
-        if (body.empty()) {
-          request.json = nlohmann::json::object();
-        } else {
-          request.json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-          if (request.json.is_discarded() || !request.json.is_object()) {
-            throw ServiceError(400, "SerializationException", "Start of structure or map found where not expected.");
-          }
-        }
-        break;
-      case WireProtocol::RestJson: {
-        request.json = nlohmann::json::object();
-        const std::string* type = aws::find_header(raw.headers, "content-type");
-        if (!body.empty() && request.operation != "Invoke" && request.operation != "RuntimeApi" &&
-            (type == nullptr || type->find("json") != std::string::npos)) {
-          request.json = nlohmann::json::parse(body, nullptr, false);
-          if (request.json.is_discarded()) {
-            throw ServiceError(400, "InvalidRequestContentException", "Could not parse request body into json.");
-          }
-        }
-        break;
-      }
-      case WireProtocol::Query:
-        if (request.operation.empty()) throw ServiceError(400, "MissingAction", "Missing Action");
-        request.params = std::move(form);
-        break;
-    }
+    parse_body(request, raw, body, std::move(form));
     request.body = body;
     Response response = service->second->handle(request);
     return finish(request, std::move(response));
