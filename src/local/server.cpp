@@ -45,7 +45,7 @@ HttpServer::HttpServer(Router& router, LocalHandler local, ServerOptions options
     for (const auto& [k, v] : req.headers) {
       // httplib adds these for its own bookkeeping; they were not sent by the client.
       if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT") continue;
-      // The Content-Encoding the client sent, set aside before the body was read (see keep_wire_body below).
+      // The Content-Encoding the client sent, set aside before the body was read (see the pre-routing handler below).
       raw.headers.emplace_back(iequals(k, kWireContentEncodingHeader) ? "Content-Encoding" : k, v);
     }
     raw.body = req.body;
