@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 #include <fstream>
+#include <mutex>
 #include <regex>
 #include <sstream>
 
@@ -20,17 +21,64 @@ namespace sigv4 = aws::sigv4;
 
 CredentialStore::CredentialStore() { add({"test", "test", "123456789012"}); }
 
+CredentialStore::CredentialStore(const CredentialStore& other) {
+  std::shared_lock lock(other.mutex_);
+  keys_ = other.keys_;
+}
+
+CredentialStore& CredentialStore::operator=(const CredentialStore& other) {
+  if (this == &other) return *this;
+  std::map<std::string, KeyPair> copy;
+  {
+    std::shared_lock lock(other.mutex_);
+    copy = other.keys_;
+  }
+  std::unique_lock lock(mutex_);
+  keys_ = std::move(copy);
+  return *this;
+}
+
 void CredentialStore::add(KeyPair pair) {
   if (pair.access_key_id.empty() || pair.secret_access_key.empty()) {
     throw std::runtime_error("credentials: an access key id and a secret access key are both required");
   }
   if (pair.account_id.empty()) pair.account_id = "123456789012";
+  std::unique_lock lock(mutex_);
   keys_[pair.access_key_id] = std::move(pair);
 }
 
-const KeyPair* CredentialStore::find(const std::string& access_key_id) const {
+void CredentialStore::clear() {
+  std::unique_lock lock(mutex_);
+  keys_.clear();
+}
+
+std::optional<KeyPair> CredentialStore::find(const std::string& access_key_id) const {
+  std::shared_lock lock(mutex_);
   auto it = keys_.find(access_key_id);
-  return it == keys_.end() ? nullptr : &it->second;
+  if (it == keys_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::size_t CredentialStore::size() const {
+  std::shared_lock lock(mutex_);
+  return keys_.size();
+}
+
+std::size_t CredentialStore::prune_expired(double now_sim, double grace) {
+  std::unique_lock lock(mutex_);
+  return std::erase_if(keys_, [&](const auto& entry) {
+    const KeyPair& k = entry.second;
+    return k.temporary() && k.expires_at > 0 && k.expires_at + grace < now_sim;
+  });
+}
+
+std::vector<KeyPair> CredentialStore::temporary_keys() const {
+  std::shared_lock lock(mutex_);
+  std::vector<KeyPair> out;
+  for (const auto& [id, key] : keys_) {
+    if (key.temporary()) out.push_back(key);
+  }
+  return out;
 }
 
 CredentialStore CredentialStore::load_file(const std::string& path) {
@@ -101,6 +149,7 @@ struct Parts {
   std::string credential, signed_headers, signature, date;
   bool presigned = false;
   std::string expires;
+  std::string security_token;   // X-Amz-Security-Token (temporary credentials)
   std::string query_without_signature;
 };
 
@@ -165,6 +214,7 @@ Parts parse_header_form(const std::string& header, const aws::Headers& headers) 
     if (p.signature.empty()) missing += "Authorization header requires 'Signature' parameter. ";
     if (p.signed_headers.empty()) missing += "Authorization header requires 'SignedHeaders' parameter. ";
   }
+  p.security_token = header_or_empty(headers, "x-amz-security-token");
   p.date = header_or_empty(headers, "x-amz-date");
   if (p.date.empty()) p.date = header_or_empty(headers, "date");
   if (p.date.empty()) missing += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
@@ -185,6 +235,7 @@ Parts parse_query_form(const std::vector<std::pair<std::string, std::string>>& q
     else if (k == "X-Amz-Signature") p.signature = v;
     else if (k == "X-Amz-Date") p.date = v;
     else if (k == "X-Amz-Expires") p.expires = v;
+    else if (k == "X-Amz-Security-Token") p.security_token = v;
   }
   std::string missing;
   for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"X-Amz-Algorithm", &algorithm},
@@ -278,46 +329,50 @@ std::optional<std::pair<std::string, std::string>> credential_scope_of(const Sig
   return std::make_pair(scope->service, scope->region);
 }
 
-Identity verify_signature(const SignedRequest& request, const CredentialStore& keys, double now_wall, double now_sim) {
-  const auto [path, raw_query] = split_target(request.target);
-  Parts parts;
-  if (const std::string* auth = aws::find_header(request.headers, "authorization")) {
-    parts = parse_header_form(*auth, request.headers);
-  } else {
-    const auto query = split_query(raw_query);
-    const bool presigned = std::any_of(query.begin(), query.end(), [](const auto& kv) { return kv.first == "X-Amz-Credential"; });
-    if (!presigned) throw AuthFailure(AuthFailure::Kind::MissingToken, "Missing Authentication Token");
-    parts = parse_query_form(query, raw_query);
-  }
-  auto scope = split_credential(parts.credential);
-  if (!scope || scope->terminal != "aws4_request" || scope->access_key.empty()) {
-    throw AuthFailure(AuthFailure::Kind::Incomplete,
-                      "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, "
-                      "got '" + parts.credential + "'");
-  }
-  const KeyPair* key = keys.find(scope->access_key);
-  if (key == nullptr) throw AuthFailure(AuthFailure::Kind::UnknownKey, "The security token included in the request is invalid.");
+namespace {
 
+constexpr char kTokenInvalid[] = "The security token included in the request is invalid.";
+
+// The key named by the credential scope, with its session token and expiry checked as AWS checks them.
+KeyPair key_for(const Scope& scope, const Parts& parts, const CredentialStore& keys, double now_sim) {
+  const auto key = keys.find(scope.access_key);
+  if (!key) throw AuthFailure(AuthFailure::Kind::UnknownKey, kTokenInvalid);
+  if (key->temporary()) {
+    // Temporary credentials are only valid together with their own session token.
+    if (parts.security_token.size() != key->session_token.size() ||
+        CRYPTO_memcmp(parts.security_token.data(), key->session_token.data(), key->session_token.size()) != 0) {
+      throw AuthFailure(AuthFailure::Kind::UnknownKey, kTokenInvalid);
+    }
+    if (key->expires_at > 0 && now_sim >= key->expires_at) {
+      throw AuthFailure(AuthFailure::Kind::ExpiredToken, "The security token included in the request is expired");
+    }
+  }
+  return *key;
+}
+
+// The X-Amz-Date (or Date) of a request, checked against the scope's date, region and service and against both
+// clocks (SDKs sign with the local clock or with the server's Date header). Returns epoch seconds.
+double checked_signing_time(const Parts& parts, const Scope& scope, const SignedRequest& request, double now_wall,
+                            double now_sim) {
   const auto signed_at = parse_request_date(parts.date);
   if (!signed_at) {
     throw AuthFailure(AuthFailure::Kind::Incomplete, "Date must be in ISO-8601 'basic format'. Got '" + parts.date +
                                                          "'. See http://en.wikipedia.org/wiki/ISO_8601");
   }
   const std::string amz_date = amz_date_of(*signed_at);
-  if (scope->date != amz_date.substr(0, 8)) {
+  if (scope.date != amz_date.substr(0, 8)) {
     throw AuthFailure(AuthFailure::Kind::BadSignature,
                       "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '" +
-                          scope->date + "' != '" + amz_date.substr(0, 8) + "', from '" + amz_date + "'.");
+                          scope.date + "' != '" + amz_date.substr(0, 8) + "', from '" + amz_date + "'.");
   }
-  if (!valid_region(scope->region)) {
+  if (!valid_region(scope.region)) {
     throw AuthFailure(AuthFailure::Kind::BadSignature,
-                      "Credential should be scoped to a valid region, not '" + scope->region + "'. ");
+                      "Credential should be scoped to a valid region, not '" + scope.region + "'. ");
   }
-  if (!request.expected_service.empty() && scope->service != request.expected_service) {
+  if (!request.expected_service.empty() && scope.service != request.expected_service) {
     throw AuthFailure(AuthFailure::Kind::BadSignature,
                       "Credential should be scoped to correct service: '" + request.expected_service + "'. ");
   }
-  // Within 15 minutes of either clock: SDKs sign with the local clock or with the server's Date header.
   if (std::abs(*signed_at - now_wall) > kSkewSeconds && std::abs(*signed_at - now_sim) > kSkewSeconds) {
     const std::string now = amz_date_of(now_sim);
     if (*signed_at < now_sim) {
@@ -337,24 +392,49 @@ Identity verify_signature(const SignedRequest& request, const CredentialStore& k
       throw AuthFailure(AuthFailure::Kind::Expired, "Request has expired");
     }
   }
+  return *signed_at;
+}
 
+// The payload hashes a signature may have been computed over. The body is the bytes as sent (a gzip body still
+// compressed: botocore and the JS SDK sign the compressed payload), so its hash is always computable here.
+std::vector<std::string> payload_hashes_of(const SignedRequest& request, const Parts& parts) {
   const std::string body_hash = sigv4::sha256_hex(request.body);
-  std::vector<std::string> payload_hashes;
   const std::string content_sha = header_or_empty(request.headers, "x-amz-content-sha256");
-  // A gzip body (the JS SDK compresses large PutMetricData) reaches us already inflated by the HTTP layer, so
-  // its hash cannot be recomputed here; the client's x-amz-content-sha256 is a signed header, and the
-  // signature below still proves the client signed that hash.
-  const bool inflated = header_or_empty(request.headers, "content-encoding").find("gzip") != std::string::npos;
   if (!content_sha.empty()) {
-    if (content_sha != "UNSIGNED-PAYLOAD" && content_sha != body_hash && !inflated) {
+    if (content_sha != "UNSIGNED-PAYLOAD" && content_sha != body_hash) {
       throw AuthFailure(AuthFailure::Kind::BadSignature,
                         "The provided 'x-amz-content-sha256' header does not match what was computed.");
     }
-    payload_hashes.push_back(content_sha);
-  } else {
-    payload_hashes.push_back(body_hash);
-    if (parts.presigned) payload_hashes.emplace_back("UNSIGNED-PAYLOAD");
+    return {content_sha};
   }
+  if (parts.presigned) return {body_hash, "UNSIGNED-PAYLOAD"};
+  return {body_hash};
+}
+
+Parts parts_of(const SignedRequest& request, std::string_view raw_query) {
+  if (const std::string* auth = aws::find_header(request.headers, "authorization")) {
+    return parse_header_form(*auth, request.headers);
+  }
+  const auto query = split_query(raw_query);
+  const bool presigned = std::any_of(query.begin(), query.end(), [](const auto& kv) { return kv.first == "X-Amz-Credential"; });
+  if (!presigned) throw AuthFailure(AuthFailure::Kind::MissingToken, "Missing Authentication Token");
+  return parse_query_form(query, raw_query);
+}
+
+}  // namespace
+
+Identity verify_signature(const SignedRequest& request, const CredentialStore& keys, double now_wall, double now_sim) {
+  const auto [path, raw_query] = split_target(request.target);
+  const Parts parts = parts_of(request, raw_query);
+  const auto scope = split_credential(parts.credential);
+  if (!scope || scope->terminal != "aws4_request" || scope->access_key.empty()) {
+    throw AuthFailure(AuthFailure::Kind::Incomplete,
+                      "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, "
+                      "got '" + parts.credential + "'");
+  }
+  const KeyPair key = key_for(*scope, parts, keys, now_sim);
+  const double signed_at = checked_signing_time(parts, *scope, request, now_wall, now_sim);
+  const std::string amz_date = amz_date_of(signed_at);
 
   aws::HttpRequest canonical_input;
   canonical_input.method = request.method;
@@ -366,7 +446,7 @@ Identity verify_signature(const SignedRequest& request, const CredentialStore& k
   canonical_input.headers = request.headers;
   const auto signed_headers = split_signed_headers(parts.signed_headers);
   const std::string scope_text = scope->date + "/" + scope->region + "/" + scope->service + "/aws4_request";
-  for (const auto& payload_hash : payload_hashes) {
+  for (const auto& payload_hash : payload_hashes_of(request, parts)) {
     std::string canonical;
     try {
       canonical = sigv4::canonical_request(canonical_input, signed_headers, payload_hash);
@@ -375,10 +455,10 @@ Identity verify_signature(const SignedRequest& request, const CredentialStore& k
     }
     const std::string to_sign = sigv4::string_to_sign(parts.date.size() == 16 ? parts.date : amz_date, scope_text, canonical);
     const std::string expected =
-        sigv4::signature(key->secret_access_key, scope->date, scope->region, scope->service, to_sign);
+        sigv4::signature(key.secret_access_key, scope->date, scope->region, scope->service, to_sign);
     if (expected.size() == parts.signature.size() &&
         CRYPTO_memcmp(expected.data(), parts.signature.data(), expected.size()) == 0) {
-      return Identity{key->access_key_id, key->account_id, scope->region, scope->service, *signed_at};
+      return Identity{key.access_key_id, key.account_id, scope->region, scope->service, signed_at};
     }
   }
   throw AuthFailure(AuthFailure::Kind::BadSignature, kSignatureMismatch);

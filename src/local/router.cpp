@@ -5,6 +5,7 @@
 #include "aws/http_date.h"
 #include "aws/url_parts.h"
 #include "local/chaos.h"
+#include "local/content_encoding.h"
 #include "local/protocol_render.h"
 
 namespace pingwatch::local {
@@ -92,8 +93,18 @@ AuthErrorCode auth_error(AuthFailure::Kind kind, WireProtocol protocol, const st
     case AuthFailure::Kind::Expired:
       return query ? AuthErrorCode{403, "SignatureDoesNotMatch", message}
                    : AuthErrorCode{json_status, "InvalidSignatureException", message};
+    case AuthFailure::Kind::ExpiredToken:
+      // AWS's common errors: ExpiredTokenException, HTTP 403; query services (STS, SNS) name it ExpiredToken.
+      return {403, query ? "ExpiredToken" : "ExpiredTokenException", message};
   }
   return {400, "InvalidSignatureException", message};
+}
+
+// STS's AssumeRoleWithWebIdentity needs no signature (the web identity token is the proof), and SDKs send it
+// unsigned; a signed one is still verified.
+bool unsigned_by_design(const Request& request, const SignedRequest& signed_request) {
+  return request.service == "sts" && request.operation == "AssumeRoleWithWebIdentity" &&
+         !aws::find_header(signed_request.headers, "authorization") && !credential_scope_of(signed_request);
 }
 
 std::string form_decode(std::string_view text) {
@@ -186,6 +197,63 @@ Response Router::finish(Request& request, Response response) {
   return response;
 }
 
+void Router::authenticate(Request& request, const SignedRequest& signed_request) const {
+  try {
+    const Identity id = verify_signature(signed_request, keys_, SimClock::wall_now(), context_.clock->now());
+    request.access_key_id = id.access_key_id;
+    request.account_id = id.account_id;   // a temporary key runs as its role's account
+    request.region = id.region;
+    request.service = id.service;
+  } catch (const AuthFailure& failure) {
+    if (request.service == "ec2" && failure.kind == AuthFailure::Kind::UnknownKey) {
+      // EC2 has its own code for an unknown access key.
+      throw ServiceError(401, "AuthFailure", "AWS was not able to validate the provided access credentials");
+    }
+    if (request.service == "ec2" && failure.kind == AuthFailure::Kind::ExpiredToken) {
+      // EC2's error codes: RequestExpired also covers expired temporary security credentials.
+      throw ServiceError(400, "RequestExpired", "Request has expired.");
+    }
+    const auto e = auth_error(failure.kind, request.protocol, failure.what());
+    throw ServiceError(e.status, e.code, e.message);
+  }
+}
+
+void Router::parse_body(Request& request, const RawRequest& raw, const std::string& body,
+                        std::map<std::string, std::string> form) {
+  switch (request.protocol) {
+    case WireProtocol::Json10:
+    case WireProtocol::Json11:
+      if (request.operation.empty()) {
+        throw ServiceError(400, "UnknownOperationException", "Missing or malformed X-Amz-Target header.");
+      }
+      if (body.empty()) {
+        request.json = nlohmann::json::object();
+      } else {
+        request.json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+        if (request.json.is_discarded() || !request.json.is_object()) {
+          throw ServiceError(400, "SerializationException", "Start of structure or map found where not expected.");
+        }
+      }
+      break;
+    case WireProtocol::RestJson: {
+      request.json = nlohmann::json::object();
+      const std::string* type = aws::find_header(raw.headers, "content-type");
+      if (!body.empty() && request.operation != "Invoke" && request.operation != "RuntimeApi" &&
+          (type == nullptr || type->find("json") != std::string::npos)) {
+        request.json = nlohmann::json::parse(body, nullptr, false);
+        if (request.json.is_discarded()) {
+          throw ServiceError(400, "InvalidRequestContentException", "Could not parse request body into json.");
+        }
+      }
+      break;
+    }
+    case WireProtocol::Query:
+      if (request.operation.empty()) throw ServiceError(400, "MissingAction", "Missing Action");
+      request.params = std::move(form);
+      break;
+  }
+}
+
 Response Router::route(const RawRequest& raw) {
   Request request;
   request.request_id = new_request_id();
@@ -196,11 +264,15 @@ Response Router::route(const RawRequest& raw) {
   request.account_id = context_.account_id;
   request.region = context_.default_region;
   try {
+    // raw.body is what the client sent (and signed); a gzip body is parsed once inflated.
+    if (is_form(raw.headers)) request.protocol = WireProtocol::Query;   // for an error before classification
+    const std::string* encoding = aws::find_header(raw.headers, "content-encoding");
+    const std::string body = encoding ? decode_request_body(*encoding, raw.body, limits_.max_body_bytes) : raw.body;
     // Query parameters come from the URL and, for form posts, the body.
     std::map<std::string, std::string> form;
     for (const auto& [k, v] : raw.query) form.emplace(k, v);
     if (is_form(raw.headers)) {
-      for (auto& [k, v] : parse_form(raw.body)) form[k] = std::move(v);
+      for (auto& [k, v] : parse_form(body)) form[k] = std::move(v);
     }
     const Shape shape = classify(raw, form);
     SignedRequest signed_request{raw.method, raw.target, raw.headers, raw.body, shape.service_hint};
@@ -218,22 +290,7 @@ Response Router::route(const RawRequest& raw) {
                              (request.operation.empty() ? std::string("requested") : request.operation) + " operation");
     }
 
-    if (!shape.unsigned_local) {
-      try {
-        const Identity id = verify_signature(signed_request, keys_, SimClock::wall_now(), context_.clock->now());
-        request.access_key_id = id.access_key_id;
-        request.account_id = id.account_id;
-        request.region = id.region;
-        request.service = id.service;
-      } catch (const AuthFailure& failure) {
-        if (request.service == "ec2" && failure.kind == AuthFailure::Kind::UnknownKey) {
-          // EC2 has its own code for an unknown access key.
-          throw ServiceError(401, "AuthFailure", "AWS was not able to validate the provided access credentials");
-        }
-        const auto e = auth_error(failure.kind, request.protocol, failure.what());
-        throw ServiceError(e.status, e.code, e.message);
-      }
-    }
+    if (!shape.unsigned_local && !unsigned_by_design(request, signed_request)) authenticate(request, signed_request);
 
     auto service = services_.find(request.service);
     if (service == services_.end() || service->second == nullptr) {
@@ -245,39 +302,8 @@ Response Router::route(const RawRequest& raw) {
     if (chaos_ && !shape.unsigned_local) {
       if (auto fault = chaos_->before(request)) throw *fault;
     }
-    switch (request.protocol) {
-      case WireProtocol::Json10:
-      case WireProtocol::Json11:
-        if (request.operation.empty()) {
-          throw ServiceError(400, "UnknownOperationException", "Missing or malformed X-Amz-Target header.");
-        }
-        if (raw.body.empty()) {
-          request.json = nlohmann::json::object();
-        } else {
-          request.json = nlohmann::json::parse(raw.body, nullptr, /*allow_exceptions=*/false);
-          if (request.json.is_discarded() || !request.json.is_object()) {
-            throw ServiceError(400, "SerializationException", "Start of structure or map found where not expected.");
-          }
-        }
-        break;
-      case WireProtocol::RestJson: {
-        request.json = nlohmann::json::object();
-        const std::string* type = aws::find_header(raw.headers, "content-type");
-        if (!raw.body.empty() && request.operation != "Invoke" && request.operation != "RuntimeApi" &&
-            (type == nullptr || type->find("json") != std::string::npos)) {
-          request.json = nlohmann::json::parse(raw.body, nullptr, false);
-          if (request.json.is_discarded()) {
-            throw ServiceError(400, "InvalidRequestContentException", "Could not parse request body into json.");
-          }
-        }
-        break;
-      }
-      case WireProtocol::Query:
-        if (request.operation.empty()) throw ServiceError(400, "MissingAction", "Missing Action");
-        request.params = std::move(form);
-        break;
-    }
-    request.body = raw.body;
+    parse_body(request, raw, body, std::move(form));
+    request.body = body;
     Response response = service->second->handle(request);
     return finish(request, std::move(response));
   } catch (const ServiceError& error) {

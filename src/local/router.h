@@ -49,6 +49,11 @@ class Router {
 
  private:
   Response finish(Request& request, Response response);
+  // Verifies the signature and sets the caller (key, account, region, service); throws the protocol's ServiceError.
+  void authenticate(Request& request, const SignedRequest& signed_request) const;
+  // The body (already inflated) parsed as the request's protocol: request.json or request.params.
+  static void parse_body(Request& request, const RawRequest& raw, const std::string& body,
+                         std::map<std::string, std::string> form);
 
   StackContext& context_;
   const CredentialStore& keys_;

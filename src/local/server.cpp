@@ -2,12 +2,27 @@
 
 #include <httplib.h>
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
+#include <vector>
 
 #include "aws/url_parts.h"
 #include "local/chaos.h"
+#include "local/content_encoding.h"
 
 namespace pingwatch::local {
+
+namespace {
+
+bool iequals(const std::string& a, const char* b) {
+  const std::string_view bv(b);
+  return a.size() == bv.size() && std::equal(a.begin(), a.end(), bv.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
 
 HttpServer::HttpServer(Router& router, LocalHandler local, ServerOptions options)
     : router_(router), local_(std::move(local)), options_(options), server_(std::make_unique<httplib::Server>()) {
@@ -30,7 +45,8 @@ HttpServer::HttpServer(Router& router, LocalHandler local, ServerOptions options
     for (const auto& [k, v] : req.headers) {
       // httplib adds these for its own bookkeeping; they were not sent by the client.
       if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT") continue;
-      raw.headers.emplace_back(k, v);
+      // The Content-Encoding the client sent, set aside before the body was read (see the pre-routing handler below).
+      raw.headers.emplace_back(iequals(k, kWireContentEncodingHeader) ? "Content-Encoding" : k, v);
     }
     raw.body = req.body;
     std::optional<Response> local_reply;
@@ -71,6 +87,20 @@ HttpServer::HttpServer(Router& router, LocalHandler local, ServerOptions options
     });
     handler(full, res);
   };
+  // cpp-httplib inflates a gzip body while reading it; the SigV4 signature covers the compressed bytes, so the
+  // router needs those. Before the body is read (pre-routing runs first), the Content-Encoding header is moved
+  // aside under a private name that the handler above turns back; the router decodes the body itself. The
+  // Request is a non-const object inside httplib that its hook only passes as const.
+  server_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
+    auto& headers = const_cast<httplib::Request&>(req).headers;
+    headers.erase(kWireContentEncodingHeader);   // only the stack itself may set it
+    const auto range = headers.equal_range("Content-Encoding");
+    std::vector<std::string> encodings;
+    for (auto it = range.first; it != range.second; ++it) encodings.push_back(it->second);
+    headers.erase(range.first, range.second);
+    for (auto& e : encodings) headers.emplace(kWireContentEncodingHeader, std::move(e));
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   server_->Get(".*", handler);
   server_->Post(".*", with_body);
   server_->Put(".*", with_body);

@@ -14,6 +14,7 @@
 #include "local/services.h"
 #include "local/ssm/ssm_service.h"
 #include "local/state_store.h"
+#include "local/sts/sts_service.h"
 
 namespace pingwatch::local {
 
@@ -86,7 +87,7 @@ LocalStack::LocalStack(StackOptions options) : options_(std::move(options)) {
   services_["events"] = make_events_service(context_);
   services_["lambda"] = make_lambda_service(context_);
   services_["dynamodb"] = make_dynamodb_service(context_);
-  services_["sts"] = nullptr;
+  services_["sts"] = make_sts_service(context_, keys_);
   for (auto& [name, service] : services_) {
     if (!service) continue;
     if (auto* sns = dynamic_cast<SnsPublisher*>(service.get())) context_.sns = sns;

@@ -1,5 +1,6 @@
 // SigV4 verification as the local stack does it: signed by the project's signer, checked by auth.cpp.
 #include <unistd.h>
+#include <zlib.h>
 
 #include <gtest/gtest.h>
 
@@ -81,6 +82,61 @@ TEST(AuthVerify, BodyModifiedAfterSigningIsRejected) {
   auto r = received(sign(make_request(), "test", "test", kNow));
   r.body = R"({"MaxResults":50})";
   EXPECT_EQ(failure_of(r), AuthFailure::Kind::BadSignature);
+}
+
+// A gzip body as botocore 1.43 sends PutMetricData over 10 KB: Content-Encoding: gzip, no x-amz-content-sha256,
+// the signature computed over the compressed bytes.
+std::string gzip(const std::string& text) {
+  z_stream s{};
+  EXPECT_EQ(deflateInit2(&s, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&s, text.size()) + 32, '\0');
+  s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  s.avail_in = static_cast<uInt>(text.size());
+  s.next_out = reinterpret_cast<Bytef*>(out.data());
+  s.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
+  out.resize(s.total_out);
+  deflateEnd(&s);
+  return out;
+}
+
+aws::HttpRequest gzip_query_request(const std::string& form) {
+  aws::HttpRequest r;
+  r.method = "POST";
+  r.url = "http://127.0.0.1:4566/";
+  r.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}, {"Content-Encoding", "gzip"}};
+  r.body = gzip(form);
+  return r;
+}
+
+const std::string kForm = "Action=PutMetricData&Version=2010-08-01&Namespace=N&MetricData.member.1.MetricName=M"
+                          "&MetricData.member.1.Value=1";
+
+TEST(AuthVerify, GzipBodyIsVerifiedAsTheCompressedBytesSent) {
+  CredentialStore keys;
+  const auto r = received(sign(gzip_query_request(kForm), "test", "test", kNow, "us-east-1", "monitoring"), "monitoring");
+  EXPECT_NO_THROW(verify_signature(r, keys, kNow, kNow));
+  // The inflated text is not what was signed.
+  auto inflated = r;
+  inflated.body = kForm;
+  EXPECT_EQ(failure_of(inflated), AuthFailure::Kind::BadSignature);
+}
+
+TEST(AuthVerify, GzipBodyWithContentSha256OfTheInflatedTextIsRejected) {
+  // x-amz-content-sha256 must be the hash of the bytes sent, compressed or not.
+  auto request = gzip_query_request(kForm);
+  request.headers.emplace_back("X-Amz-Content-Sha256", aws::sigv4::sha256_hex(kForm));
+  const auto r = received(sign(request, "test", "test", kNow, "us-east-1", "monitoring"), "monitoring");
+  EXPECT_EQ(failure_of(r), AuthFailure::Kind::BadSignature);
+  EXPECT_EQ(message_of(r), "The provided 'x-amz-content-sha256' header does not match what was computed.");
+}
+
+TEST(AuthVerify, GzipBodyWithContentSha256OfTheCompressedBytesIsAccepted) {
+  CredentialStore keys;
+  auto request = gzip_query_request(kForm);
+  request.headers.emplace_back("X-Amz-Content-Sha256", aws::sigv4::sha256_hex(request.body));
+  EXPECT_NO_THROW(verify_signature(received(sign(request, "test", "test", kNow, "us-east-1", "monitoring"), "monitoring"),
+                                   keys, kNow, kNow));
 }
 
 TEST(AuthVerify, SignedHeaderChangedAfterSigningIsRejected) {
@@ -176,10 +232,10 @@ TEST(AuthVerify, CredentialsFileFormats) {
     std::fclose(f);
   }
   const auto keys = CredentialStore::load_file(text_path);
-  ASSERT_NE(keys.find("AKIDONE"), nullptr);
+  ASSERT_TRUE(keys.find("AKIDONE"));
   EXPECT_EQ(keys.find("AKIDONE")->account_id, "111122223333");
   EXPECT_EQ(keys.find("AKIDTWO")->account_id, "123456789012");
-  EXPECT_EQ(keys.find("test"), nullptr);   // a file replaces the default pair
+  EXPECT_FALSE(keys.find("test"));   // a file replaces the default pair
   const std::string json_path = ::testing::TempDir() + "/pw_keys-" + std::to_string(::getpid()) + ".json";
   {
     FILE* f = std::fopen(json_path.c_str(), "w");

@@ -125,8 +125,8 @@ TEST_F(StackTest, UnbuiltServiceIs501) {
   aws::HttpRequest r;
   r.url = "/";
   r.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
-  r.body = "Action=GetCallerIdentity&Version=2011-06-15";
-  const Reply reply = send(r, true, "test", "sts");
+  r.body = "Action=ListUsers&Version=2010-05-08";
+  const Reply reply = send(r, true, "test", "iam");   // IAM is not emulated (STS is)
   EXPECT_EQ(reply.status, 501);
 }
 
