@@ -79,7 +79,8 @@ def main():
     logging.getLogger("botocore").addHandler(complaints)
     warnings.simplefilter("error")
     mailbox = tempfile.mkdtemp()
-    proc, url = start_stack(["--nodes", "0", "--time-scale", "60", "--region", "ap-northeast-1", "--mailbox", mailbox])
+    proc, url = start_stack(["--nodes", "0", "--time-scale", "60", "--region", "ap-northeast-1", "--mailbox", mailbox,
+                              "--auto-confirm"])
     try:
         cw = client("cloudwatch", url)
         sns = client("sns", url)
