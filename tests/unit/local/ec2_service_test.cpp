@@ -9,6 +9,7 @@
 #include "local/fleet/ec2_instance.h"
 #include "local/fleet/ec2_service.h"
 #include "local/fleet/fleet.h"
+#include "local/fleet/platforms.h"
 #include "local/services.h"
 #include "local/ssm/ssm_service.h"
 
@@ -211,8 +212,12 @@ TEST_F(Ec2Test, EveryInstanceAgreesWithSsmDescribeInstanceInformation) {
     const nlohmann::json& info = managed.at(text(i, "instanceId"));
     EXPECT_EQ(text(i, "privateIpAddress"), info["IPAddress"].get<std::string>());
     EXPECT_EQ(text(i, "platform") == "windows", info["PlatformType"] == "Windows");
-    if (info["PlatformType"] == "Linux") EXPECT_EQ(text(i, "privateDnsName"), info["ComputerName"].get<std::string>());
-    if (info["PlatformType"] == "MacOS") EXPECT_EQ(text(i, "architecture"), "arm64_mac");
+    if (info["PlatformType"] == "Linux") {
+      EXPECT_EQ(text(i, "privateDnsName"), info["ComputerName"].get<std::string>());
+    }
+    if (info["PlatformType"] == "MacOS") {
+      EXPECT_EQ(text(i, "architecture"), "arm64_mac");
+    }
     EXPECT_FALSE(text(i, "launchTime").empty());
     ++seen;
   }

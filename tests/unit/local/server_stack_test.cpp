@@ -204,8 +204,10 @@ TEST_F(StackTest, SnsSubscribeUrlConfirmsWithoutASignature) {
   visit.url = url.substr(stack_->endpoint_url().size());
   const Reply confirmed = send(visit, false);
   ASSERT_EQ(confirmed.status, 200) << confirmed.body;
-  EXPECT_NE(confirmed.body.find("<ConfirmSubscriptionResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\">"
-                                "<ConfirmSubscriptionResult><SubscriptionArn>" + confirmation["subscription_arn"].get<std::string>() +
+  EXPECT_NE(confirmed.body.find("<ConfirmSubscriptionResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\">"),
+            std::string::npos) << confirmed.body;
+  EXPECT_NE(confirmed.body.find("<ConfirmSubscriptionResult><SubscriptionArn>" +
+                                confirmation["subscription_arn"].get<std::string>() +
                                 "</SubscriptionArn></ConfirmSubscriptionResult>"),
             std::string::npos) << confirmed.body;
   r.body = "Action=ListSubscriptionsByTopic&Version=2010-03-31&TopicArn=" + topic;
