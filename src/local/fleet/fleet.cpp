@@ -306,7 +306,7 @@ void Fleet::load(const nlohmann::json& state) {
       node->last_fault = saved.value("last_fault", "");
       node->last_fault_at = saved.value("last_fault_at", 0.0);
       node->launch_time = saved.value("launch_time", node->launch_time);
-      node->state_changed_at = saved.value("state_changed_at", 0.0);
+      node->state_changed_at = saved.value("state_changed_at", node->last_fault_at);   // older state files
       node->imds_disabled = saved.value("imds_disabled", false);
       node->role_detached = saved.value("role_detached", false);
       if (saved.contains("tags") && saved["tags"].is_array()) {
