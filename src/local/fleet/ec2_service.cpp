@@ -64,6 +64,26 @@ struct Ec2Filter {
   std::vector<std::string> values;
 };
 
+// Filter.N.Name / Filter.N.Value.M; only the filters a monitor uses are known.
+std::vector<Ec2Filter> parse_filters(const std::map<std::string, std::string>& p) {
+  std::vector<Ec2Filter> filters;
+  for (int i = 1;; ++i) {
+    auto name = p.find("Filter." + std::to_string(i) + ".Name");
+    if (name == p.end()) break;
+    Ec2Filter f{name->second, {}};
+    for (int j = 1;; ++j) {
+      auto v = p.find("Filter." + std::to_string(i) + ".Value." + std::to_string(j));
+      if (v == p.end()) break;
+      f.values.push_back(v->second);
+    }
+    if (f.name != "instance-state-name" && f.name != "instance-id" && f.name != "tag-key" && !f.name.starts_with("tag:")) {
+      throw ServiceError(400, "InvalidParameterValue", "The filter '" + f.name + "' is invalid");
+    }
+    filters.push_back(std::move(f));
+  }
+  return filters;
+}
+
 class Ec2Service : public Service {
  public:
   Ec2Service(StackContext& context, std::shared_ptr<fleet::Fleet> fleet) : context_(context), fleet_(std::move(fleet)) {}
@@ -82,25 +102,9 @@ class Ec2Service : public Service {
   Response describe_instances(const Request& request) {
     const auto& p = request.params;
     const std::vector<std::string> id_list = requested_ids(p);
-    for (const auto& id : id_list) {
-      if (!ec2_instance_id(id)) throw ServiceError(400, "InvalidInstanceID.Malformed", "Invalid id: \"" + id + "\"");
-    }
+    check_ids(id_list);
     const std::set<std::string> ids(id_list.begin(), id_list.end());
-    std::vector<Ec2Filter> filters;
-    for (int i = 1;; ++i) {
-      auto name = p.find("Filter." + std::to_string(i) + ".Name");
-      if (name == p.end()) break;
-      Ec2Filter f{name->second, {}};
-      for (int j = 1;; ++j) {
-        auto v = p.find("Filter." + std::to_string(i) + ".Value." + std::to_string(j));
-        if (v == p.end()) break;
-        f.values.push_back(v->second);
-      }
-      if (f.name != "instance-state-name" && f.name != "instance-id" && f.name != "tag-key" && !f.name.starts_with("tag:")) {
-        throw ServiceError(400, "InvalidParameterValue", "The filter '" + f.name + "' is invalid");
-      }
-      filters.push_back(std::move(f));
-    }
+    const std::vector<Ec2Filter> filters = parse_filters(p);
     std::size_t max_results = 1000;
     if (auto m = p.find("MaxResults"); m != p.end()) {
       if (!ids.empty()) {
@@ -128,19 +132,6 @@ class Ec2Service : public Service {
     }
     auto lock = fleet_->read_lock();
     const auto& nodes = fleet_->nodes();
-    std::vector<std::string> missing;
-    for (const auto& id : id_list) {
-      const fleet::Node* n = fleet_->find(id);
-      if (n == nullptr || n->hybrid) missing.push_back(id);
-    }
-    if (missing.size() == 1) {
-      throw ServiceError(400, "InvalidInstanceID.NotFound", "The instance ID '" + missing[0] + "' does not exist");
-    }
-    if (missing.size() > 1) {
-      std::string list;
-      for (const auto& id : missing) list += (list.empty() ? "" : ", ") + id;
-      throw ServiceError(400, "InvalidInstanceID.NotFound", "The instance IDs '" + list + "' do not exist");
-    }
     auto matches = [&](const fleet::Node& n) {
       if (n.hybrid) return false;
       if (!ids.empty() && !ids.count(n.id)) return false;
@@ -181,6 +172,29 @@ class Ec2Service : public Service {
     r.headers.emplace_back("Content-Type", "text/xml;charset=UTF-8");
     r.body = body;
     return r;
+  }
+
+  // InstanceId.N as EC2 checks them: any malformed id first ('Invalid id: "i-xyz"'), then every unknown one at once.
+  void check_ids(const std::vector<std::string>& ids) const {
+    for (const auto& id : ids) {
+      if (!ec2_instance_id(id)) throw ServiceError(400, "InvalidInstanceID.Malformed", "Invalid id: \"" + id + "\"");
+    }
+    std::vector<std::string> missing;
+    {
+      auto lock = fleet_->read_lock();
+      for (const auto& id : ids) {
+        const fleet::Node* n = fleet_->find(id);
+        if (n == nullptr || n->hybrid) missing.push_back(id);
+      }
+    }
+    if (missing.size() == 1) {
+      throw ServiceError(400, "InvalidInstanceID.NotFound", "The instance ID '" + missing[0] + "' does not exist");
+    }
+    if (missing.size() > 1) {
+      std::string list;
+      for (const auto& id : missing) list += (list.empty() ? "" : ", ") + id;
+      throw ServiceError(400, "InvalidInstanceID.NotFound", "The instance IDs '" + list + "' do not exist");
+    }
   }
 
   // One reservationSet item: the instance with every field of botocore's Instance shape the fleet can know.
