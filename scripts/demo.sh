@@ -10,7 +10,7 @@ zip=dist/pingwatch-lambda-x86_64.zip
 work=$(mktemp -d)
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$bin" local --port "$port" --time-scale 60 --region ap-northeast-1 --sim-start 2024-04-12T08:05:00Z \
-  --fleet scripts/demo-fleet.json --mailbox "$work/mailbox" >"$work/stack.log" 2>&1 &
+  --fleet scripts/demo-fleet.json --mailbox "$work/mailbox" --auto-confirm >"$work/stack.log" 2>&1 &
 stack=$!
 trap 'kill $stack 2>/dev/null || true; wait $stack 2>/dev/null || true' EXIT
 for _ in $(seq 100); do

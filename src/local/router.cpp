@@ -182,6 +182,13 @@ Router::Shape Router::classify(const RawRequest& raw, const std::map<std::string
     shape.protocol_known = true;
     auto version = form.find("Version");
     if (version != form.end()) shape.service_hint = service_of_version(version->second);
+    // SNS's SubscribeURL (GET /?Action=ConfirmSubscription&TopicArn=...&Token=...) is followed from a mail client
+    // or by an http subscriber, without a signature; AWS serves it so, and the token is the credential.
+    if (shape.operation == "ConfirmSubscription" && !aws::find_header(raw.headers, "authorization") &&
+        !raw.query.count("X-Amz-Signature")) {
+      shape.service_hint = "sns";
+      shape.unsigned_local = true;
+    }
   }
   return shape;
 }

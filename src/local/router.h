@@ -43,7 +43,7 @@ class Router {
     std::string operation;
     WireProtocol protocol = WireProtocol::Json11;
     bool protocol_known = false;
-    bool unsigned_local = false;   // Lambda runtime API: processes the stack started, not signed
+    bool unsigned_local = false;   // not signed: Lambda runtime API (processes the stack started), SNS SubscribeURL
   };
   static Shape classify(const RawRequest& raw, const std::map<std::string, std::string>& form);
 

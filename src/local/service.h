@@ -73,7 +73,7 @@ struct StackContext {
   SnsPublisher* sns = nullptr;             // set by the stack once services exist
   LambdaInvoker* lambda = nullptr;
   std::string endpoint_url;                // http://127.0.0.1:PORT, for processes the stack starts
-  bool auto_confirm = true;                // SNS: email/http subscriptions confirmed at once (--auto-confirm)
+  bool auto_confirm = false;               // SNS: false = as AWS (email/http wait for confirmation); --auto-confirm
   std::string lambda_code_dir;             // Lambda: where function code is unpacked; empty = a temp dir
   // Lambda: the execution-role credentials every function instance gets in its environment (on AWS, temporary
   // credentials of the function's role: ASIA... key, secret, session token). The stack mints them at start and

@@ -33,7 +33,7 @@ struct StackOptions {
   std::string credentials_file;             // --credentials; empty = test/test
   std::string mailbox_dir;                  // --mailbox
   std::string state_file;                   // --state (SQLite); empty = memory only
-  bool auto_confirm = true;
+  bool auto_confirm = false;                // --auto-confirm: email/http subscriptions confirmed at once (tests, demo)
   std::string region = "us-east-1";
   std::string account_id = "123456789012";
   double state_save_interval_seconds = 30;  // wall seconds between periodic saves

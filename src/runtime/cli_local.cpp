@@ -21,7 +21,6 @@ struct LocalArgs {
   double connection_lost_minutes = 10;
   double credential_cache_minutes = 45;
   std::string sim_start;
-  bool no_auto_confirm = false;
 };
 
 struct FaultArgs {
@@ -97,7 +96,9 @@ void register_local_commands(CLI::App& app, int& exit_code) {
       ->check(CLI::ExistingFile);
   local->add_option("--mailbox", s.mailbox_dir, "Folder for SNS email deliveries (.eml)");
   local->add_option("--state", s.state_file, "SQLite file: state restored at start, saved periodically and at exit");
-  local->add_flag("--auto-confirm,!--no-auto-confirm", s.auto_confirm, "Confirm SNS subscriptions at once")
+  local->add_flag("--auto-confirm,!--no-auto-confirm", s.auto_confirm,
+                  "Confirm SNS email/http(s) subscriptions at once (default: as AWS, they wait for the SubscribeURL "
+                  "in the confirmation message)")
       ->capture_default_str();
   local->add_option("--connection-lost-after", args->connection_lost_minutes,
                     "Simulated minutes of agent silence before SSM reports ConnectionLost (two missed 5-minute pings)")

@@ -366,7 +366,6 @@ CASES = [
      "expect": {"status": 200, "code": None, "equals": {"SubscriptionArn": "pending confirmation"}},
      "doc": SNS + "API_Subscribe.html (SubscriptionArn: ... if the subscription requires confirmation, "
             "\"pending confirmation\" unless ReturnSubscriptionArn is true)",
-     "pending_fix": "shapes",
      "moto": {"expect": {"status": 200, "code": None, "keys": ["SubscriptionArn"]}, "why": "moto returns the subscription ARN of an unconfirmed email subscription at once"}},
     {"id": "sns.subscribe.unknown_topic", "service": "sns", "op": "Subscribe",
      "params": {"TopicArn": TOPIC + "-gone", "Protocol": "email", "Endpoint": "ops@example.com"},
@@ -387,7 +386,7 @@ CASES = [
      "params": {"TopicArn": "not-an-arn", "Message": "hello"},
      "expect": {"status": 400, "code": "InvalidParameter"},
      "doc": SNS + "API_Publish.html (Errors: InvalidParameter, HTTP 400: a request parameter does not comply "
-            "with the associated constraints)", "pending_fix": "shapes"},
+            "with the associated constraints)"},
     {"id": "sns.publish.missing_message", "service": "sns", "op": "Publish", "setup": [TOPIC_STEP],
      "raw": {"TopicArn": TOPIC}, "raw_protocol": "query",
      "expect": {"status": 400, "code": "ValidationError"},
@@ -582,7 +581,6 @@ CASES = [
      "params": {"InstanceIds": ["bogus"]},
      "expect": {"status": 400, "code": "InvalidInstanceID.Malformed"},
      "doc": EC2 + "errors-overview.html (InvalidInstanceID.Malformed: the specified instance ID is not valid)",
-     "pending_fix": "shapes",
      "moto": {"expect": {"status": 400, "code": "InvalidInstanceID.NotFound"}, "why": "moto does not tell a malformed id from an unknown one"}},
     # ---------------------------------------------------------------- EventBridge
     {"id": "events.put_rule.ok", "service": "events", "op": "PutRule",

@@ -90,7 +90,8 @@ def main():
     logging.getLogger("botocore").addHandler(complaints)
     warnings.simplefilter("error")
     mailbox = tempfile.mkdtemp()
-    proc, url = start_stack(["--nodes", "0", "--time-scale", "60", "--region", "ap-northeast-1", "--mailbox", mailbox])
+    proc, url = start_stack(["--nodes", "0", "--time-scale", "60", "--region", "ap-northeast-1", "--mailbox", mailbox,
+                              "--auto-confirm"])
     try:
         # Where botocore compresses, the main client does not: the gzip path is its own check below.
         cw = client("cloudwatch", url, **({"disable_request_compression": True} if compresses_requests() else {}))

@@ -14,7 +14,7 @@ cleanup() { [ -n "$STACK_PID" ] && kill "$STACK_PID" 2>/dev/null && wait "$STACK
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-"$BIN" local --port 0 --nodes 1 --region ap-northeast-1 --mailbox "$WORK/mail" >"$WORK/stack.out" 2>"$WORK/stack.err" &
+"$BIN" local --port 0 --nodes 1 --region ap-northeast-1 --mailbox "$WORK/mail" --auto-confirm >"$WORK/stack.out" 2>"$WORK/stack.err" &
 STACK_PID=$!
 URL=
 for _ in $(seq 1 300); do
@@ -38,7 +38,7 @@ ARN=$(aws_local sns create-topic --name SSM-Ping --query TopicArn --output text)
 aws_local sns list-topics --query 'Topics[].TopicArn' --output text | grep -qx "$ARN" || fail "list-topics"
 ok "create-topic (idempotent) and list-topics"
 
-# 2. An email subscription, confirmed at once (--auto-confirm is the local default).
+# 2. An email subscription, confirmed at once (--auto-confirm; without it the stack waits for the SubscribeURL as AWS does).
 SUB=$(aws_local sns subscribe --topic-arn "$ARN" --protocol email --notification-endpoint ops@example.com \
   --query SubscriptionArn --output text)
 case "$SUB" in "$ARN":*) ;; *) fail "subscription ARN $SUB" ;; esac

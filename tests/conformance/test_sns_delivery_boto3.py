@@ -54,7 +54,7 @@ class Hook(http.server.BaseHTTPRequestHandler):
 
 
 work = tempfile.mkdtemp(prefix="pingwatch-boto3-")
-stack = subprocess.Popen([BIN, "local", "--port", "0", "--nodes", "1", "--time-scale", "30", "--mailbox",
+stack = subprocess.Popen([BIN, "local", "--port", "0", "--nodes", "1", "--time-scale", "30", "--auto-confirm", "--mailbox",
                           os.path.join(work, "mail")], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
 threading.Thread(target=hook.serve_forever, daemon=True).start()

@@ -34,7 +34,7 @@ const work = mkdtempSync(join(tmpdir(), "pingwatch-js-"));
 function startStack() {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.env.PINGWATCH_BIN,
-                       ["local", "--port", "0", "--nodes", "1", "--time-scale", "30", "--mailbox", join(work, "mail")],
+                       ["local", "--port", "0", "--nodes", "1", "--time-scale", "30", "--auto-confirm", "--mailbox", join(work, "mail")],
                        { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     const timer = setTimeout(() => { proc.kill(); reject(new Error("stack did not start")); }, 30000);

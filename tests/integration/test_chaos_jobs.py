@@ -261,7 +261,7 @@ def watch_under_chaos(work):
     """watch at WATCH_NODES: a full inventory and the steady cycles under chaos while nodes are lost, vanish and
     recover; every transition in exactly one notice (the stack's mailbox), cycles repeated until one exits 0."""
     stack = Stack(work, "--nodes", str(WATCH_NODES), "--connection-lost-after", "10", "--fleet-seed", "5",
-                  "--chaos-seed", "13", "--mailbox", os.path.join(work, "mail"), time_scale="120")
+                  "--chaos-seed", "13", "--mailbox", os.path.join(work, "mail"), "--auto-confirm", time_scale="120")
     try:
         t0 = time.monotonic()
         sns = stack.client("sns")

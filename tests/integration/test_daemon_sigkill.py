@@ -71,7 +71,7 @@ def main():
     work = tempfile.mkdtemp(prefix="pingwatch-daemon-kill-")
     # 240 simulated seconds per wall second: ConnectionLost 10 sim-minutes (2.5 s) after an agent stops.
     stack = Stack(work, "--nodes", "300", "--time-scale", "240", "--connection-lost-after", "10",
-                  "--fleet-seed", "17", "--latency", "15", "--jitter", "20", "--chaos-seed", "3")
+                  "--fleet-seed", "17", "--latency", "15", "--jitter", "20", "--chaos-seed", "3", "--auto-confirm")
     daemon = None
     try:
         topic = stack.sns.create_topic(Name="daemon-kill")["TopicArn"]

@@ -161,7 +161,8 @@ def notices_in_mail(messages):
 
 def main():
     work = tempfile.mkdtemp(prefix="pingwatch-watch-it-")
-    a = Stack(work, "--nodes", "2500", "--time-scale", "120", "--connection-lost-after", "10", "--fleet-seed", "7")
+    a = Stack(work, "--nodes", "2500", "--time-scale", "120", "--connection-lost-after", "10", "--fleet-seed", "7",
+              "--auto-confirm")
     try:
         topic = a.sns.create_topic(Name="watch")["TopicArn"]
         a.sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "local/fleet/ec2_instance.h"
+
 namespace pingwatch::local::fleet {
 
 namespace {
@@ -86,6 +88,9 @@ Fleet::Fleet(const FleetOptions& options, double sim_start) : options_(options),
     }
   }
   std::sort(nodes_.begin(), nodes_.end(), [](const Node& a, const Node& b) { return a.id < b.id; });
+  for (Node& node : nodes_) {
+    if (!node.hybrid && node.launch_time == 0) node.launch_time = default_launch_time(node.id, sim_start);
+  }
   for (std::size_t i = 1; i < nodes_.size(); ++i) {
     if (nodes_[i].id == nodes_[i - 1].id) throw std::runtime_error("fleet: duplicate instance id " + nodes_[i].id);
   }
@@ -147,17 +152,20 @@ void Fleet::apply_fault_locked(Node& node, Fault fault, double at) {
     case Fault::ImdsDisabled:
     case Fault::RoleDetached:
       // The agent keeps using its cached instance-profile credentials until they expire.
+      (fault == Fault::ImdsDisabled ? node.imds_disabled : node.role_detached) = true;
       go_silent(at + options_.credential_cache_seconds);
       break;
     case Fault::Stop:
       if (node.hybrid) throw std::invalid_argument(node.id + " is a hybrid node; stop applies to EC2 instances");
       node.ec2_state = Ec2State::Stopped;
+      node.state_changed_at = at;
       node.agent_stopped = true;
       go_silent(at);
       break;
     case Fault::Terminate:
       if (node.hybrid) throw std::invalid_argument(node.id + " is a hybrid node; terminate applies to EC2 instances");
       node.ec2_state = Ec2State::Terminated;
+      node.state_changed_at = at;
       node.agent_stopped = true;
       go_silent(at);
       break;
@@ -178,6 +186,12 @@ void Fleet::apply_fault_locked(Node& node, Fault fault, double at) {
       }
       s.silent_from = kNever;
       node.managed = true;
+      if (node.ec2_state == Ec2State::Stopped) {
+        node.launch_time = at;   // starting a stopped instance is a new launch
+        node.state_changed_at = at;
+      }
+      node.imds_disabled = false;
+      node.role_detached = false;
       node.ec2_state = Ec2State::Running;
       node.agent_stopped = false;
       break;
@@ -260,6 +274,10 @@ nlohmann::json Fleet::save() const {
                       {"agent_stopped", node.agent_stopped},
                       {"last_fault", node.last_fault},
                       {"last_fault_at", node.last_fault_at},
+                      {"launch_time", node.launch_time},
+                      {"state_changed_at", node.state_changed_at},
+                      {"imds_disabled", node.imds_disabled},
+                      {"role_detached", node.role_detached},
                       {"tags", tags}};
   }
   nlohmann::json pending = nlohmann::json::array();
@@ -287,6 +305,10 @@ void Fleet::load(const nlohmann::json& state) {
       node->agent_stopped = saved.value("agent_stopped", false);
       node->last_fault = saved.value("last_fault", "");
       node->last_fault_at = saved.value("last_fault_at", 0.0);
+      node->launch_time = saved.value("launch_time", node->launch_time);
+      node->state_changed_at = saved.value("state_changed_at", node->last_fault_at);   // older state files
+      node->imds_disabled = saved.value("imds_disabled", false);
+      node->role_detached = saved.value("role_detached", false);
       if (saved.contains("tags") && saved["tags"].is_array()) {
         node->tags.clear();
         for (const auto& pair : saved["tags"]) {

@@ -54,6 +54,11 @@ struct Node {
   bool agent_stopped = false;     // agent-stop, or the instance is stopped: recover restarts at once
   std::string last_fault;         // for GET /_local/fleet
   double last_fault_at = 0;
+  // What EC2 DescribeInstances shows of the node's history (EC2 nodes only).
+  double launch_time = 0;         // epoch seconds of the last launch (a start after stop relaunches)
+  double state_changed_at = 0;    // when the instance was stopped or terminated (StateTransitionReason)
+  bool imds_disabled = false;     // imds-disabled: MetadataOptions.HttpEndpoint disabled until recover
+  bool role_detached = false;     // role-detached: no IamInstanceProfile until recover
 };
 
 struct FleetOptions {

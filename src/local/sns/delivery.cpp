@@ -47,6 +47,12 @@ ParsedUrl parse_url(const std::string& url) {
 
 }  // namespace
 
+std::string subscribe_url(const DeliveryJob& job) {
+  const std::string base = job.service_url.empty() ? "https://sns." + job.region + ".amazonaws.com" : job.service_url;
+  // As in AWS's SubscribeURL, the ARN's ':' stay readable; ARNs and the hex token need no other escaping.
+  return base + "/?Action=ConfirmSubscription&TopicArn=" + job.topic_arn + "&Token=" + job.token;
+}
+
 nlohmann::ordered_json notification_envelope(const DeliveryJob& job) {
   nlohmann::ordered_json envelope;
   envelope["Type"] = job.type;
@@ -55,9 +61,7 @@ nlohmann::ordered_json notification_envelope(const DeliveryJob& job) {
   envelope["TopicArn"] = job.topic_arn;
   if (!job.subject.empty()) envelope["Subject"] = job.subject;
   envelope["Message"] = job.message;
-  if (job.type == "SubscriptionConfirmation")
-    envelope["SubscribeURL"] = "https://sns." + job.region + ".amazonaws.com/?Action=ConfirmSubscription&TopicArn=" +
-                               job.topic_arn + "&Token=" + job.token;
+  if (job.type == "SubscriptionConfirmation") envelope["SubscribeURL"] = subscribe_url(job);
   envelope["Timestamp"] = wire::iso8601_millis_z(job.timestamp);
   envelope["SignatureVersion"] = "1";
   envelope["Signature"] = local_signature(job);
@@ -186,6 +190,7 @@ nlohmann::json DeliveryWorker::deliver(const DeliveryJob& job) {
   if (!entry.contains("subject")) entry["subject"] = job.subject;
   if (!entry.contains("body")) entry["body"] = job.message;
   entry["timestamp"] = wire::iso8601_millis_z(job.timestamp);
+  if (job.type == "SubscriptionConfirmation") entry["subscribe_url"] = subscribe_url(job);
   return entry;
 }
 
@@ -202,10 +207,8 @@ nlohmann::json DeliveryWorker::deliver_email(const DeliveryJob& job, bool as_jso
   if (job.type == "SubscriptionConfirmation") {
     mail.confirmation = true;
     mail.subject = "AWS Notification - Subscription Confirmation";
-    if (!as_json)
-      mail.body = confirmation_email_body(job.topic_arn, "https://sns." + job.region +
-                                                           ".amazonaws.com/confirmation.html?TopicArn=" + job.topic_arn +
-                                                           "&Token=" + job.token + "&Endpoint=" + job.endpoint);
+    // AWS's mail links its confirmation.html page, which visits the SubscribeURL; the stack links the SubscribeURL.
+    if (!as_json) mail.body = confirmation_email_body(job.topic_arn, subscribe_url(job));
   }
   nlohmann::json entry = {{"delivered", true},
                           {"subject", mail.subject.empty() ? std::string("AWS Notification Message") : mail.subject},

@@ -29,6 +29,7 @@ struct DeliveryJob {
   std::string subject;            // may be empty
   std::string message;            // already the variant for this protocol
   std::string token;              // SubscriptionConfirmation only
+  std::string service_url;        // SubscriptionConfirmation: the stack's endpoint; empty = https://sns.<region>.amazonaws.com
   nlohmann::json message_attributes = nlohmann::json::object();   // {"name": {"Type": "String", "Value": "..."}}
   double timestamp = 0;           // simulated epoch seconds of the publish
   bool raw = false;               // RawMessageDelivery: http/https get the bare message
@@ -36,6 +37,9 @@ struct DeliveryJob {
 
 // The JSON document SNS POSTs to http(s) endpoints and sends to email-json subscribers, in AWS's key order.
 nlohmann::ordered_json notification_envelope(const DeliveryJob& job);
+// Where a SubscriptionConfirmation sends the subscriber: <endpoint>/?Action=ConfirmSubscription&TopicArn=...&Token=...,
+// served without a signature as AWS serves it. The local stack's own endpoint, so following it confirms here.
+std::string subscribe_url(const DeliveryJob& job);
 // The event SNS invokes a Lambda subscriber with: {"Records":[{"EventSource":"aws:sns",...}]}.
 nlohmann::json lambda_event(const DeliveryJob& job);
 

@@ -9,7 +9,7 @@
 namespace pingwatch::local::sns {
 
 // {"messages": [{"message_id", "type", "topic_arn", "subscription_arn", "protocol", "endpoint", "subject", "body",
-//   "timestamp", "delivered", "file"?, "error"?}, ...]} oldest first. Throws std::invalid_argument when `service`
+//   "timestamp", "delivered", "file"?, "error"?, "subscribe_url"? (SubscriptionConfirmation)}, ...]} oldest first. Throws std::invalid_argument when `service`
 // is not the SNS service made by make_sns_service.
 nlohmann::json mailbox_json(const Service& service);
 

@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <set>
 
 #include "local/services.h"
+#include "local/sns/topic_arn.h"
 #include "local/sns/wire_util.h"
 
 namespace pingwatch::local {
@@ -45,6 +47,13 @@ std::string required(const Request& r, const std::string& name) {
 std::string optional(const Request& r, const std::string& name) {
   const std::string* value = param(r, name);
   return value ? *value : std::string();
+}
+
+// A required TopicArn-like parameter, checked the way SNS checks it before any lookup (see topic_arn.h).
+std::string required_topic_arn(const Request& r, const std::string& name = "TopicArn") {
+  std::string arn = required(r, name);
+  validate_topic_arn(arn, name, r.region);
+  return arn;
 }
 
 // Query maps: <prefix>N.<key_name> / <prefix>N.<value_name>, N from 1 with no gaps.
@@ -86,6 +95,11 @@ const std::set<std::string>& subscription_attribute_names() {
                                               "RawMessageDelivery", "RedrivePolicy", "SubscriptionRoleArn",
                                               "ReplayPolicy"};
   return names;
+}
+
+// Endpoints outside AWS must opt in: SNS asks them to confirm before it delivers anything.
+bool needs_confirmation(const std::string& protocol) {
+  return protocol == "email" || protocol == "email-json" || protocol == "http" || protocol == "https";
 }
 
 const std::set<std::string>& known_protocols() {
@@ -168,19 +182,6 @@ nlohmann::json validated_attribute(const std::string& name, const std::string& d
       invalid_value("The message attribute '" + name + "' with type 'String.Array' must be a JSON array.");
   }
   return {{"Type", data_type}, {"Value", *value}};
-}
-
-std::string parse_topic_arn_region(const std::string& arn) {
-  // arn:aws:sns:<region>:<account>:<name>
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  for (int i = 0; i < 5; ++i) {
-    auto colon = arn.find(':', start);
-    if (colon == std::string::npos) return {};
-    parts.push_back(arn.substr(start, colon - start));
-    start = colon + 1;
-  }
-  return parts.size() == 5 ? parts[3] : std::string();
 }
 
 }  // namespace
@@ -348,7 +349,7 @@ std::string SnsService::list_topics(const Request& r) {
 }
 
 std::string SnsService::delete_topic(const Request& r) {
-  const std::string arn = required(r, "TopicArn");
+  const std::string arn = required_topic_arn(r);
   std::lock_guard lock(mutex_);
   // Deleting a topic that does not exist is not an error on AWS.
   topics_.erase(arn);
@@ -358,7 +359,7 @@ std::string SnsService::delete_topic(const Request& r) {
 }
 
 std::string SnsService::get_topic_attributes(const Request& r) {
-  const std::string arn = required(r, "TopicArn");
+  const std::string arn = required_topic_arn(r);
   std::lock_guard lock(mutex_);
   auto it = topics_.find(arn);
   if (it == topics_.end()) not_found("Topic does not exist");
@@ -381,7 +382,7 @@ std::string SnsService::get_topic_attributes(const Request& r) {
 }
 
 std::string SnsService::set_topic_attributes(const Request& r) {
-  const std::string arn = required(r, "TopicArn");
+  const std::string arn = required_topic_arn(r);
   const std::string name = required(r, "AttributeName");
   if (!topic_attribute_names().count(name)) invalid_parameter("AttributeName");
   std::lock_guard lock(mutex_);
@@ -392,7 +393,7 @@ std::string SnsService::set_topic_attributes(const Request& r) {
 }
 
 std::string SnsService::subscribe(const Request& r) {
-  const std::string topic_arn = required(r, "TopicArn");
+  const std::string topic_arn = required_topic_arn(r);
   const std::string protocol = required(r, "Protocol");
   const std::string endpoint = optional(r, "Endpoint");
   if (!known_protocols().count(protocol))
@@ -414,61 +415,76 @@ std::string SnsService::subscribe(const Request& r) {
   }
   const bool return_arn = optional(r, "ReturnSubscriptionArn") == "true";
 
-  DeliveryJob confirmation;
-  bool send_confirmation = false;
+  std::optional<DeliveryJob> confirmation;
   std::string result_arn;
   {
     std::lock_guard lock(mutex_);
     auto topic = topics_.find(topic_arn);
     if (topic == topics_.end()) not_found("Topic does not exist");
-    // Subscribing the same endpoint twice returns the existing subscription.
-    for (const auto& [arn, sub] : subscriptions_) {
-      if (sub.topic_arn == topic_arn && sub.protocol == protocol && sub.endpoint == endpoint)
-        return "<SubscriptionArn>" + xml_escape(sub.confirmed || return_arn ? arn : "pending confirmation") +
-               "</SubscriptionArn>";
+    const Subscription* existing = nullptr;
+    for (const auto& [arn, sub] : subscriptions_)
+      if (sub.topic_arn == topic_arn && sub.protocol == protocol && sub.endpoint == endpoint) existing = &sub;
+    if (!existing) {
+      Subscription sub;
+      sub.arn = topic_arn + ":" + wire::uuid4();
+      sub.topic_arn = topic_arn;
+      sub.protocol = protocol;
+      sub.endpoint = endpoint;
+      sub.owner = context_.account_id;
+      sub.attributes = attributes;
+      sub.token = wire::sha256_hex(sub.arn + wire::uuid4());
+      sub.confirmed = !needs_confirmation(protocol) || context_.auto_confirm;
+      sub.authenticated = sub.confirmed;   // confirmed by the owner's own signed Subscribe
+      existing = &subscriptions_.emplace(sub.arn, std::move(sub)).first->second;
     }
-    Subscription sub;
-    sub.arn = topic_arn + ":" + wire::uuid4();
-    sub.topic_arn = topic_arn;
-    sub.protocol = protocol;
-    sub.endpoint = endpoint;
-    sub.owner = context_.account_id;
-    sub.attributes = attributes;
-    sub.token = wire::sha256_hex(sub.arn + wire::uuid4());
-    const bool needs_confirmation = protocol == "email" || protocol == "email-json" || protocol == "http" ||
-                                    protocol == "https";
-    sub.confirmed = !needs_confirmation || context_.auto_confirm;
-    if (!sub.confirmed) {
-      send_confirmation = true;
-      confirmation.protocol = protocol;
-      confirmation.endpoint = endpoint;
-      confirmation.subscription_arn = sub.arn;
-      confirmation.topic_arn = topic_arn;
-      confirmation.region = topic->second.region;
-      confirmation.message_id = wire::uuid4();
-      confirmation.type = "SubscriptionConfirmation";
-      confirmation.token = sub.token;
-      confirmation.message = "You have chosen to subscribe to the topic " + topic_arn +
-                             ".\nTo confirm the subscription, visit the SubscribeURL included in this message.";
-      confirmation.timestamp = context_.clock ? context_.clock->now() : SimClock::wall_now();
+    // A new pending subscription gets its confirmation request; subscribing again while it is pending sends
+    // another, with the same token (AWS does the same, so a lost confirmation mail can be asked for again).
+    if (!existing->confirmed) {
+      confirmation = confirmation_request(*existing, topic->second);
+      spdlog::info("sns: subscription {} is pending confirmation (SubscribeURL {})", existing->arn,
+                   subscribe_url(*confirmation));
     }
-    if (!sub.confirmed)
-      spdlog::info("sns: subscription {} is pending confirmation (ConfirmSubscription Token={})", sub.arn, sub.token);
-    result_arn = sub.confirmed || return_arn ? sub.arn : "pending confirmation";
-    subscriptions_.emplace(sub.arn, std::move(sub));
+    result_arn = existing->confirmed || return_arn ? existing->arn : "pending confirmation";
   }
-  if (send_confirmation) worker_->enqueue(std::move(confirmation));
+  if (confirmation) worker_->enqueue(std::move(*confirmation));
   return "<SubscriptionArn>" + xml_escape(result_arn) + "</SubscriptionArn>";
 }
 
+DeliveryJob SnsService::confirmation_request(const Subscription& sub, const Topic& topic) const {
+  DeliveryJob job;
+  job.protocol = sub.protocol;
+  job.endpoint = sub.endpoint;
+  job.subscription_arn = sub.arn;
+  job.topic_arn = sub.topic_arn;
+  job.region = topic.region;
+  const auto display = topic.attributes.find("DisplayName");
+  if (display != topic.attributes.end()) job.display_name = display->second;
+  job.message_id = wire::uuid4();
+  job.type = "SubscriptionConfirmation";
+  job.token = sub.token;
+  job.service_url = context_.endpoint_url;
+  job.message = "You have chosen to subscribe to the topic " + sub.topic_arn +
+                ".\nTo confirm the subscription, visit the SubscribeURL included in this message.";
+  job.timestamp = context_.clock ? context_.clock->now() : SimClock::wall_now();
+  return job;
+}
+
+// Signed (the SDK's ConfirmSubscription) or not (a visit to the SubscribeURL, which AWS serves without a
+// signature): either confirms. Unsigned, the topic's region comes from its ARN: the URL carries no signing region.
 std::string SnsService::confirm_subscription(const Request& r) {
+  const bool signed_request = !r.access_key_id.empty();
   const std::string topic_arn = required(r, "TopicArn");
+  validate_topic_arn(topic_arn, "TopicArn", signed_request ? r.region : "");
   const std::string token = required(r, "Token");
   std::lock_guard lock(mutex_);
   if (!topics_.count(topic_arn)) not_found("Topic does not exist");
   for (auto& [arn, sub] : subscriptions_) {
     if (sub.topic_arn == topic_arn && sub.token == token) {
-      sub.confirmed = true;
+      if (!sub.confirmed) {
+        sub.confirmed = true;
+        sub.authenticated = signed_request;   // ConfirmationWasAuthenticated: the confirmation request was signed
+        spdlog::info("sns: subscription {} confirmed", arn);
+      }
       return "<SubscriptionArn>" + xml_escape(arn) + "</SubscriptionArn>";
     }
   }
@@ -477,7 +493,7 @@ std::string SnsService::confirm_subscription(const Request& r) {
 
 std::string SnsService::list_subscriptions(const Request& r, bool by_topic) {
   std::string topic_arn;
-  if (by_topic) topic_arn = required(r, "TopicArn");
+  if (by_topic) topic_arn = required_topic_arn(r);
   std::size_t start = 0;
   if (const std::string* token = param(r, "NextToken"); token && !token->empty()) {
     try {
@@ -491,7 +507,7 @@ std::string SnsService::list_subscriptions(const Request& r, bool by_topic) {
   if (by_topic && !topics_.count(topic_arn)) not_found("Topic does not exist");
   std::vector<const Subscription*> selected;
   for (const auto& [arn, sub] : subscriptions_) {
-    if (by_topic ? sub.topic_arn == topic_arn : parse_topic_arn_region(sub.topic_arn) == region)
+    if (by_topic ? sub.topic_arn == topic_arn : topic_arn_region(sub.topic_arn) == region)
       selected.push_back(&sub);
   }
   std::string xml = "<Subscriptions>";
@@ -527,7 +543,7 @@ std::string SnsService::get_subscription_attributes(const Request& r) {
       {"Protocol", s.protocol},
       {"Endpoint", s.endpoint},
       {"Owner", s.owner},
-      {"ConfirmationWasAuthenticated", s.confirmed ? "true" : "false"},
+      {"ConfirmationWasAuthenticated", s.authenticated ? "true" : "false"},
       {"PendingConfirmation", s.confirmed ? "false" : "true"},
       {"RawMessageDelivery", "false"},
       {"SubscriptionPrincipal", "arn:aws:iam::" + s.owner + ":root"},
@@ -550,9 +566,14 @@ std::string SnsService::set_subscription_attributes(const Request& r) {
 std::string SnsService::publish_action(const Request& r) {
   Publication p;
   p.topic_arn = optional(r, "TopicArn");
-  if (p.topic_arn.empty()) p.topic_arn = optional(r, "TargetArn");
+  const char* arn_param = "TopicArn";
+  if (p.topic_arn.empty()) {
+    p.topic_arn = optional(r, "TargetArn");
+    arn_param = "TargetArn";
+  }
   const std::string phone = optional(r, "PhoneNumber");
   if (p.topic_arn.empty() && phone.empty()) invalid_parameter("TopicArn or TargetArn Reason: no value for required parameter");
+  if (!p.topic_arn.empty()) validate_topic_arn(p.topic_arn, arn_param, r.region);
   const std::string* message = param(r, "Message");
   if (!message || message->empty()) invalid_parameter("Empty message");
   p.message = *message;
@@ -578,7 +599,7 @@ std::string SnsService::publish_action(const Request& r) {
 }
 
 std::string SnsService::publish_batch(const Request& r) {
-  const std::string topic_arn = required(r, "TopicArn");
+  const std::string topic_arn = required_topic_arn(r);
   const std::string prefix = "PublishBatchRequestEntries.member.";
   std::vector<std::string> bases;
   for (int n = 1; r.params.count(prefix + std::to_string(n) + ".Id"); ++n) bases.push_back(prefix + std::to_string(n) + ".");
@@ -711,7 +732,8 @@ nlohmann::json SnsService::save() const {
   for (const auto& [arn, s] : subscriptions_)
     subscriptions.push_back({{"arn", s.arn}, {"topic_arn", s.topic_arn}, {"protocol", s.protocol},
                              {"endpoint", s.endpoint}, {"owner", s.owner}, {"token", s.token},
-                             {"confirmed", s.confirmed}, {"attributes", s.attributes}});
+                             {"confirmed", s.confirmed}, {"authenticated", s.authenticated},
+                             {"attributes", s.attributes}});
   return {{"topics", topics}, {"subscriptions", subscriptions}};
 }
 
@@ -734,6 +756,7 @@ void SnsService::load(const nlohmann::json& state) {
     sub.owner = s.value("owner", context_.account_id);
     sub.token = s.value("token", std::string());
     sub.confirmed = s.value("confirmed", true);
+    sub.authenticated = s.value("authenticated", sub.confirmed);
     sub.attributes = s.value("attributes", std::map<std::string, std::string>{});
     subscriptions_.emplace(sub.arn, std::move(sub));
   }

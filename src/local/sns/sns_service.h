@@ -23,6 +23,7 @@ struct Topic {
 struct Subscription {
   std::string arn, topic_arn, protocol, endpoint, owner, token;
   bool confirmed = false;
+  bool authenticated = false;                          // GetSubscriptionAttributes' ConfirmationWasAuthenticated
   std::map<std::string, std::string> attributes;      // RawMessageDelivery, FilterPolicy, ...
 };
 
@@ -59,6 +60,7 @@ class SnsService : public Service, public SnsPublisher {
   std::string set_topic_attributes(const Request& r);
   std::string subscribe(const Request& r);
   std::string confirm_subscription(const Request& r);
+  DeliveryJob confirmation_request(const Subscription& sub, const Topic& topic) const;   // call with mutex_ held
   std::string list_subscriptions(const Request& r, bool by_topic);
   std::string unsubscribe(const Request& r);
   std::string get_subscription_attributes(const Request& r);

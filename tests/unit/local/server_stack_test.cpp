@@ -4,6 +4,7 @@
 
 #include "aws/http_date.h"
 #include "aws/sigv4.h"
+#include "local/sns/mailbox.h"
 #include "local/stack.h"
 
 namespace pingwatch::local {
@@ -173,6 +174,46 @@ TEST_F(StackTest, Ec2DescribeInstancesShowsStateOfVanishedNodes) {
   const Reply reply = send(r, true, "test", "ec2");
   ASSERT_EQ(reply.status, 200) << reply.body;
   EXPECT_NE(reply.body.find("<name>stopped</name>"), std::string::npos) << reply.body;
+}
+
+TEST_F(StackTest, SnsSubscribeUrlConfirmsWithoutASignature) {
+  aws::HttpRequest r;
+  r.url = "/";
+  r.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  r.body = "Action=CreateTopic&Version=2010-03-31&Name=SSM-Ping";
+  const std::string topic = "arn:aws:sns:us-east-1:123456789012:SSM-Ping";
+  ASSERT_EQ(send(r, true, "test", "sns").status, 200);
+  r.body = "Action=Subscribe&Version=2010-03-31&TopicArn=" + topic +
+           "&Protocol=email&Endpoint=ops%40example.com&ReturnSubscriptionArn=true";
+  const Reply subscribed = send(r, true, "test", "sns");
+  ASSERT_EQ(subscribed.status, 200) << subscribed.body;
+  Service* sns_service = stack_->service("sns");
+  ASSERT_TRUE(sns::wait_for_deliveries(*sns_service, std::chrono::seconds(10)));
+  const auto confirmation = sns::mailbox_json(*sns_service)["messages"].at(0);
+  const std::string url = confirmation["subscribe_url"];
+  ASSERT_EQ(url.rfind(stack_->endpoint_url() + "/?Action=ConfirmSubscription&TopicArn=" + topic + "&Token=", 0), 0u) << url;
+
+  aws::HttpRequest visit;
+  visit.method = "GET";
+  visit.url = "/?Action=ListTopics";   // only the SubscribeURL is served unsigned
+  EXPECT_EQ(send(visit, false).status, 403);
+  visit.url = "/?Action=ConfirmSubscription&TopicArn=" + topic + "&Token=0000";
+  const Reply wrong = send(visit, false);
+  EXPECT_EQ(wrong.status, 400);
+  EXPECT_NE(wrong.body.find("<Code>InvalidParameter</Code>"), std::string::npos) << wrong.body;
+  visit.url = url.substr(stack_->endpoint_url().size());
+  const Reply confirmed = send(visit, false);
+  ASSERT_EQ(confirmed.status, 200) << confirmed.body;
+  EXPECT_NE(confirmed.body.find("<ConfirmSubscriptionResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\">"),
+            std::string::npos) << confirmed.body;
+  EXPECT_NE(confirmed.body.find("<ConfirmSubscriptionResult><SubscriptionArn>" +
+                                confirmation["subscription_arn"].get<std::string>() +
+                                "</SubscriptionArn></ConfirmSubscriptionResult>"),
+            std::string::npos) << confirmed.body;
+  r.body = "Action=ListSubscriptionsByTopic&Version=2010-03-31&TopicArn=" + topic;
+  const Reply listed = send(r, true, "test", "sns");
+  EXPECT_NE(listed.body.find("<SubscriptionArn>" + confirmation["subscription_arn"].get<std::string>() + "</SubscriptionArn>"),
+            std::string::npos) << listed.body;
 }
 
 TEST(StackState, StateSurvivesRestart) {

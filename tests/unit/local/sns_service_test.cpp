@@ -40,6 +40,7 @@ class SnsTest : public ::testing::Test {
     context.default_region = "ap-northeast-1";
     context.mailbox_dir = mailbox.string();
     context.lambda = &lambda;
+    context.auto_confirm = true;   // --auto-confirm: most tests here are about delivery; the AWS default is tested below
     service = make_sns_service(context);
   }
   void TearDown() override {
@@ -59,6 +60,7 @@ class SnsTest : public ::testing::Test {
     r.params["Version"] = "2010-03-31";
     r.region = "ap-northeast-1";
     r.account_id = "123456789012";
+    r.access_key_id = access_key;
     r.request_id = "req-1";
     return service->handle(r);
   }
@@ -94,6 +96,7 @@ class SnsTest : public ::testing::Test {
   }
 
   std::filesystem::path mailbox;
+  std::string access_key = "test";   // empty = an unsigned request (the router lets only the SubscribeURL through so)
   StackContext context;
   RecordingLambda lambda;
   std::unique_ptr<Service> service;
@@ -147,7 +150,7 @@ TEST_F(SnsTest, EmailSubscriptionsArePendingWithoutAutoConfirm) {
   EXPECT_EQ(body.find("If you wish to stop receiving"), std::string::npos);
   auto token_at = body.find("Token=");
   ASSERT_NE(token_at, std::string::npos);
-  const std::string token = body.substr(token_at + 6, body.find('&', token_at) - token_at - 6);
+  const std::string token = body.substr(token_at + 6, body.find('\n', token_at) - token_at - 6);
   EXPECT_EQ(call_error("ConfirmSubscription", {{"TopicArn", arn}, {"Token", "wrong"}}).code, "InvalidParameter");
   const std::string confirmed = between(call("ConfirmSubscription", {{"TopicArn", arn}, {"Token", token}}).body,
                                         "SubscriptionArn");
@@ -340,4 +343,131 @@ TEST_F(SnsTest, SaveAndLoadKeepTopicsAndSubscriptions) {
   auto messages = delivered();
   ASSERT_EQ(messages.size(), 1u);
   EXPECT_EQ(messages[0]["subscription_arn"], sub);
+}
+
+TEST(SnsDefaults, SubscriptionsWaitForConfirmationUnlessAutoConfirmIsAsked) {
+  EXPECT_FALSE(StackContext{}.auto_confirm);   // `pingwatch local` without --auto-confirm behaves as AWS
+}
+
+TEST_F(SnsTest, MalformedTopicArnIsInvalidParameterNotNotFound) {
+  const std::string arn = create_topic("SSM-Ping");
+  const std::vector<std::pair<std::string, std::map<std::string, std::string>>> actions = {
+      {"Publish", {{"Message", "m"}}},
+      {"Subscribe", {{"Protocol", "email"}, {"Endpoint", "ops@example.com"}}},
+      {"GetTopicAttributes", {}},
+      {"SetTopicAttributes", {{"AttributeName", "DisplayName"}, {"AttributeValue", "x"}}},
+      {"DeleteTopic", {}},
+      {"ListSubscriptionsByTopic", {}},
+      {"ConfirmSubscription", {{"Token", "abc"}}},
+      {"PublishBatch", {{"PublishBatchRequestEntries.member.1.Id", "a"},
+                        {"PublishBatchRequestEntries.member.1.Message", "m"}}}};
+  for (const auto& [action, params] : actions) {
+    auto with = [&](const std::string& topic) {
+      auto p = params;
+      p["TopicArn"] = topic;
+      return call_error(action, p);
+    };
+    auto short_arn = with("foo");
+    EXPECT_EQ(short_arn.status, 400) << action;
+    EXPECT_EQ(short_arn.code, "InvalidParameter") << action;
+    EXPECT_STREQ(short_arn.what(), "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1")
+        << action;
+    for (const std::string bad : {"arn:aws:sqs:ap-northeast-1:123456789012:SSM-Ping",
+                                  "arn:aws:sns:ap-northeast-1:1234:SSM-Ping",
+                                  "arn:aws:sns:ap-northeast-1:123456789012:bad name",
+                                  "arn:aws:sns:us-east-1:123456789012:SSM-Ping"}) {   // another region's topic
+      auto e = with(bad);
+      EXPECT_EQ(e.code, "InvalidParameter") << action << " " << bad;
+      EXPECT_STREQ(e.what(), "Invalid parameter: TopicArn") << action << " " << bad;
+    }
+    if (action == "DeleteTopic") continue;   // deleting a missing topic is not an error on AWS
+    auto missing = with(arn + "-gone");
+    EXPECT_EQ(missing.status, 404) << action;
+    EXPECT_EQ(missing.code, "NotFound") << action;
+    EXPECT_STREQ(missing.what(), "Topic does not exist") << action;
+  }
+  auto target = call_error("Publish", {{"TargetArn", "not-an-arn"}, {"Message", "m"}});
+  EXPECT_STREQ(target.what(), "Invalid parameter: TargetArn Reason: An ARN must have at least 6 elements, not 1");
+}
+
+TEST_F(SnsTest, EmailSubscriptionIsPendingUntilItsSubscribeUrlIsUsed) {
+  context.auto_confirm = false;
+  context.endpoint_url = "http://127.0.0.1:4599";
+  const std::string arn = create_topic("SSM-Ping");
+  EXPECT_EQ(subscribe(arn, "email", "ops@example.com"), "pending confirmation");
+  // ReturnSubscriptionArn=true: the ARN even while pending; subscribing again sends the confirmation again.
+  const std::string sub = between(call("Subscribe", {{"TopicArn", arn}, {"Protocol", "email"},
+                                                     {"Endpoint", "ops@example.com"},
+                                                     {"ReturnSubscriptionArn", "true"}}).body, "SubscriptionArn");
+  ASSERT_EQ(sub.rfind(arn + ":", 0), 0u) << sub;
+  const std::string attrs = call("GetSubscriptionAttributes", {{"SubscriptionArn", sub}}).body;
+  EXPECT_NE(attrs.find("<key>PendingConfirmation</key><value>true</value>"), std::string::npos) << attrs;
+  EXPECT_NE(call("ListSubscriptions", {}).body.find("<SubscriptionArn>PendingConfirmation</SubscriptionArn>"),
+            std::string::npos);
+  EXPECT_NE(call("GetTopicAttributes", {{"TopicArn", arn}}).body.find(
+                "<key>SubscriptionsPending</key><value>1</value>"), std::string::npos);
+  call("Publish", {{"TopicArn", arn}, {"Message", "not for the unconfirmed"}});
+  auto messages = delivered();
+  ASSERT_EQ(messages.size(), 2u);   // two confirmation requests, no notification
+  for (const auto& m : messages) EXPECT_EQ(m["type"], "SubscriptionConfirmation");
+  const std::string url = messages[1]["subscribe_url"];
+  EXPECT_EQ(url.rfind("http://127.0.0.1:4599/?Action=ConfirmSubscription&TopicArn=" + arn + "&Token=", 0), 0u) << url;
+  // The mail links the same URL.
+  std::ifstream in(messages[1]["file"].get<std::string>(), std::ios::binary);
+  std::stringstream eml;
+  eml << in.rdbuf();
+  EXPECT_NE(eml.str().find("Subject: AWS Notification - Subscription Confirmation\r\n"), std::string::npos);
+  EXPECT_NE(eml.str().find("\r\n" + url + "\r\n"), std::string::npos) << eml.str();
+  const std::string token = url.substr(url.find("&Token=") + 7);
+  EXPECT_EQ(token, messages[0]["subscribe_url"].get<std::string>().substr(url.find("&Token=") + 7));
+
+  // What a visit to the URL does: an unsigned ConfirmSubscription (no access key on the request).
+  access_key.clear();
+  EXPECT_EQ(between(call("ConfirmSubscription", {{"TopicArn", arn}, {"Token", token}}).body, "SubscriptionArn"), sub);
+  access_key = "test";
+  const std::string confirmed = call("GetSubscriptionAttributes", {{"SubscriptionArn", sub}}).body;
+  EXPECT_NE(confirmed.find("<key>PendingConfirmation</key><value>false</value>"), std::string::npos);
+  EXPECT_NE(confirmed.find("<key>ConfirmationWasAuthenticated</key><value>false</value>"), std::string::npos);
+  EXPECT_NE(call("ListSubscriptions", {}).body.find("<SubscriptionArn>" + sub + "</SubscriptionArn>"), std::string::npos);
+  call("Publish", {{"TopicArn", arn}, {"Message", "now delivered"}});
+  messages = delivered();
+  ASSERT_EQ(messages.size(), 3u);
+  EXPECT_EQ(messages[2]["type"], "Notification");
+  EXPECT_EQ(messages[2]["body"].get<std::string>().rfind("now delivered\n", 0), 0u);
+}
+
+TEST_F(SnsTest, HttpSubscriberGetsTheSubscriptionConfirmationPost) {
+  context.auto_confirm = false;
+  context.endpoint_url = "http://127.0.0.1:4599";
+  httplib::Server receiver;
+  std::mutex mutex;
+  std::vector<httplib::Request> received;
+  receiver.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mutex);
+    received.push_back(req);
+    res.status = 200;
+  });
+  const int port = receiver.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread server([&] { receiver.listen_after_bind(); });
+  const std::string arn = create_topic("Hooks");
+  EXPECT_EQ(subscribe(arn, "http", "http://127.0.0.1:" + std::to_string(port) + "/hook"), "pending confirmation");
+  call("Publish", {{"TopicArn", arn}, {"Message", "not yet"}});
+  delivered();
+  receiver.stop();
+  server.join();
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0].get_header_value("x-amz-sns-message-type"), "SubscriptionConfirmation");
+  EXPECT_EQ(received[0].get_header_value("x-amz-sns-topic-arn"), arn);
+  EXPECT_FALSE(received[0].has_header("x-amz-sns-subscription-arn"));
+  auto envelope = nlohmann::ordered_json::parse(received[0].body);
+  std::vector<std::string> keys;
+  for (auto& [k, v] : envelope.items()) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"Type", "MessageId", "Token", "TopicArn", "Message", "SubscribeURL",
+                                            "Timestamp", "SignatureVersion", "Signature", "SigningCertURL"}));
+  EXPECT_EQ(envelope["Message"], "You have chosen to subscribe to the topic " + arn +
+                                     ".\nTo confirm the subscription, visit the SubscribeURL included in this message.");
+  EXPECT_EQ(envelope["SubscribeURL"], "http://127.0.0.1:4599/?Action=ConfirmSubscription&TopicArn=" + arn +
+                                          "&Token=" + envelope["Token"].get<std::string>());
 }
