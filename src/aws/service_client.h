@@ -1,5 +1,6 @@
 #pragma once
 // A protocol-level client: builds, signs, sends and retries one operation, decodes the reply or throws AwsError.
+// AwsError::outcome tells a refusal (certainly not done) from a call that may have taken effect (error.h).
 // Typed clients (ssm_client.h, cloudwatch_client.h, ...) are thin layers over this.
 #include <atomic>
 #include <chrono>
@@ -78,7 +79,10 @@ class ServiceClient {
   std::chrono::milliseconds clock_skew() const { return std::chrono::milliseconds(skew_ms_.load()); }
 
  private:
+  // Throws AwsError (NoResponseError when the last attempt got no answer) with its Outcome over all attempts.
   HttpResponse send_with_retries(const std::string& operation, HttpRequest request);
+  bool may_retry(Outcome outcome_so_far) const;
+  void learn_clock_skew(const AwsError& error, const HttpResponse& response);
   ServiceInfo service_;
   ProtocolInfo protocol_;
   ClientConfig config_;
