@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
@@ -52,6 +53,7 @@ class LoopbackSns {
     ::shutdown(listener_, SHUT_RDWR);
     ::close(listener_);
     thread_.join();
+    for (auto& c : connections_) c.join();
   }
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::vector<std::string> bodies() const {
@@ -60,14 +62,26 @@ class LoopbackSns {
   }
 
  private:
+  // One thread per connection: a kept-alive idle connection must not stop a new one from being served.
   void serve() {
     while (!stopping_) {
       const int fd = ::accept(listener_, nullptr, nullptr);
       if (fd < 0) return;
-      // Keep-alive: several requests may come on one connection until one is dropped.
-      while (handle_one(fd)) {
-      }
-      ::close(fd);
+      timeval poll{0, 100000};   // recv wakes up every 100 ms to notice the end of the test
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &poll, sizeof poll);
+      connections_.emplace_back([this, fd] {
+        // Keep-alive: several requests may come on one connection until one is dropped.
+        while (handle_one(fd)) {
+        }
+        ::close(fd);
+      });
+    }
+  }
+
+  ssize_t receive(int fd, char* buf, std::size_t size) {
+    for (;;) {
+      const ssize_t n = ::recv(fd, buf, size, 0);
+      if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK) || stopping_) return n;
     }
   }
 
@@ -77,14 +91,14 @@ class LoopbackSns {
     char buf[4096];
     std::size_t header_end = std::string::npos;
     while ((header_end = data.find("\r\n\r\n")) == std::string::npos) {
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      const ssize_t n = receive(fd, buf, sizeof buf);
       if (n <= 0) return false;
       data.append(buf, static_cast<std::size_t>(n));
     }
     std::size_t length = 0;
     if (auto at = data.find("Content-Length: "); at != std::string::npos) length = std::stoul(data.substr(at + 16));
     while (data.size() < header_end + 4 + length) {
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      const ssize_t n = receive(fd, buf, sizeof buf);
       if (n <= 0) return false;
       data.append(buf, static_cast<std::size_t>(n));
     }
@@ -114,6 +128,7 @@ class LoopbackSns {
   int port_ = 0;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
+  std::vector<std::thread> connections_;
   mutable std::mutex mutex_;
   std::deque<Reply> script_;
   std::vector<std::string> bodies_;
