@@ -25,9 +25,11 @@ expect_exit2() {   # expect_exit2 NEEDLE DESCRIPTION -- COMMAND...
   case "$err" in *"$needle"*) ;; *) fail "$what: stderr lacks '$needle': $err" ;; esac
 }
 
+topic_of() { [ "$1" = publish ] || printf '%s\n' --topic-arn "$topic"; }   # publish has no --topic-arn
 for cmd in publish sync-alarms cycle run; do
+  mapfile -t t < <(topic_of "$cmd")
   expect_exit2 "did you mean alarm.period?" "$cmd --set alarm.perod" -- \
-    "$bin" "$cmd" "${endpoint[@]}" --topic-arn "$topic" --set alarm.perod=60
+    "$bin" "$cmd" "${endpoint[@]}" "${t[@]}" --set alarm.perod=60
 done
 expect_exit2 "did you mean alarm.period?" "watch --set alarm.perod" -- \
   "$bin" watch "${endpoint[@]}" --topic-arn "$topic" --state "$work/w.db" --set alarm.perod=60
@@ -38,8 +40,9 @@ expect_exit2 "did you mean watch.interval?" "run --set watch.intervl" -- \
 
 printf '[alarm]\nperod = 60\n' > "$work/alarm.toml"
 for cmd in publish sync-alarms cycle run watch; do
+  mapfile -t t < <(topic_of "$cmd")
   expect_exit2 "did you mean alarm.period?" "$cmd --config with [alarm] perod" -- \
-    "$bin" "$cmd" "${endpoint[@]}" --topic-arn "$topic" --config "$work/alarm.toml"
+    "$bin" "$cmd" "${endpoint[@]}" "${t[@]}" --config "$work/alarm.toml"
 done
 printf '[watch]\nintervl = 30\n' > "$work/watch.toml"
 expect_exit2 "did you mean watch.interval?" "run --config with [watch] intervl" -- \
