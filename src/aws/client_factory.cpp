@@ -1,5 +1,7 @@
 #include "aws/client_factory.h"
 
+#include "aws/shared_config.h"
+
 
 namespace pingwatch::aws {
 
@@ -15,6 +17,15 @@ std::shared_ptr<RetryQuota> shared_retry_quota() {
 
 ClientFactory::ClientFactory(AwsOptions options, GetEnv getenv) : options_(std::move(options)), getenv_(std::move(getenv)) {
   if (!getenv_) getenv_ = process_env();
+  // As botocore does when a session starts: a chosen profile that does not exist stops everything, even when
+  // environment keys would have been used, rather than silently running with other credentials and settings.
+  shared_config::Files files;
+  try {
+    files = shared_config::load(getenv_);
+  } catch (const std::runtime_error& e) {
+    throw ConfigurationError(e.what());   // an existing config or credentials file that cannot be read
+  }
+  if (auto missing = shared_config::profile_not_found(options_.profile, getenv_, files)) throw ConfigurationError(*missing);
 }
 
 const std::string& ClientFactory::region() {

@@ -40,42 +40,24 @@ struct NamedSource {
   std::optional<Credentials> (*fetch)(const sources::Context&);
 };
 
-class ChainProvider final : public CredentialsProvider {
+// Temporary credentials from `fetch`, fetched again kRefreshWindow before they expire. Called under the mutex,
+// so `fetch` needs no locking of its own.
+class RefreshingProvider final : public CredentialsProvider {
  public:
-  explicit ChainProvider(sources::Context ctx) : ctx_(std::move(ctx)) {
-    // The SDKs skip environment keys when a profile is named explicitly (e.g. --profile).
-    if (ctx_.explicit_profile.empty()) chain_.push_back({"environment", &sources::from_environment});
-    chain_.push_back({"profile", &sources::from_profile});
-    chain_.push_back({"web identity", &sources::from_web_identity_env});
-    chain_.push_back({"container", &sources::from_container});
-    chain_.push_back({"instance metadata", &sources::from_imds});
-  }
+  RefreshingProvider(std::function<Credentials()> fetch, std::function<SystemTime()> clock)
+      : fetch_(std::move(fetch)), clock_(std::move(clock)) {}
 
   Credentials get() override {
     std::lock_guard lock(mutex_);
-    const SystemTime now = ctx_.clock();
+    const SystemTime now = clock_();
     if (cached_ && !needs_refresh(*cached_, now)) return *cached_;
     if (cached_ && now < next_attempt_ && !expired(*cached_, now)) return *cached_;
-
-    if (!winner_) {
-      for (const auto& source : chain_) {
-        if (auto creds = source.fetch(ctx_)) {
-          winner_ = source;
-          return remember(std::move(*creds), now);
-        }
-      }
-      throw NoCredentialsError(kNoCredentialsMessage);
-    }
-
-    // Refresh from the source that answered first, as the SDKs do.
     try {
-      auto creds = winner_->fetch(ctx_);
-      if (!creds) throw NoCredentialsError(std::string("the ") + winner_->name + " credential source no longer returns credentials");
-      return remember(std::move(*creds), now);
+      return remember(fetch_(), now);
     } catch (const std::exception& e) {
       if (cached_ && !expired(*cached_, now)) {
-        spdlog::warn("refreshing AWS credentials from the {} source failed ({}); using the current ones until they expire",
-                     winner_->name, e.what());
+        spdlog::warn("refreshing AWS credentials ({}) failed ({}); using the current ones until they expire",
+                     cached_->source, e.what());
         next_attempt_ = now + kRefreshRetryInterval;
         return *cached_;
       }
@@ -95,12 +77,47 @@ class ChainProvider final : public CredentialsProvider {
     return *cached_;
   }
 
-  sources::Context ctx_;
-  std::vector<NamedSource> chain_;
+  std::function<Credentials()> fetch_;
+  std::function<SystemTime()> clock_;
   std::mutex mutex_;
-  std::optional<NamedSource> winner_;
   std::optional<Credentials> cached_;
   SystemTime next_attempt_{};
+};
+
+// The chain's fetch: the first source that answers wins, and later refreshes ask that source again, as the
+// SDKs do.
+class ChainFetch {
+ public:
+  explicit ChainFetch(sources::Context ctx) : ctx_(std::move(ctx)) {
+    // The SDKs skip environment keys when a profile is named explicitly (e.g. --profile).
+    if (ctx_.explicit_profile.empty()) chain_.push_back({"environment", &sources::from_environment});
+    chain_.push_back({"profile", &sources::from_profile});
+    chain_.push_back({"web identity", &sources::from_web_identity_env});
+    chain_.push_back({"container", &sources::from_container});
+    chain_.push_back({"instance metadata", &sources::from_imds});
+  }
+
+  Credentials operator()() {
+    if (!winner_) {
+      for (const auto& source : chain_) {
+        if (auto creds = source.fetch(ctx_)) {
+          winner_ = source;
+          return std::move(*creds);
+        }
+      }
+      throw NoCredentialsError(kNoCredentialsMessage);
+    }
+    auto creds = winner_->fetch(ctx_);
+    if (!creds) throw NoCredentialsError(std::string("the ") + winner_->name + " credential source no longer returns credentials");
+    return std::move(*creds);
+  }
+
+  const sources::Context& context() const { return ctx_; }
+
+ private:
+  sources::Context ctx_;
+  std::vector<NamedSource> chain_;
+  std::optional<NamedSource> winner_;
 };
 
 int to_int(std::string_view s) {
@@ -129,7 +146,14 @@ std::shared_ptr<CredentialsProvider> make_default_credentials_chain(ChainOptions
     ctx.container_http = make_direct_curl_http_client({2000ms, 2000ms});
   }
   ctx.clock = options.clock ? options.clock : [] { return std::chrono::system_clock::now(); };
-  return std::make_shared<ChainProvider>(std::move(ctx));
+  auto fetch = std::make_shared<ChainFetch>(std::move(ctx));
+  return make_refreshing_credentials([fetch] { return (*fetch)(); }, fetch->context().clock);
+}
+
+std::shared_ptr<CredentialsProvider> make_refreshing_credentials(std::function<Credentials()> fetch,
+                                                                 std::function<SystemTime()> clock) {
+  if (!clock) clock = [] { return std::chrono::system_clock::now(); };
+  return std::make_shared<RefreshingProvider>(std::move(fetch), std::move(clock));
 }
 
 namespace credential_sources {

@@ -33,6 +33,13 @@ class CredentialsProvider {
 
 std::shared_ptr<CredentialsProvider> make_static_credentials(Credentials creds);
 
+// Credentials from `fetch`, cached and fetched again 5 minutes before they expire (the SDKs' rule). When a
+// refresh fails, the current credentials are used until they expire (retried every 10 s meanwhile), never
+// after. Credentials without an expiration are fetched once. The chain and assumed roles
+// (sts_client.h make_assume_role_credentials) both refresh through this one provider.
+std::shared_ptr<CredentialsProvider> make_refreshing_credentials(std::function<Credentials()> fetch,
+                                                                 std::function<SystemTime()> clock = {});
+
 // Where the chain reads its inputs; injectable so tests use fake env/files/servers.
 struct ChainOptions {
   std::string profile;                                   // empty: AWS_PROFILE, else "default"

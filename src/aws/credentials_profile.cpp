@@ -173,14 +173,10 @@ class Resolver {
 std::optional<Credentials> from_profile(const Context& ctx) {
   const std::string name = shared_config::profile_name(ctx.explicit_profile, ctx.getenv);
   shared_config::Files files = shared_config::load(ctx.getenv);
-  if (!files.profile(name)) {
-    bool chosen = !ctx.explicit_profile.empty() || name != "default";
-    if (chosen) {
-      throw NoCredentialsError("AWS profile '" + name + "' not found in " + files.config_path + " or " +
-                               files.credentials_path + ": check AWS_PROFILE / --profile");
-    }
-    return std::nullopt;
+  if (auto missing = shared_config::profile_not_found(ctx.explicit_profile, ctx.getenv, files)) {
+    throw NoCredentialsError(*missing);
   }
+  if (!files.profile(name)) return std::nullopt;   // no profile chosen and no [default]: the chain goes on
   Resolver resolver(ctx, std::move(files));
   std::set<std::string> visiting;
   return resolver.resolve(name, visiting);

@@ -182,6 +182,7 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");   // every encoding curl can decode (gzip, deflate, ...)
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (request.fresh_connection) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);   // see HttpRequest
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error);

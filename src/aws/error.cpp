@@ -24,3 +24,11 @@ AwsError::AwsError(std::string code_, std::string message_, int http_status_, st
       operation(std::move(operation_)) {}
 
 }  // namespace pingwatch::aws
+
+namespace pingwatch::aws {
+
+Outcome outcome_of_status(int http_status) {
+  return http_status >= 500 ? Outcome::Unknown : Outcome::NotDone;
+}
+
+}  // namespace pingwatch::aws

@@ -28,6 +28,8 @@ std::string sanitize_error_code(std::string code) {
 
 AwsError malformed_response(const std::string& service, const std::string& operation, const std::string& what) {
   AwsError e("MalformedResponse", service + " " + operation + ": " + what, 0, {}, service, operation);
+  // Only replies the service accepted (2xx) are decoded: the operation happened, whatever the body says.
+  e.outcome = Outcome::Unknown;
   return e;
 }
 

@@ -20,6 +20,10 @@ struct HttpRequest {
   std::string url;          // absolute: scheme://host[:port]/path[?query]
   Headers headers;
   std::string body;
+  // true: send on a new connection. libcurl silently sends a request again on a fresh connection when a
+  // kept-alive one turns out closed with no reply -- even after the server read it. A request that must
+  // not be sent twice (at-most-once Publish) cannot be reused that way.
+  bool fresh_connection = false;
 };
 
 struct HttpResponse {

@@ -22,6 +22,9 @@ struct RetryConfig {
   std::chrono::milliseconds max_backoff{20000};
   std::chrono::milliseconds base_delay{1000};
   std::function<double()> random;   // uniform [0,1); default std::random_device-seeded
+  // false: never send again a request that may already have taken effect (a timeout, a reset, a 5xx), so a
+  // non-idempotent call (SNS Publish under at-most-once delivery) happens at most once. Refusals still retry.
+  bool retry_unknown_outcome = true;
 };
 
 class RetryQuota {   // shared by every client of one process, as in the SDKs

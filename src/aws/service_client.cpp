@@ -113,7 +113,12 @@ HttpResponse ServiceClient::send_with_retries(const std::string& operation, Http
   if (!config_.credentials) throw std::logic_error("ClientConfig.credentials is not set for " + service_.signing_name);
   stats_.calls.fetch_add(1);
   set_header(request.headers, "User-Agent", config_.user_agent);
+  // At-most-once calls must not be resent by libcurl either (see HttpRequest::fresh_connection).
+  if (!config_.retry.retry_unknown_outcome) request.fresh_connection = true;
   const int max_attempts = config_.retry.max_attempts;
+  // Once one attempt may have reached the service unanswered, the call's outcome stays unknown whatever the
+  // later attempts say: a retried Publish refused with a 4xx may still have been published by the first.
+  Outcome outcome = Outcome::NotDone;
 
   for (int attempt = 1;; ++attempt) {
     // Every attempt is signed afresh: a retried request must carry a current X-Amz-Date (and the learnt skew).
@@ -130,18 +135,17 @@ HttpResponse ServiceClient::send_with_retries(const std::string& operation, Http
     try {
       response = config_.http->send(signed_request);
     } catch (const TransportError& e) {
-      AwsError error(transport_code(e.kind), std::string(e.what()) + " (endpoint " + config_.endpoint + ")", 0, {},
-                     service_.signing_name, operation);
+      // A failed connect never sent the request; a timeout or reset may have come after the service acted.
+      if (e.kind != TransportError::Kind::Connect) outcome = Outcome::Unknown;
+      NoResponseError error(transport_code(e.kind), std::string(e.what()) + " (endpoint " + config_.endpoint + ")", 0, {},
+                            service_.signing_name, operation);
       classify(error);
-      const bool timeout = e.kind == TransportError::Kind::Timeout;
-      const RetryDecision decision =
-          decide_retry(config_.retry, *config_.retry_quota, attempt, nullptr, true, timeout);
-      const bool final_attempt = !decision.retry || attempt >= max_attempts;
-      notify_request_observer(service_.signing_name, operation,
-                              final_attempt ? AttemptOutcome::Error : AttemptOutcome::Retried);
-      if (final_attempt) throw error;
+      error.outcome = outcome;
+      const auto delay = retry_delay(outcome, attempt, nullptr, e.kind == TransportError::Kind::Timeout);
+      notify_request_observer(service_.signing_name, operation, delay ? AttemptOutcome::Retried : AttemptOutcome::Error);
+      if (!delay) throw error;
       stats_.retries.fetch_add(1);
-      config_.sleep(decision.delay);
+      config_.sleep(*delay);
       continue;
     }
 
@@ -153,23 +157,40 @@ HttpResponse ServiceClient::send_with_retries(const std::string& operation, Http
 
     AwsError error = parse_error_response(protocol_.protocol, response, service_.signing_name, operation);
     classify(error);
-    if (is_clock_skew_error_code(error.code)) {
-      // Learn server-minus-local from the reply's Date header, as botocore does, so the retry signs correctly.
-      if (const std::string* date = find_header(response.headers, "Date"); date != nullptr) {
-        if (auto server = parse_http_date(*date)) {
-          const auto skew = std::chrono::duration_cast<std::chrono::milliseconds>(*server - config_.clock());
-          skew_ms_.store(skew.count());
-        }
-      }
-    }
-    const RetryDecision decision = decide_retry(config_.retry, *config_.retry_quota, attempt, &error, false, false);
-    const bool final_attempt = !decision.retry || attempt >= max_attempts;
+    if (outcome_of_status(response.status) == Outcome::Unknown) outcome = Outcome::Unknown;
+    error.outcome = outcome;
+    learn_clock_skew(error, response);
+    const auto delay = retry_delay(outcome, attempt, &error, false);
     notify_request_observer(service_.signing_name, operation,
                             error.throttling ? AttemptOutcome::Throttled
-                                             : (final_attempt ? AttemptOutcome::Error : AttemptOutcome::Retried));
-    if (final_attempt) throw error;
+                                             : (delay ? AttemptOutcome::Retried : AttemptOutcome::Error));
+    if (!delay) throw error;
     stats_.retries.fetch_add(1);
-    config_.sleep(decision.delay);
+    config_.sleep(*delay);
+  }
+}
+
+std::optional<std::chrono::milliseconds> ServiceClient::retry_delay(Outcome outcome_so_far, int attempt,
+                                                                    const AwsError* error, bool timeout) {
+  if (!may_retry(outcome_so_far)) return std::nullopt;
+  const RetryDecision decision =
+      decide_retry(config_.retry, *config_.retry_quota, attempt, error, error == nullptr, timeout);
+  if (!decision.retry || attempt >= config_.retry.max_attempts) return std::nullopt;
+  return decision.delay;
+}
+
+bool ServiceClient::may_retry(Outcome outcome_so_far) const {
+  return outcome_so_far == Outcome::NotDone || config_.retry.retry_unknown_outcome;
+}
+
+void ServiceClient::learn_clock_skew(const AwsError& error, const HttpResponse& response) {
+  if (!is_clock_skew_error_code(error.code)) return;
+  // Learn server-minus-local from the reply's Date header, as botocore does, so the retry signs correctly.
+  if (const std::string* date = find_header(response.headers, "Date"); date != nullptr) {
+    if (auto server = parse_http_date(*date)) {
+      const auto skew = std::chrono::duration_cast<std::chrono::milliseconds>(*server - config_.clock());
+      skew_ms_.store(skew.count());
+    }
   }
 }
 

@@ -1,10 +1,12 @@
 #pragma once
 // A protocol-level client: builds, signs, sends and retries one operation, decodes the reply or throws AwsError.
+// AwsError::outcome tells a refusal (certainly not done) from a call that may have taken effect (error.h).
 // Typed clients (ssm_client.h, cloudwatch_client.h, ...) are thin layers over this.
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -78,7 +80,13 @@ class ServiceClient {
   std::chrono::milliseconds clock_skew() const { return std::chrono::milliseconds(skew_ms_.load()); }
 
  private:
+  // Throws AwsError (NoResponseError when the last attempt got no answer) with its Outcome over all attempts.
   HttpResponse send_with_retries(const std::string& operation, HttpRequest request);
+  bool may_retry(Outcome outcome_so_far) const;
+  // The delay before another attempt, or nothing when the attempt that just failed was the last one.
+  std::optional<std::chrono::milliseconds> retry_delay(Outcome outcome_so_far, int attempt, const AwsError* error,
+                                                       bool timeout);
+  void learn_clock_skew(const AwsError& error, const HttpResponse& response);
   ServiceInfo service_;
   ProtocolInfo protocol_;
   ClientConfig config_;

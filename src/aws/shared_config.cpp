@@ -105,6 +105,25 @@ Files load(const GetEnv& getenv) {
   return files;
 }
 
+std::optional<std::string> profile_not_found(const std::string& explicit_profile, const GetEnv& getenv, const Files& files) {
+  std::string origin;
+  if (!explicit_profile.empty()) {
+    origin = "--profile";
+  } else {
+    for (const char* name : {"AWS_PROFILE", "AWS_DEFAULT_PROFILE"}) {
+      if (auto v = getenv ? getenv(name) : std::nullopt; v && !v->empty()) {
+        origin = name;
+        break;
+      }
+    }
+  }
+  if (origin.empty()) return std::nullopt;   // nobody chose a profile: "default" may be absent
+  const std::string name = profile_name(explicit_profile, getenv);
+  if (files.profile(name)) return std::nullopt;
+  return "The config profile (" + name + ") could not be found (from " + origin + "; read " + files.config_path +
+         " and " + files.credentials_path + "): create it there, or choose another with --profile or AWS_PROFILE";
+}
+
 std::optional<Section> Files::profile(const std::string& name) const {
   auto c = config_profiles.find(name);
   auto k = credentials_profiles.find(name);

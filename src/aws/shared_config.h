@@ -40,6 +40,11 @@ Files load(const GetEnv& getenv);
 // explicit_profile, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default".
 std::string profile_name(const std::string& explicit_profile, const GetEnv& getenv);
 
+// botocore's rule (Session.get_scoped_config raises ProfileNotFound): a profile named by the caller (--profile),
+// AWS_PROFILE or AWS_DEFAULT_PROFILE must exist in one of the two files -- even "default", and even when the
+// environment holds keys. Returns the error message (the name, where it came from, the files read), or nullopt.
+std::optional<std::string> profile_not_found(const std::string& explicit_profile, const GetEnv& getenv, const Files& files);
+
 // Expands a leading "~/" with HOME.
 std::string expand_home(const std::string& path, const GetEnv& getenv);
 

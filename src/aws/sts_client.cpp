@@ -52,4 +52,9 @@ AssumeRoleResult StsClient::assume_role(const AssumeRoleRequest& request) {
   });
 }
 
+std::shared_ptr<CredentialsProvider> make_assume_role_credentials(std::shared_ptr<StsClient> sts, AssumeRoleRequest request) {
+  auto clock = sts->service_client().config().clock;
+  return make_refreshing_credentials([sts, request] { return sts->assume_role(request).credentials; }, std::move(clock));
+}
+
 }  // namespace pingwatch::aws

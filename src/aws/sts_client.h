@@ -46,4 +46,8 @@ class StsClient {
   std::shared_ptr<ServiceClient> client_;
 };
 
+// The credentials of request.role_arn, assumed through `sts` (signed with its own credentials) and assumed
+// again before they expire (make_refreshing_credentials, on the STS client's clock). Thread-safe.
+std::shared_ptr<CredentialsProvider> make_assume_role_credentials(std::shared_ptr<StsClient> sts, AssumeRoleRequest request);
+
 }  // namespace pingwatch::aws

@@ -215,6 +215,14 @@ Notice digest_notice(const std::vector<const Transition*>& transitions, const No
   return n;
 }
 
+Notice as_possible_duplicate(Notice notice) {
+  notice.body = "This notice may be a duplicate: an earlier attempt to send it got no answer and may have been "
+                "delivered. Both copies carry notice id " + notice.id + ".\n\n" + notice.body;
+  notice.json["possible_duplicate"] = true;
+  notice.attributes["pingwatch.possible_duplicate"] = "true";
+  return notice;
+}
+
 std::string sns_message_structure(const Notice& notice) {
   const std::string machine = notice.json.dump();
   // Email, SMS and anything else get the text (default); queues, functions and web hooks get the JSON form.

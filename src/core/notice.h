@@ -47,6 +47,11 @@ Notice single_notice(const Transition& transition, const NoticeContext& context)
 Notice digest_notice(const std::vector<const Transition*>& transitions, const NoticeContext& context,
                      int part = 0, int parts = 0);
 
+// A notice published again after an attempt whose outcome is unknown (docs/watch.md, exactly once): the body
+// starts by saying it may be a duplicate of one already delivered (same notice id), the JSON has
+// "possible_duplicate": true and the attribute pingwatch.possible_duplicate = "true".
+Notice as_possible_duplicate(Notice notice);
+
 // The message SNS gets with MessageStructure=json: text for email/sms/default, JSON for the others.
 std::string sns_message_structure(const Notice& notice);
 

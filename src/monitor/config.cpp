@@ -247,23 +247,72 @@ std::vector<std::string> ConfigSource::get_list(std::string_view key, std::vecto
   return out;
 }
 
+namespace {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The known key closest to a typo (alarm.perod -> alarm.period).
+std::string nearest(const std::string& key, const std::set<std::string>& known) {
+  std::string best;
+  std::size_t best_distance = SIZE_MAX;
+  for (const auto& k : known) {
+    if (const std::size_t d = edit_distance(key, k); d < best_distance) {
+      best = k;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
+std::string section_of(const std::string& key) {
+  const auto dot = key.find('.');
+  return dot == std::string::npos ? std::string() : key.substr(0, dot);
+}
+
+}  // namespace
+
 void ConfigSource::reject_unknown_keys() const {
+  const std::set<std::string> read(read_keys_.begin(), read_keys_.end());
+  const auto hint = [&](const std::string& key) { return "did you mean " + nearest(key, read) + "?"; };
+  // Flags (--set KEY=V and the named flags): every key must be one this command reads, or it is ignored.
+  for (const auto& [key, value] : inputs_.flags) {
+    if (read.count(key) == 0) {
+      throw ConfigError(fmt::format("config: unknown key {} (from the command line): {} (this command reads {})", key,
+                                    hint(key), join(std::vector<std::string>(read.begin(), read.end()), ", ")));
+    }
+  }
   const auto* table = table_of(table_);
   if (!table) return;
-  const std::set<std::string> read(read_keys_.begin(), read_keys_.end());
   const auto& foreign = foreign_config_sections();
+  std::set<std::string> read_sections;
+  for (const auto& k : read) read_sections.insert(section_of(k));
   const auto known_in = [&](const std::string& prefix) {
     std::vector<std::string> names;
     for (const auto& k : read) {
-      if (prefix.empty() ? k.find('.') == std::string::npos : k.rfind(prefix + ".", 0) == 0) names.push_back(k);
+      if (section_of(k) == prefix) names.push_back(k);
     }
     return join(names, ", ");
   };
   for (const auto& [k, node] : *table) {
     const std::string name(k.str());
-    if (std::find(foreign.begin(), foreign.end(), name) != foreign.end()) continue;
+    const bool is_foreign = std::find(foreign.begin(), foreign.end(), name) != foreign.end();
+    // Another module's table is checked when that module ran in this command (it read keys of it).
+    if (is_foreign && read_sections.count(name) == 0) continue;
     if (const auto* sub = node.as_table()) {
-      if (owned_sections().count(name) == 0) {
+      if (!is_foreign && owned_sections().count(name) == 0) {
         std::vector<std::string> sections(owned_sections().begin(), owned_sections().end());
         sections.insert(sections.end(), foreign.begin(), foreign.end());
         throw ConfigError(fmt::format("config: unknown table [{}] in {}: use {}", name, file_path_,
@@ -272,13 +321,13 @@ void ConfigSource::reject_unknown_keys() const {
       for (const auto& [sk, unused] : *sub) {
         const std::string full = name + "." + std::string(sk.str());
         if (read.count(full) == 0) {
-          throw ConfigError(fmt::format("config: unknown key {} in {}: the keys of [{}] are {}", full, file_path_,
-                                        name, known_in(name)));
+          throw ConfigError(fmt::format("config: unknown key {} in {}: {} (the keys of [{}] are {})", full, file_path_,
+                                        hint(full), name, known_in(name)));
         }
       }
     } else if (read.count(name) == 0) {
-      throw ConfigError(fmt::format("config: unknown key {} in {}: top-level keys are {}", name, file_path_,
-                                    known_in("")));
+      throw ConfigError(fmt::format("config: unknown key {} in {}: {} (top-level keys are {})", name, file_path_,
+                                    hint(name), known_in("")));
     }
   }
 }

@@ -69,8 +69,10 @@ class ConfigSource {
   std::vector<std::string> get_list(std::string_view key, std::vector<std::string> def,
                                     const Validator<std::string>& each = {}) const;
 
-  // A key that some getter read, or that exists in no source, is fine; a key in the file that no getter
-  // of an owned table read is a typo: throws ConfigError listing the known keys of its table.
+  // The one check for typos, run by every command after its getters: a key given on the command line
+  // (--set or a named flag) that no getter read, or a key in the file's own tables (or in another module's
+  // table when that module read keys of it here) that no getter read, throws ConfigError naming the key,
+  // where it came from and the nearest valid key ("did you mean alarm.period?"). Exit code 2 in the CLI.
   void reject_unknown_keys() const;
 
   static std::string env_name(std::string_view key);   // alarm.topic_arn -> PINGWATCH_ALARM_TOPIC_ARN

@@ -23,6 +23,12 @@ class SnsNoticePublisher : public NoticePublisher {
   std::string topic_arn_;
 };
 
+// No answer, or one that does not rule out publication: leave it claimed; it is in doubt after the lease.
+void note_in_doubt(DeliveryReport& report, const std::string& id, const std::string& what) {
+  ++report.in_doubt;
+  report.errors.push_back(fmt::format("publish {} in doubt (may have been published): {}", id, what));
+}
+
 }  // namespace
 
 aws::PublishRequest sns_publish_request(const core::Notice& notice, const std::string& topic_arn) {
@@ -45,6 +51,11 @@ std::unique_ptr<NoticePublisher> make_sns_publisher(std::shared_ptr<aws::SnsClie
   return std::make_unique<SnsNoticePublisher>(std::move(sns), std::move(topic_arn));
 }
 
+std::unique_ptr<NoticePublisher> make_sns_publisher(aws::ClientConfig sns_config, std::string topic_arn, bool resend_in_doubt) {
+  sns_config.retry.retry_unknown_outcome = resend_in_doubt;
+  return make_sns_publisher(std::make_shared<aws::SnsClient>(std::move(sns_config)), std::move(topic_arn));
+}
+
 DeliveryReport deliver_outbox(StateStore& store, NoticePublisher& publisher, const DeliveryOptions& options) {
   DeliveryReport report;
   const auto now = [&] { return options.now ? options.now() : 0.0; };
@@ -62,24 +73,29 @@ DeliveryReport deliver_outbox(StateStore& store, NoticePublisher& publisher, con
     }
     if (options.hook) options.hook("claimed", entry.notice.id);
     if (in_doubt && !options.resend_in_doubt) {
+      // At-most-once: an in-doubt notice is never sent again; it is closed and reported, not silently lost.
       store.mark_sent(entry.notice.id, "in-doubt-not-resent", t);
       ++report.dropped_in_doubt;
+      report.errors.push_back(fmt::format("notice {} in doubt (it may or may not have been published): not resent "
+                                          "(watch.resend_in_doubt = false)", entry.notice.id));
       continue;
     }
     std::string message_id;
     try {
       ++report.publish_calls;
-      message_id = publisher.publish(entry.notice);
+      message_id = publisher.publish(in_doubt ? core::as_possible_duplicate(entry.notice) : entry.notice);
     } catch (const aws::AwsError& e) {
-      // SNS answered with an error: certainly not published. Retry next cycle.
+      if (e.outcome_unknown()) {
+        note_in_doubt(report, entry.notice.id, e.what());
+        continue;
+      }
+      // SNS answered with a refusal: certainly not published. Retry next cycle.
       store.release(entry.notice.id);
       ++report.failed;
       report.errors.push_back(fmt::format("publish {}: {} {}", entry.notice.id, e.code, e.message));
       continue;
     } catch (const std::exception& e) {
-      // No answer: it may or may not have been published. Leave it claimed; it is in doubt after the lease.
-      ++report.in_doubt;
-      report.errors.push_back(fmt::format("publish {} in doubt: {}", entry.notice.id, e.what()));
+      note_in_doubt(report, entry.notice.id, e.what());
       continue;
     }
     if (options.hook) options.hook("published", entry.notice.id);

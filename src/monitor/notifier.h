@@ -14,14 +14,17 @@ namespace pingwatch::monitor {
 class NoticePublisher {
  public:
   virtual ~NoticePublisher() = default;
-  // Returns the MessageId. Throws aws::AwsError when the service refused it (it was not published) and
-  // anything else (transport failure, timeout) when it is unknown whether it was.
+  // Returns the MessageId. Throws aws::AwsError: outcome NotDone when SNS refused it (it was not published),
+  // Unknown when it may have been (no answer, a 5xx). Any other exception also leaves the outcome unknown.
   virtual std::string publish(const core::Notice& notice) = 0;
 };
 
 // SNS Publish with MessageStructure=json (text for email, JSON for queues/functions), the notice's
 // MessageAttributes, and on a FIFO topic MessageGroupId "pingwatch" + MessageDeduplicationId = notice id.
 std::unique_ptr<NoticePublisher> make_sns_publisher(std::shared_ptr<aws::SnsClient> sns, std::string topic_arn);
+// The same over a client built from `sns_config` whose retries honour watch.resend_in_doubt: with false the
+// client never sends a Publish again once an attempt may have been accepted (at-most-once end to end).
+std::unique_ptr<NoticePublisher> make_sns_publisher(aws::ClientConfig sns_config, std::string topic_arn, bool resend_in_doubt);
 aws::PublishRequest sns_publish_request(const core::Notice& notice, const std::string& topic_arn);
 
 struct DeliveryOptions {
@@ -36,10 +39,10 @@ struct DeliveryOptions {
 
 struct DeliveryReport {
   int sent = 0;
-  int failed = 0;            // refused by SNS: back to pending, retried next cycle
-  int in_doubt = 0;          // transport failure: left claimed, resent after the lease
-  int resent_in_doubt = 0;   // in-doubt notices published again this time
-  int dropped_in_doubt = 0;  // in-doubt notices given up (resend_in_doubt = false)
+  int failed = 0;            // refused by SNS (outcome NotDone): back to pending, retried next cycle
+  int in_doubt = 0;          // no answer or a 5xx (outcome Unknown): left claimed, in doubt after the lease
+  int resent_in_doubt = 0;   // in-doubt notices published again this time (marked as possible duplicates)
+  int dropped_in_doubt = 0;  // in-doubt notices held, never resent (resend_in_doubt = false); each reported in errors
   int skipped = 0;           // claimed by another run whose lease still runs
   int publish_calls = 0;
   std::vector<std::string> errors;

@@ -3,9 +3,12 @@
 #include <unistd.h>
 
 #include <future>
+#include <map>
 #include <mutex>
+#include <set>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "aws/client_factory.h"
 #include "aws/endpoints.h"
@@ -36,6 +39,10 @@ std::string default_owner() {
   return fmt::format("{}:{}", host, getpid());
 }
 
+std::string scope_of(const Pair& pair) {
+  return (pair.account.empty() ? std::string("default") : pair.account) + "/" + pair.region;
+}
+
 WatchCycleResult run_pair(const Settings& settings, const WatchSettings& watch, const WatchRunOptions& options, const Pair& pair) {
   aws::AwsOptions target = settings.aws;
   target.region = pair.region;
@@ -45,19 +52,17 @@ WatchCycleResult run_pair(const Settings& settings, const WatchSettings& watch, 
   auto config_for = [&](const aws::ServiceInfo& service) {
     auto c = target_factory.config_for(service);
     if (!pair.role_arn.empty()) {
-      aws::StsClient sts(home_factory.config_for(aws::StsClient::service_info()));
-      aws::AssumeRoleRequest req;
-      req.role_arn = pair.role_arn;
-      req.role_session_name = "pingwatch-watch";
-      static std::mutex cache_mutex;
-      static std::map<std::string, std::shared_ptr<aws::CredentialsProvider>> cache;
-      std::lock_guard lock(cache_mutex);
-      auto& provider = cache[pair.role_arn];
-      if (!provider) provider = aws::make_static_credentials(sts.assume_role(req).credentials);
-      c.credentials = provider;
+      c.credentials = assumed_role_credentials(home_factory.config_for(aws::StsClient::service_info()), pair.role_arn);
     }
     return c;
   };
+  std::string account = pair.account;
+  if (account.empty()) {
+    // Default credentials: whose account they are is learnt once, so notices say it (not "-").
+    auto sts_config = config_for(aws::StsClient::service_info());
+    aws::StsClient sts(sts_config);
+    account = caller_account("default|" + target_factory.options().profile + "|" + sts_config.endpoint, sts);
+  }
   auto ssm = std::make_shared<aws::SsmClient>(config_for(aws::SsmClient::service_info()));
   std::shared_ptr<aws::Ec2Client> ec2;
   if (watch.use_ec2) ec2 = std::make_shared<aws::Ec2Client>(config_for(aws::Ec2Client::service_info()));
@@ -67,7 +72,9 @@ WatchCycleResult run_pair(const Settings& settings, const WatchSettings& watch, 
   ro.deadline = options.deadline;
   auto reader = make_ssm_fleet_reader(ssm, ec2, ro);
 
-  const std::string scope = (pair.account.empty() ? std::string("default") : pair.account) + "/" + pair.region;
+  // The state's scope keeps the configured label ("default/<region>"), so learning the account later does not
+  // orphan the state recorded before.
+  const std::string scope = scope_of(pair);
   std::unique_ptr<StateStore> store;
   if (!watch.dynamodb_table.empty()) {
     store = open_dynamodb_state_store(std::make_shared<aws::DynamoDbClient>(home_factory.dynamodb()), watch.dynamodb_table,
@@ -77,7 +84,8 @@ WatchCycleResult run_pair(const Settings& settings, const WatchSettings& watch, 
   }
   std::unique_ptr<NoticePublisher> publisher;
   if (!watch.topic_arn.empty()) {
-    publisher = make_sns_publisher(std::make_shared<aws::SnsClient>(home_factory.sns()), watch.topic_arn);
+    publisher = make_sns_publisher(home_factory.config_for(aws::SnsClient::service_info()), watch.topic_arn,
+                                   watch.resend_in_doubt);
   }
   std::unique_ptr<MetricsSink> metrics;
   if (watch.publish_metrics) {
@@ -87,11 +95,49 @@ WatchCycleResult run_pair(const Settings& settings, const WatchSettings& watch, 
   WatchCycleOptions co;
   co.dry_run = options.dry_run;
   co.owner = options.owner.empty() ? default_owner() : options.owner;
-  co.notice_context = {pair.account, pair.region, aws::region_long_name(pair.region)};
+  co.notice_context = {account, pair.region, aws::region_long_name(pair.region)};
   return run_watch_cycle(*store, *reader, publisher.get(), metrics.get(), watch, co);
 }
 
 }  // namespace
+
+std::shared_ptr<aws::CredentialsProvider> assumed_role_credentials(const aws::ClientConfig& home_sts, const std::string& role_arn) {
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<aws::CredentialsProvider>> providers;
+  std::lock_guard lock(mutex);
+  auto& provider = providers[role_arn + "|" + home_sts.endpoint];
+  if (!provider) {
+    aws::AssumeRoleRequest request;
+    request.role_arn = role_arn;
+    request.role_session_name = "pingwatch-watch";
+    provider = aws::make_assume_role_credentials(std::make_shared<aws::StsClient>(home_sts), request);
+  }
+  return provider;
+}
+
+std::string caller_account(const std::string& key, aws::StsClient& sts) {
+  static std::mutex mutex;
+  static std::map<std::string, std::string> accounts;
+  static std::set<std::string> reported;
+  {
+    std::lock_guard lock(mutex);
+    if (auto it = accounts.find(key); it != accounts.end()) return it->second;
+  }
+  try {
+    std::string account = sts.get_caller_identity().account;
+    std::lock_guard lock(mutex);
+    accounts[key] = account;
+    return account;
+  } catch (const std::exception& e) {
+    // An unknown account must not stop notices: they say "-" and the next cycle asks again.
+    std::lock_guard lock(mutex);
+    if (reported.insert(key).second) {
+      spdlog::warn("watch: sts:GetCallerIdentity failed ({}); notices show the account as \"-\" until it answers",
+                   e.what());
+    }
+    return {};
+  }
+}
 
 nlohmann::json WatchRunResult::to_json() const {
   nlohmann::json j = job.to_json();
@@ -119,7 +165,7 @@ WatchRunResult run_watch(const Settings& settings, const WatchSettings& watch, c
     futures.push_back(std::async(std::launch::async, [&, p] { return run_pair(settings, watch, options, p); }));
   }
   for (std::size_t i = 0; i < futures.size(); ++i) {
-    const std::string scope = (pairs[i].account.empty() ? "default" : pairs[i].account) + "/" + pairs[i].region;
+    const std::string scope = scope_of(pairs[i]);
     try {
       auto c = futures[i].get();
       out.job.nodes_seen += c.nodes_listed;
@@ -156,7 +202,11 @@ WatchSettings watch_settings_for(const Settings& s) {
   ConfigSource::Inputs in;
   in.flags = s.origin.flags;
   in.config_file = s.origin.config_file;
-  return load_watch_settings(ConfigSource::load(std::move(in)));
+  const ConfigSource source = ConfigSource::load(std::move(in));
+  load_settings(source);   // so the typo check knows every key the job's settings came from
+  WatchSettings watch = load_watch_settings(source);
+  source.reject_unknown_keys();
+  return watch;
 }
 
 }  // namespace

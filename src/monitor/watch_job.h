@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "aws/credentials.h"
+#include "aws/sts_client.h"
 #include "monitor/jobs.h"
 #include "monitor/watch.h"
 
@@ -25,6 +27,14 @@ struct WatchRunResult {
 };
 
 WatchRunResult run_watch(const Settings& settings, const WatchSettings& watch, const WatchRunOptions& options);
+
+// The credentials of a watch.accounts role, shared by every cycle of the process (daemon, warm Lambda): one
+// provider per role and home STS endpoint that assumes the role again before the credentials expire.
+std::shared_ptr<aws::CredentialsProvider> assumed_role_credentials(const aws::ClientConfig& home_sts, const std::string& role_arn);
+
+// The account of the credentials `sts` signs with, from sts:GetCallerIdentity, asked once per `key` for the
+// process life. When it fails: "" (notices show "-"), logged once per key, asked again on the next call.
+std::string caller_account(const std::string& key, aws::StsClient& sts);
 
 // The daemon/Lambda job: reads [watch] from the environment and $PINGWATCH_CONFIG.
 JobDefinition watch_job_definition();

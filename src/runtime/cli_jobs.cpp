@@ -8,6 +8,7 @@
 
 #include "monitor/config.h"
 #include "monitor/jobs.h"
+#include "monitor/watch.h"
 #include "runtime/aws_options.h"
 #include "runtime/commands.h"
 #include "runtime/daemon.h"
@@ -98,13 +99,15 @@ void add_state_flag(CLI::App& cmd, JobFlags& f) {
 
 
 // Loads and validates everything, or prints the one-line reason and returns nullopt (exit 2).
-std::optional<monitor::Settings> load(const JobFlags& f, bool log_to_stdout) {
+// The daemon may run the watch job, so it reads (and checks) [watch] as well before it starts.
+std::optional<monitor::Settings> load(const JobFlags& f, bool log_to_stdout, bool with_watch = false) {
   try {
     monitor::ConfigSource::Inputs in;
     in.flags = f.to_map();
     if (f.config_option->count() > 0) in.config_file = f.config_file;
     auto source = monitor::ConfigSource::load(std::move(in));
     auto settings = monitor::load_settings(source);
+    if (with_watch) monitor::load_watch_settings(source);
     source.reject_unknown_keys();
     configure_logging(settings.log, log_to_stdout);
     return settings;
@@ -228,7 +231,7 @@ void register_job_commands(CLI::App& app, int& exit_code) {
                 "serve /metrics, /healthz, /readyz, /api/v1 and the dashboard on HOST:PORT (loopback; default off)");
   run->add_option("--jobs", jobs_text, "comma-separated jobs to run (default publish,sync-alarms)");
   run->callback([&exit_code] {
-    auto settings = load(run_flags, true);
+    auto settings = load(run_flags, true, /*with_watch=*/true);
     if (!settings) {
       exit_code = 2;
       return;

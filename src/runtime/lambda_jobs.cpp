@@ -58,8 +58,9 @@ HandlerTable job_handler_table() {
     table[name] = [name]() -> LambdaHandler {
       auto job = monitor::find_job(name);
       if (!job) throw std::runtime_error("_HANDLER=" + name + ": the job is no longer registered");
-      auto settings = std::make_shared<monitor::Settings>(
-          monitor::load_settings(monitor::ConfigSource::from_environment()));
+      const auto source = monitor::ConfigSource::from_environment();
+      auto settings = std::make_shared<monitor::Settings>(monitor::load_settings(source));
+      source.reject_unknown_keys();   // a typo in $PINGWATCH_CONFIG is an /init/error, not a silent default
       configure_logging(settings->log, /*to_stdout=*/false);   // the jobs' own lines: JSON on stderr too
       if (job->check) job->check(*settings);
       auto clients = std::make_shared<monitor::JobClients>(monitor::make_job_clients(*settings));

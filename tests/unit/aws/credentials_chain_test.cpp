@@ -87,7 +87,7 @@ TEST_F(ChainTest, ConfigSectionWithoutProfilePrefixIsNotAProfile) {
   env_.vars["AWS_PROFILE"] = "dev";
   write("config", "[dev]\naws_access_key_id = AKIDWRONG\naws_secret_access_key = x\n");
   std::string msg = error_of([&] { make_default_credentials_chain(options())->get(); });
-  EXPECT_NE(msg.find("AWS profile 'dev' not found"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("The config profile (dev) could not be found"), std::string::npos) << msg;
 }
 
 TEST_F(ChainTest, DefaultProfileInConfigFile) {

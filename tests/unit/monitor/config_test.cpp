@@ -151,6 +151,33 @@ TEST(Config, UnknownKeysInOwnTablesAreTypos) {
   EXPECT_NO_THROW(src2.reject_unknown_keys());   // [watch] belongs to another module
 }
 
+TEST(Config, UnknownKeyOnTheCommandLineNamesTheNearestKey) {
+  auto src = source({{"alarm.perod", "60"}}, {});
+  load_settings(src);
+  const std::string msg = error_of([&] { src.reject_unknown_keys(); });
+  EXPECT_NE(msg.find("unknown key alarm.perod (from the command line)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("did you mean alarm.period?"), std::string::npos) << msg;
+  auto ok = source({{"alarm.period", "60"}}, {});
+  load_settings(ok);
+  EXPECT_NO_THROW(ok.reject_unknown_keys());
+}
+
+TEST(Config, UnknownKeyInTheFileNamesTheNearestKey) {
+  auto src = source({}, {}, write_file("[alarm]\nperod = 60\n"));
+  load_settings(src);
+  const std::string msg = error_of([&] { src.reject_unknown_keys(); });
+  EXPECT_NE(msg.find("did you mean alarm.period?"), std::string::npos) << msg;
+}
+
+TEST(Config, AnotherModulesTableIsCheckedWhenThatModuleReadIt) {
+  auto src = source({}, {}, write_file("[watch]\nintervl = 30\n"));
+  load_settings(src);
+  EXPECT_NO_THROW(src.reject_unknown_keys());   // publish does not read [watch]
+  src.get_int("watch.interval", 60);            // as load_watch_settings does
+  const std::string msg = error_of([&] { src.reject_unknown_keys(); });
+  EXPECT_NE(msg.find("did you mean watch.interval?"), std::string::npos) << msg;
+}
+
 TEST(Config, UnknownTableIsReported) {
   auto src = source({}, {}, write_file("[alram]\nperiod = 60\n"));
   load_settings(src);

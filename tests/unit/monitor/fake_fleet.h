@@ -72,7 +72,7 @@ class FakeSns : public NoticePublisher {
   std::string publish(const core::Notice& notice) override {
     if (fail_next > 0) {
       --fail_next;
-      throw aws::AwsError("InternalError", "try again", 500);
+      throw aws::AwsError("Throttling", "Rate exceeded", 400);   // a refusal: certainly not published
     }
     if (!fifo || dedup.insert(notice.id).second) delivered.push_back(notice.id);
     return "msg-" + notice.id;
