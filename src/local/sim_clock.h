@@ -33,15 +33,17 @@ class SimClock {
     return std::chrono::duration<double>(Wall::now().time_since_epoch()).count();
   }
 
-  // THE rule for every timestamp a client sends (docs/local-stack.md "Time"). A request speaks one clock,
-  // judged by its newest timestamp (`anchor`: EndTime, EndDate, the newest datum's Timestamp), the one a
-  // client puts nearest its own "now": nearer the simulated now (a client that reads the Date header, or a
-  // person typing times the stack showed), the request is simulated time, taken as it is; nearer the wall
-  // now (boto3, the AWS CLI, the JS SDK's user-given Dates), it is wall time, shifted by sim now - wall now.
+  // THE rule for every timestamp a client sends (docs/local-stack.md "Time"). A request speaks one clock, judged
+  // by its newest timestamp (`anchor`: EndTime, EndDate, the newest datum's Timestamp), the one a client puts
+  // nearest its own "now". Within kClientSkewSeconds of the wall now it is wall time: boto3, the AWS CLI and the
+  // JS SDK's own Dates are the usual clients, and AWS itself allows a client clock that much skew. Further out,
+  // it is the clock whose now it is nearer: simulated (a client reading the Date header, a person typing times
+  // the stack printed) is taken as it is; wall time is shifted by sim now - wall now.
+  static constexpr double kClientSkewSeconds = 15 * 60;
   ClientTimes client_times(double anchor_epoch_seconds, double wall_now_epoch_seconds = wall_now()) const {
     const double sim_now = to_sim(wall_now_epoch_seconds);
-    if (std::fabs(anchor_epoch_seconds - sim_now) <= std::fabs(anchor_epoch_seconds - wall_now_epoch_seconds))
-      return ClientTimes(0);
+    const double from_wall = std::fabs(anchor_epoch_seconds - wall_now_epoch_seconds);
+    if (from_wall > kClientSkewSeconds && std::fabs(anchor_epoch_seconds - sim_now) < from_wall) return ClientTimes(0);
     return ClientTimes(sim_now - wall_now_epoch_seconds);
   }
 

@@ -46,6 +46,18 @@ TEST_F(AtSixtyTimes, SimulatedTimestampsAreTakenAsTheyAre) {
   EXPECT_DOUBLE_EQ(clock.client_times(sim_now - 3 * kHour, wall_now).to_sim(sim_now - 3 * kHour), sim_now - 3 * kHour);
 }
 
+TEST(SimClockClientTimes, WhileTheClocksAreCloseAWallEndTimeAheadIsStillWallTime) {
+  // Two wall seconds after a start at 60x the simulated clock is only 2 minutes ahead. boto3's EndTime a minute
+  // ahead is nearer the simulated now (28 s away) than the wall now (90 s away), yet it is the wall clock's.
+  SimClock clock(kWall0, 60, kWall0);
+  const double wall_now = kWall0 + 2;
+  const double sim_now = clock.to_sim(wall_now);
+  auto times = clock.client_times(wall_now + 90, wall_now);
+  EXPECT_DOUBLE_EQ(times.to_sim(wall_now - 30 * 60), sim_now - 30 * 60);
+  // A client stamping the simulated clock then reads as wall time too: off by the gap, 118 s (documented).
+  EXPECT_DOUBLE_EQ(clock.client_times(sim_now, wall_now).shift(), sim_now - wall_now);
+}
+
 TEST(SimClockClientTimes, ASimStartYearsAgoTellsTheClocksApart) {
   // `make demo`: --sim-start 2024-04-12T08:05:00Z at 60x, two wall minutes in (08:07 + 2 h = 10:05 simulated).
   const double sim_start = 1712909100;
