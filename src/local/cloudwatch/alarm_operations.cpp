@@ -351,12 +351,13 @@ CloudWatchService::Ordered CloudWatchService::describe_alarm_history(const Input
       throw ServiceError(400, "InvalidNextToken", "The service returned an invalid NextToken.");
     skip = std::stoll(*decoded);
   }
+  const ClientTimes times = client_times(end ? *end : start.value_or(0));
   std::vector<const HistoryItem*> matches;
   for (const auto& item : history_) {
     if (name && item.alarm_name != *name) continue;
     if (type && item.type != *type) continue;
-    if (start && item.timestamp < client_time(*start)) continue;
-    if (end && item.timestamp > client_time(*end)) continue;
+    if (start && item.timestamp < times.to_sim(*start)) continue;
+    if (end && item.timestamp > times.to_sim(*end)) continue;
     matches.push_back(&item);
   }
   if (!ascending) std::reverse(matches.begin(), matches.end());

@@ -21,8 +21,8 @@ CloudWatchService::CloudWatchService(StackContext& context) : context_(context) 
 
 double CloudWatchService::now() const { return context_.clock ? context_.clock->now() : SimClock::wall_now(); }
 
-double CloudWatchService::client_time(double client_epoch_seconds) const {
-  return context_.clock ? context_.clock->to_sim(client_epoch_seconds) : client_epoch_seconds;
+ClientTimes CloudWatchService::client_times(double anchor_epoch_seconds) const {
+  return context_.clock ? context_.clock->client_times(anchor_epoch_seconds) : ClientTimes();
 }
 
 Response CloudWatchService::handle(const Request& request) {

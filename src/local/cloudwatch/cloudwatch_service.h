@@ -17,6 +17,7 @@
 #include "local/cloudwatch/metric_store.h"
 #include "local/cloudwatch/request_input.h"
 #include "local/service.h"
+#include "local/sim_clock.h"
 
 namespace pingwatch::local::cloudwatch {
 
@@ -72,7 +73,8 @@ class CloudWatchService : public Service {
   };
 
   double now() const;
-  double client_time(double client_epoch_seconds) const;   // maps client timestamps onto the simulated clock
+  // How one request's timestamps map onto the simulated clock, judged by its newest one (SimClock::client_times).
+  ClientTimes client_times(double anchor_epoch_seconds) const;
 
   Ordered put_metric_data(const Request& request, const InputObject& in);
   Ordered list_metrics(const InputObject& in);

@@ -122,6 +122,7 @@ CloudWatchService::Ordered CloudWatchService::put_metric_data(const Request& req
   std::vector<Parsed> parsed;
   std::vector<std::string> value_errors;   // AWS lists every bad value/timestamp, one per line
   const double sim_now = now();
+  const ClientTimes times = client_times(newest_timestamp(in, "MetricData", "Timestamp").value_or(sim_now));
 
   for (const auto& datum : in.objects("MetricData")) {
     auto name = datum.string("MetricName");
@@ -172,8 +173,8 @@ CloudWatchService::Ordered CloudWatchService::put_metric_data(const Request& req
 
     Parsed p{MetricKey::make(*ns, *name, dims), sim_now, {}, datum.string("Unit").value_or(""), resolution};
     if (auto ts = datum.timestamp("Timestamp")) {
-      double t = client_time(*ts);
-      if (t < sim_now - 14 * 86400.0)
+      double t = times.to_sim(*ts);
+      if (t < sim_now - kMetricDataMaxAgeSeconds)
         value_errors.push_back("The parameter " + datum.path("Timestamp") + " must specify a time within the past two weeks.");
       else if (t > sim_now + 2 * 3600.0)
         value_errors.push_back("The parameter " + datum.path("Timestamp") +
@@ -328,7 +329,8 @@ CloudWatchService::Ordered CloudWatchService::get_metric_statistics(const InputO
   check_unit(in, "Unit");
   if (!valid_period(*period, true) || (*period > 60 && *period % 60 != 0))
     errors::invalid_value("The parameter Period must be a multiple of 60.");
-  double t0 = client_time(*start), t1 = client_time(*end);
+  const ClientTimes times = client_times(*end);
+  double t0 = times.to_sim(*start), t1 = times.to_sim(*end);
   if (t0 == t1) errors::invalid_value("The parameter StartTime must not equal parameter EndTime.");
   if (t0 > t1) errors::invalid_value("The parameter StartTime must be less than the parameter EndTime.");
   double requested = std::ceil((t1 - t0) / static_cast<double>(*period));
@@ -363,7 +365,8 @@ CloudWatchService::Ordered CloudWatchService::get_metric_data(const InputObject&
   if (!end) errors::missing("EndTime");
   if (in.list_size("MetricDataQueries") > 500)
     errors::invalid_value("The collection MetricDataQueries must not have a size greater than 500.");
-  double t0 = client_time(*start), t1 = client_time(*end);
+  const ClientTimes times = client_times(*end);
+  double t0 = times.to_sim(*start), t1 = times.to_sim(*end);
   if (t0 >= t1) errors::validation("The parameter StartTime must be less than the parameter EndTime.");
   bool ascending = in.string("ScanBy").value_or("TimestampDescending") == "TimestampAscending";
   auto max_points = in.integer("MaxDatapoints").value_or(100800);

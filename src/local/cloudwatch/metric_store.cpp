@@ -77,7 +77,9 @@ void MetricStore::add(const MetricKey& key, double timestamp, const StatSet& val
   auto& series = metrics_[key];
   if (!unit.empty() || series.unit.empty()) series.unit = unit;
   series.last_put = std::max(series.last_put, now);
-  if (timestamp < now - retention_) return;   // accepted (AWS takes two weeks back) but beyond what we keep
+  // Accepted (AWS takes two weeks back) but beyond what the series keeps (see the window in the header).
+  if (timestamp < now - kMetricDataMaxAgeSeconds) return;
+  if (timestamp < now - retention_ && series.buckets.size() >= max_buckets()) return;
   int step = resolution == 1 ? 1 : 60;
   auto start = static_cast<uint32_t>(std::floor(timestamp / step) * step);
   auto& buckets = series.buckets;
@@ -114,18 +116,25 @@ std::optional<StatSet> MetricStore::aggregate(const MetricKey& key, double start
 }
 
 void MetricStore::expire(double now) {
-  double oldest_kept = now - retention_;
+  const auto first_from = [](const std::vector<Bucket>& buckets, double t) {
+    return std::lower_bound(buckets.begin(), buckets.end(), t, [](const Bucket& b, double s) { return b.start < s; });
+  };
   for (auto it = metrics_.begin(); it != metrics_.end();) {
     auto& buckets = it->second.buckets;
-    auto keep = std::lower_bound(buckets.begin(), buckets.end(), oldest_kept,
-                                 [](const Bucket& b, double s) { return b.start < s; });
-    // Drop expired buckets in batches of 16, so each series is shifted every 16 periods, not every minute.
-    if (keep - buckets.begin() >= 16 || (keep == buckets.end() && keep != buckets.begin())) {
+    // Every bucket of the retention; older ones within two weeks while the series has room for them.
+    const auto recent = first_from(buckets, now - retention_);
+    const auto in_two_weeks = first_from(buckets, now - kMetricDataMaxAgeSeconds);
+    const auto recent_count = static_cast<size_t>(buckets.end() - recent);
+    const auto room = static_cast<std::ptrdiff_t>(max_buckets() > recent_count ? max_buckets() - recent_count : 0);
+    const auto keep = recent - std::min(recent - in_two_weeks, room);
+    // A full series drops expired buckets in batches of 16, so it is shifted every 16 periods, not every minute.
+    const bool due = keep - buckets.begin() >= 16 || keep == buckets.end() || buckets.size() <= max_buckets();
+    if (keep != buckets.begin() && due) {
       buckets.erase(buckets.begin(), keep);
       if (buckets.capacity() > 2 * buckets.size() + 32) buckets.shrink_to_fit();
     }
     // ListMetrics stops showing a metric two weeks after its last datum.
-    if (buckets.empty() && it->second.last_put < now - 14 * 86400) it = metrics_.erase(it);
+    if (buckets.empty() && it->second.last_put < now - kMetricDataMaxAgeSeconds) it = metrics_.erase(it);
     else ++it;
   }
 }

@@ -2,6 +2,12 @@
 // Metric data as CloudWatch keeps it for what the local stack needs: per metric, one StatisticSet per
 // minute (per second for high-resolution data), for a bounded window of simulated time. Raw values are
 // not kept, so memory stays bounded (about 40 bytes per metric-minute) at 100,000 metrics.
+//
+// The window: a series keeps every bucket of the last `retention` (3 h) and, further back up to two weeks
+// (the oldest datum PutMetricData accepts), older buckets only while it holds no more buckets than
+// `retention` of minute data. A dense series (a datum a minute) keeps exactly its last three hours; a sparse
+// one (a datum stamped six hours ago, an hourly job) keeps two weeks, as on AWS. Memory per series never
+// exceeds the larger of the two.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -14,6 +20,9 @@
 namespace pingwatch::local::cloudwatch {
 
 using Dimensions = std::vector<std::pair<std::string, std::string>>;   // name, value
+
+// CloudWatch takes data up to two weeks old, and ListMetrics shows a metric until two weeks after its last datum.
+inline constexpr double kMetricDataMaxAgeSeconds = 14 * 86400.0;
 
 struct StatSet {
   double sample_count = 0;
@@ -60,7 +69,7 @@ class MetricStore {
   // Aggregate of [start, end) for a metric; nullopt when no datum falls in it. unit: "" = any.
   std::optional<StatSet> aggregate(const MetricKey& key, double start, double end, const std::string& unit = {}) const;
   const MetricSeries* find(const MetricKey& key) const;
-  // Drops buckets older than the retention and metrics with no data for two weeks.
+  // Drops the buckets outside the window above and metrics with no data for two weeks.
   void expire(double now);
 
   const std::map<MetricKey, MetricSeries>& metrics() const { return metrics_; }
@@ -71,6 +80,8 @@ class MetricStore {
   void load(const nlohmann::json& state);
 
  private:
+  size_t max_buckets() const { return static_cast<size_t>(retention_ / 60); }   // retention of minute data
+
   double retention_;
   std::map<MetricKey, MetricSeries> metrics_;
 };

@@ -194,4 +194,11 @@ InputObject InputObject::object(const std::string& key) const {
   return InputObject(v ? *v : empty_object(), path(key));
 }
 
+std::optional<double> newest_timestamp(const InputObject& in, const std::string& list, const std::string& field) {
+  std::optional<double> newest;
+  for (const auto& member : in.objects(list))
+    if (auto t = member.timestamp(field); t && (!newest || *t > *newest)) newest = t;
+  return newest;
+}
+
 }  // namespace pingwatch::local::cloudwatch

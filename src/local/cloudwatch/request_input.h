@@ -45,6 +45,10 @@ class InputObject {
   std::string prefix_;
 };
 
+// The newest `field` timestamp among the `list` members (PutMetricData's MetricData[].Timestamp): the one a
+// request's clock is judged by (SimClock::client_times). Nothing when no member carries one.
+std::optional<double> newest_timestamp(const InputObject& in, const std::string& list, const std::string& field);
+
 // Parses a number the way both protocols may spell it: 1, 1.5, "1.5", "NaN", "Infinity", "-Infinity".
 std::optional<double> parse_number(const Json& value);
 

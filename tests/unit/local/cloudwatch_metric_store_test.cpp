@@ -54,6 +54,23 @@ TEST(CloudWatchMetricStore, RetentionBoundsTheBucketsAndListingEndsAfterTwoWeeks
   EXPECT_EQ(store.metric_count(), 0u);
 }
 
+TEST(CloudWatchMetricStore, ASparseSeriesKeepsTwoWeeksADenseOneItsLastThreeHours) {
+  MetricStore store(3 * 3600);
+  auto sparse = MetricKey::make("ns", "sparse", {});
+  const double now = 1712910000;
+  store.add(sparse, now - 6 * 3600, one(6), "", 60, now);   // boto3: a datum stamped six hours ago
+  for (int hour = 1; hour <= 13 * 24; hour += 24) store.add(sparse, now - hour * 3600.0, one(hour), "", 60, now);
+  store.add(sparse, now - 15 * 86400, one(15), "", 60, now);   // beyond two weeks: never kept
+  for (double t = now; t < now + 3 * 3600; t += 60) store.expire(t);
+  EXPECT_EQ(store.aggregate(sparse, now - 6 * 3600, now - 6 * 3600 + 60)->maximum, 6);
+  EXPECT_EQ(store.aggregate(sparse, now - 289 * 3600, now - 289 * 3600 + 60)->maximum, 289);
+  EXPECT_FALSE(store.aggregate(sparse, now - 16 * 86400, now - 14 * 86400).has_value());
+  // Two weeks later only what is under two weeks old is left.
+  store.expire(now + 14 * 86400 - 3 * 3600);
+  EXPECT_FALSE(store.aggregate(sparse, now - 20 * 86400, now - 3 * 3600).has_value());
+  EXPECT_TRUE(store.aggregate(sparse, now - 3 * 3600, now).has_value());
+}
+
 TEST(CloudWatchMetricStore, HighResolutionDataKeepsSeconds) {
   MetricStore store;
   auto key = MetricKey::make("ns", "m", {});
