@@ -106,12 +106,21 @@ class DynamoStateStore : public StateStore {
                        cond);
     } catch (const aws::AwsError& e) {
       if (!is_conditional_failure(e)) throw;
-      delete_keys(chunk_keys);   // another run committed this version first
-      return false;
+      // A refusal after an attempt with no answer may be our own first attempt, applied: read who committed.
+      if (!(e.outcome_unknown() && committed_by_us(version))) {
+        delete_keys(chunk_keys);   // another run committed this version first
+        return false;
+      }
     }
     apply(wal);
     clear(version, chunk_keys);
     return true;
+  }
+
+  // Whether meta holds this store's own commit of `version` (its write-ahead record not yet cleared).
+  bool committed_by_us(long version) {
+    const auto meta = db_->get_item(table_, key("meta"), true);
+    return meta && static_cast<long>(num(*meta, "wal_version")) == version && str(*meta, "wal_owner") == owner_;
   }
 
   std::vector<OutboxEntry> unsent() override {

@@ -393,7 +393,6 @@ CASES = [
      "doc": SNS + "API_Publish.html (Message: Required: Yes); " + SNS + "CommonErrors.html (ValidationError: the "
             "input fails to satisfy the constraints); a Publish without Message answered 400 \"validation error "
             "detected\" by AWS: https://github.com/nickpack/keycloak-sms-authenticator-sns/issues/11",
-     "pending_fix": "unassigned: src/local/sns (answers InvalidParameter 'Empty message')",
      "moto": {"expect": {"status": None, "code": "unparseable"}, "why": "moto fails with an HTML 500 page"}},
     {"id": "sns.publish.message_too_long", "service": "sns", "op": "Publish", "setup": [TOPIC_STEP],
      "params": {"TopicArn": TOPIC, "Message": "x" * (256 * 1024 + 1)},
@@ -428,7 +427,6 @@ CASES = [
      "expect": {"status": 400, "code": "InvalidBatchEntryId"},
      "doc": SNS + "API_PublishBatch.html (Errors: InvalidBatchEntryId: the Id of a batch entry does not abide "
             "by the specification); " + SNS + "API_PublishBatchRequestEntry.html (Id: alphanumeric, - and _, up to 80)",
-     "pending_fix": "unassigned: src/local/sns (accepts any entry id)",
      "moto": {"expect": {"status": 200, "code": None}, "why": "moto does not check entry ids"}},
     # ---------------------------------------------------------------- DynamoDB
     {"id": "ddb.create_table.ok", "service": "dynamodb", "op": "CreateTable", "params": TABLE,

@@ -59,6 +59,10 @@ CLIENTS = {
 RECEIVER_HINTS = {"ssm": "SsmClient", "cloudwatch": "CloudWatchClient", "cw": "CloudWatchClient",
                   "sns": "SnsClient", "events": "EventsClient", "sts": "StsClient", "dynamodb": "DynamoDbClient",
                   "ddb": "DynamoDbClient", "ec2": "Ec2Client"}
+# Actions any identity may call whatever its policies say: "No permissions are required to perform this
+# operation" (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html). A role must not
+# list them (granting nothing, they would only mislead a reviewer).
+NO_PERMISSION_NEEDED = {"sts:GetCallerIdentity"}
 # Actions Lambda itself uses with the execution role (logs), not the job's code.
 PLATFORM_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 
@@ -184,6 +188,14 @@ def client_method_operations():
                 out |= direct.get(n, set())
                 stack.extend(calls.get(n, ()))
             resolved[name] = out
+        # Free functions of the same file that call the client's methods (make_assume_role_credentials ->
+        # assume_role): a job calling the function can call what they call.
+        for m in re.finditer(r"^[^\n;{}()]*\b(make_\w+)\s*\([^)]*\b" + cls + r"\b[^)]*\)\s*\{", text, flags=re.M):
+            end = text.find("\n}", m.end())
+            body = text[m.end():end if end > 0 else len(text)]
+            ops = set().union(*[resolved.get(c, set()) for c in re.findall(r"(?:\.|->)\s*(\w+)\s*\(", body)])
+            if ops:
+                resolved[m.group(1)] = ops
         result[cls] = {k: v for k, v in resolved.items() if v}
     return result
 
@@ -231,7 +243,7 @@ def operations_called(paths, methods):
     found = {}   # "service:Op" -> [where]
     for p in paths:
         text = strip_comments(open(p, encoding="utf-8").read())
-        for m in re.finditer(r"([\w\]\)]*)\s*(?:\.|->)\s*(\w+)\s*\(", text):
+        for m in re.finditer(r"([\w\]\)]*)\s*(?:\.|->|aws::)\s*(\w+)\s*\(", text):
             receiver, method = m.group(1).lower(), m.group(2)
             classes = by_method.get(method)
             if not classes:
@@ -361,7 +373,9 @@ def main():
                     allowed.setdefault(action, []).append(
                         ([resolve(r, params, resources) for r in as_list(st["Resource"])], st.get("Condition")))
 
-        code_actions = set(needed)
+        code_actions = set(needed) - NO_PERMISSION_NEEDED
+        for action in sorted(NO_PERMISSION_NEEDED & set(allowed)):
+            check(False, f"{role_ref} allows {action}, which needs no permission: remove it")
         for action, key in GATED.get(handler, {}).items():
             check(action in code_actions, f"GATED names {action} for {handler} but its code never calls it")
             set_in_env = env_value(fn, key)

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <regex>
 #include <set>
 
 #include "local/services.h"
@@ -575,7 +576,12 @@ std::string SnsService::publish_action(const Request& r) {
   if (p.topic_arn.empty() && phone.empty()) invalid_parameter("TopicArn or TargetArn Reason: no value for required parameter");
   if (!p.topic_arn.empty()) validate_topic_arn(p.topic_arn, arn_param, r.region);
   const std::string* message = param(r, "Message");
-  if (!message || message->empty()) invalid_parameter("Empty message");
+  // Message is required by the model: absent is the protocol's validation error, present but empty SNS's own.
+  if (!message)
+    throw ServiceError(400, "ValidationError",
+                       "1 validation error detected: Value null at 'message' failed to satisfy constraint: Member must "
+                       "not be null");
+  if (message->empty()) invalid_parameter("Empty message");
   p.message = *message;
   if (const std::string* subject = param(r, "Subject")) {
     validate_subject(*subject);
@@ -607,9 +613,16 @@ std::string SnsService::publish_batch(const Request& r) {
   if (bases.size() > 10)
     throw ServiceError(400, "TooManyEntriesInBatchRequest", "The batch request contains more entries than permissible.");
   std::set<std::string> ids;
-  for (const auto& base : bases)
-    if (!ids.insert(r.params.at(base + "Id")).second)
+  static const std::regex entry_id("[A-Za-z0-9_-]{1,80}");   // PublishBatchRequestEntry.Id, as documented
+  for (const auto& base : bases) {
+    const std::string& id = r.params.at(base + "Id");
+    if (!std::regex_match(id, entry_id))
+      throw ServiceError(400, "InvalidBatchEntryId",
+                         "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can "
+                         "be at most 80 letters long.");
+    if (!ids.insert(id).second)
       throw ServiceError(400, "BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id.");
+  }
   {
     std::lock_guard lock(mutex_);
     if (!topics_.count(topic_arn)) not_found("Topic does not exist");

@@ -187,6 +187,7 @@ TEST_F(SnsTest, PublishValidatesSubjectMessageAndAttributes) {
   EXPECT_STREQ(call_error("Publish", {{"TopicArn", arn}, {"Message", "m"}, {"Subject", "two\nlines"}}).what(),
                "Invalid parameter: Subject");
   EXPECT_STREQ(call_error("Publish", {{"TopicArn", arn}, {"Message", ""}}).what(), "Invalid parameter: Empty message");
+  EXPECT_EQ(call_error("Publish", {{"TopicArn", arn}}).code, "ValidationError");   // absent: the model's required member
   EXPECT_STREQ(call_error("Publish", {{"TopicArn", arn}, {"Message", std::string(262145, 'x')}}).what(),
                "Invalid parameter: Message too long");
   EXPECT_FALSE(between(call("Publish", {{"TopicArn", arn}, {"Message", std::string(262144, 'x')}}).body, "MessageId").empty());
@@ -317,6 +318,19 @@ TEST_F(SnsTest, HttpSubscribersReceiveTheEnvelopeWithSnsHeaders) {
   EXPECT_EQ(envelope["MessageAttributes"]["severity"]["Type"], "String");
   EXPECT_EQ(envelope["MessageAttributes"]["severity"]["Value"], "high");
   EXPECT_EQ(envelope["UnsubscribeURL"].get<std::string>().find("https://sns.ap-northeast-1.amazonaws.com/?Action=Unsubscribe"), 0u);
+}
+
+TEST_F(SnsTest, PublishBatchRefusesEntryIdsOutsideTheDocumentedAlphabet) {
+  const std::string arn = create_topic("T");
+  for (const std::string bad : {"a b!", std::string(81, 'x'), std::string("")}) {
+    EXPECT_EQ(call_error("PublishBatch", {{"TopicArn", arn},
+                                          {"PublishBatchRequestEntries.member.1.Id", bad},
+                                          {"PublishBatchRequestEntries.member.1.Message", "m"}}).code,
+              "InvalidBatchEntryId") << bad;
+  }
+  EXPECT_EQ(call("PublishBatch", {{"TopicArn", arn},
+                                  {"PublishBatchRequestEntries.member.1.Id", std::string(80, 'x') },
+                                  {"PublishBatchRequestEntries.member.1.Message", "m"}}).status, 200);
 }
 
 TEST_F(SnsTest, PublishBatchReportsPerEntryFailures) {
