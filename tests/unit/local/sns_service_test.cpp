@@ -322,7 +322,7 @@ TEST_F(SnsTest, HttpSubscribersReceiveTheEnvelopeWithSnsHeaders) {
 
 TEST_F(SnsTest, PublishBatchRefusesEntryIdsOutsideTheDocumentedAlphabet) {
   const std::string arn = create_topic("T");
-  for (const std::string bad : {"a b!", std::string(81, 'x'), std::string("")}) {
+  for (const std::string& bad : std::vector<std::string>{"a b!", std::string(81, 'x'), ""}) {
     EXPECT_EQ(call_error("PublishBatch", {{"TopicArn", arn},
                                           {"PublishBatchRequestEntries.member.1.Id", bad},
                                           {"PublishBatchRequestEntries.member.1.Message", "m"}}).code,

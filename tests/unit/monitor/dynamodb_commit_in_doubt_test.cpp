@@ -49,7 +49,7 @@ void lose_commit_replies(RecordingDynamo& http, int drops) {
 TEST(DynamoCommitInDoubt, ACommitWhoseReplyWasLostIsFinishedNotAbandoned) {
   auto http = std::make_shared<RecordingDynamo>();
   std::vector<std::chrono::milliseconds> slept;
-  auto store = monitor::open_dynamodb_state_store(pingwatch::testing::dynamo_client(http, &slept), "t", "scope", true);
+  auto store = monitor::open_dynamodb_state_store(pingwatch::testing::dynamo_client(http, &slept), "pingwatch-state", "scope", true);
   const auto loaded = store->load();
   lose_commit_replies(*http, 1);
   EXPECT_TRUE(store->commit(loaded.version, loaded.watch, one_node(1), {notice("n1")}, 1712910060))
@@ -67,8 +67,8 @@ TEST(DynamoCommitInDoubt, ACommitWhoseReplyWasLostIsFinishedNotAbandoned) {
 TEST(DynamoCommitInDoubt, AnotherRunsCommitStillWins) {
   auto http = std::make_shared<RecordingDynamo>();
   auto client = pingwatch::testing::dynamo_client(http);
-  auto ours = monitor::open_dynamodb_state_store(client, "t", "scope", true);
-  auto theirs = monitor::open_dynamodb_state_store(client, "t", "scope", false);
+  auto ours = monitor::open_dynamodb_state_store(client, "pingwatch-state", "scope", true);
+  auto theirs = monitor::open_dynamodb_state_store(client, "pingwatch-state", "scope", false);
   const auto loaded = ours->load();
   ASSERT_TRUE(theirs->commit(loaded.version, loaded.watch, one_node(7), {notice("theirs")}, 1712910060));
   lose_commit_replies(*http, 1);   // our attempt is refused, its reply lost, the retry refused again: in doubt
