@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <future>
 #include <map>
 #include <mutex>
@@ -200,7 +201,13 @@ namespace {
 // [watch] from the same flags and file as the job's other settings (environment and defaults otherwise).
 WatchSettings watch_settings_for(const Settings& s) {
   ConfigSource::Inputs in;
-  in.flags = s.origin.flags;
+  // Keys of other modules' tables ([server] of `pingwatch run --listen`) are theirs to read and check.
+  const auto& foreign = foreign_config_sections();
+  for (const auto& [key, value] : s.origin.flags) {
+    const std::string section = key.substr(0, key.find('.'));
+    const bool others = section != "watch" && std::find(foreign.begin(), foreign.end(), section) != foreign.end();
+    if (!others) in.flags.emplace(key, value);
+  }
   in.config_file = s.origin.config_file;
   const ConfigSource source = ConfigSource::load(std::move(in));
   load_settings(source);   // so the typo check knows every key the job's settings came from

@@ -12,6 +12,7 @@
 #include "runtime/aws_options.h"
 #include "runtime/commands.h"
 #include "runtime/daemon.h"
+#include "runtime/status_server.h"
 
 namespace pingwatch::runtime {
 namespace {
@@ -99,15 +100,18 @@ void add_state_flag(CLI::App& cmd, JobFlags& f) {
 
 
 // Loads and validates everything, or prints the one-line reason and returns nullopt (exit 2).
-// The daemon may run the watch job, so it reads (and checks) [watch] as well before it starts.
-std::optional<monitor::Settings> load(const JobFlags& f, bool log_to_stdout, bool with_watch = false) {
+// The daemon may run the watch job and serve status, so it reads (and checks) [watch] and [server] as well.
+std::optional<monitor::Settings> load(const JobFlags& f, bool log_to_stdout, bool as_daemon = false) {
   try {
     monitor::ConfigSource::Inputs in;
     in.flags = f.to_map();
     if (f.config_option->count() > 0) in.config_file = f.config_file;
     auto source = monitor::ConfigSource::load(std::move(in));
     auto settings = monitor::load_settings(source);
-    if (with_watch) monitor::load_watch_settings(source);
+    if (as_daemon) {
+      monitor::load_watch_settings(source);
+      load_server_settings(source);
+    }
     source.reject_unknown_keys();
     configure_logging(settings.log, log_to_stdout);
     return settings;
@@ -231,7 +235,7 @@ void register_job_commands(CLI::App& app, int& exit_code) {
                 "serve /metrics, /healthz, /readyz, /api/v1 and the dashboard on HOST:PORT (loopback; default off)");
   run->add_option("--jobs", jobs_text, "comma-separated jobs to run (default publish,sync-alarms)");
   run->callback([&exit_code] {
-    auto settings = load(run_flags, true, /*with_watch=*/true);
+    auto settings = load(run_flags, true, /*as_daemon=*/true);
     if (!settings) {
       exit_code = 2;
       return;

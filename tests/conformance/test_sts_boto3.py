@@ -222,7 +222,9 @@ def main():
         else:
             print(f"skipped: boto3 1.43 part: {pwtest.PYENV_PYTHON} is absent")
         run_cli(url)
-        check_expiry(url, "ExpiredToken")
+        # The code follows the protocol this botocore speaks to CloudWatch: query (1.26) or JSON 1.0 (1.43).
+        protocol = client("cloudwatch", url).meta.service_model.protocol
+        check_expiry(url, "ExpiredToken" if protocol == "query" else "ExpiredTokenException")
     pwtest.done()
 
 
