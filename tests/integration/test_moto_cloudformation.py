@@ -14,6 +14,7 @@ AWS::CloudWatch::Alarm (cloudwatch/models.py models only AWS::CloudWatch::Dashbo
 template's: cfn-lint (the AWS resource specification) accepts the template. Likewise moto's DynamoDB table model
 ignores TimeToLiveSpecification (TTL stays DISABLED); the test checks the template's declaration instead."""
 import io
+import json
 import os
 import re
 import subprocess
@@ -126,6 +127,19 @@ def create_stack(moto, name, params):
     return cfn, stack
 
 
+def check_dashboard(moto, label, functions):
+    """The dashboard's body (assembled by Fn::Sub/Fn::If per mode) is JSON whose widgets show the deployed functions."""
+    cw = pwtest.boto3_client("cloudwatch", moto.url)
+    names = [d["DashboardName"] for d in cw.list_dashboards()["DashboardEntries"]]
+    check(len(names) == 1, f"{label}: one dashboard", str(names))
+    body = json.loads(cw.get_dashboard(DashboardName=names[0])["DashboardBody"])
+    shown = {d[3] for w in body["widgets"] for d in w.get("properties", {}).get("metrics", [])
+             if d[:2] == ["AWS/Lambda", "Invocations"]}
+    check(shown == functions, f"{label}: the dashboard charts exactly the deployed functions {sorted(functions)}", str(shown))
+    watch_charts = any("Nodes" in d for w in body["widgets"] for d in w.get("properties", {}).get("metrics", []))
+    check(watch_charts == ("PingwatchWatch" in functions), f"{label}: nodes by PingStatus charted exactly when watch runs")
+
+
 def check_stack(moto, template, label, params, unsupported):
     """One stack from the template with these parameters: created, and what it holds is really there."""
     cfn, stack = create_stack(moto, "pingwatch", params)
@@ -149,6 +163,13 @@ def check_stack(moto, template, label, params, unsupported):
         name = resolve(r["Properties"]["FunctionName"], params)
         check(functions.get(name, {}).get("Runtime") == "provided.al2023", f"{label}: function {name} exists on provided.al2023",
               str(sorted(functions)))
+    mode = params.get("Mode")
+    if mode:   # docs/deploy.md: exactly these functions and handlers per mode
+        want = {"watch": {"PingwatchWatch": "watch"}, "alarms": {"PingwatchCycle": "cycle"},
+                "both": {"PingwatchWatch": "watch", "PingwatchCycle": "cycle"}}[mode]
+        got = {name: f.get("Handler") for name, f in functions.items()}
+        check(got == want, f"{label}: exactly the functions and handlers {want}", str(got))
+        check_dashboard(moto, label, set(want))
     rules = {r["Name"]: r for r in pwtest.boto3_client("events", moto.url).list_rules()["Rules"]}
     for n, r in resources.items():
         if r["Type"] != "AWS::Events::Rule":
