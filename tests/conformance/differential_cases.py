@@ -478,8 +478,7 @@ CASES = [
      "raw_protocol": "json", "expect": {"status": 400, "code": "SerializationException"},
      "doc": DDB + "API_PutItem.html (Item: map of AttributeValue objects); " + DDB + "CommonErrors.html "
             "(SerializationException is the awsJson1_0 code for a body that does not match the shape)",
-     "moto": {"expect": {"status": 500, "code": "500"}, "why": "moto fails internally on a string AttributeValue"},
-     "pending_fix": "unassigned: src/local/dynamodb (answers ValidationException 'Supplied AttributeValue is empty')"},
+     "moto": {"expect": {"status": 500, "code": "500"}, "why": "moto fails internally on a string AttributeValue"}},
     {"id": "ddb.get_item.ok", "service": "dynamodb", "op": "GetItem", "setup": [TABLE_STEP, ITEM_STEP],
      "params": {"TableName": "pingwatch-state", "Key": KEY},
      "expect": {"status": 200, "code": None, "equals": {"Item": ITEM}}, "doc": DDB + "API_GetItem.html"},

@@ -157,7 +157,12 @@ std::string add_numbers(const std::string& a_text, const std::string& b_text, bo
 }
 
 std::string av_type(const nlohmann::json& value) {
-  if (!value.is_object() || value.size() != 1) {
+  // An AttributeValue is a structure in the model: a JSON string or number where it belongs does not deserialize
+  // (the awsJson protocols' SerializationException), while an object of the wrong shape is DynamoDB's own refusal.
+  if (!value.is_object()) {
+    throw ServiceError(400, "com.amazon.coral.service#SerializationException", "Unexpected value type in payload");
+  }
+  if (value.size() != 1) {
     invalid("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
   }
   const std::string t = value.begin().key();

@@ -102,6 +102,11 @@ TEST_F(Dynamo, PutGetDeleteAndKeyValidation) {
             "One or more parameter values were invalid: Type mismatch for key pk expected: S actual: N");
   EXPECT_EQ(error("GetItem", {{"TableName", "watch"}, {"Key", {{"pk", {{"S", "a"}}}}}}).second,
             "The provided key element does not match the schema");
+  // A string where the model has an AttributeValue structure does not deserialize: the protocol's error.
+  EXPECT_EQ(error("PutItem", {{"TableName", "watch"}, {"Item", {{"pk", "a"}, {"sk", {{"S", "x"}}}}}}).first,
+            "com.amazon.coral.service#SerializationException");
+  EXPECT_EQ(error("PutItem", {{"TableName", "watch"}, {"Item", {{"pk", json::object()}, {"sk", {{"S", "x"}}}}}}).second,
+            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
   auto del = call("DeleteItem", {{"TableName", "watch"}, {"Key", {{"pk", {{"S", "a"}}}, {"sk", {{"S", "1"}}}}}, {"ReturnValues", "ALL_OLD"}});
   EXPECT_EQ(del["Attributes"]["n"]["N"], "5");
 }
