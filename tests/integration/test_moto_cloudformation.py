@@ -42,25 +42,7 @@ def lint():
 
 def load_template():
     """The template as data: short forms (!Ref, !Sub, !Equals, ...) become their long forms."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    def long_form(loader, suffix, node):
-        if isinstance(node, yaml.ScalarNode):
-            value = loader.construct_scalar(node)
-        elif isinstance(node, yaml.SequenceNode):
-            value = loader.construct_sequence(node, deep=True)
-        else:
-            value = loader.construct_mapping(node, deep=True)
-        if suffix == "GetAtt" and isinstance(value, str):
-            value = value.split(".", 1)
-        return {suffix if suffix in ("Ref", "Condition") else "Fn::" + suffix: value}
-
-    Loader.add_multi_constructor("!", long_form)
-    with open(TEMPLATE) as f:
-        return yaml.load(f, Loader=Loader)
+    return pwtest.load_cfn_template(TEMPLATE)
 
 
 def resolve(value, params):

@@ -22,6 +22,9 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import pwtest  # noqa: E402
+
 SRC = os.environ.get("PINGWATCH_SOURCE_DIR") or os.path.join(os.path.dirname(__file__), "..", "..")
 SRC = os.path.abspath(SRC)
 BOTOCORE = "/usr/lib/python3/dist-packages/botocore/data"
@@ -77,41 +80,7 @@ def check(cond, message):
 
 # ---------------------------------------------------------------- template
 def load_template(path):
-    text = open(path, encoding="utf-8").read()
-    try:
-        import yaml
-
-        class Loader(yaml.SafeLoader):
-            pass
-
-        def construct(loader, suffix, node):
-            if isinstance(node, yaml.ScalarNode):
-                value = loader.construct_scalar(node)
-            elif isinstance(node, yaml.SequenceNode):
-                value = loader.construct_sequence(node, deep=True)
-            else:
-                value = loader.construct_mapping(node, deep=True)
-            if suffix == "GetAtt" and isinstance(value, str):
-                value = value.split(".", 1)
-            return {"Ref" if suffix == "Ref" else "Fn::" + suffix: value}
-
-        Loader.add_multi_constructor("!", construct)
-        return yaml.load(text, Loader=Loader)
-    except ImportError:
-        from ruamel.yaml import YAML  # the AWS CLI's dependency: always present with awscli
-
-        y = YAML(typ="safe")
-
-        def tagged(constructor, tag_suffix, node):
-            value = (constructor.construct_scalar(node) if node.id == "scalar" else
-                     constructor.construct_sequence(node, deep=True) if node.id == "sequence" else
-                     constructor.construct_mapping(node, deep=True))
-            if tag_suffix == "GetAtt" and isinstance(value, str):
-                value = value.split(".", 1)
-            return {"Ref" if tag_suffix == "Ref" else "Fn::" + tag_suffix: value}
-
-        y.constructor.add_multi_constructor("!", tagged)
-        return y.load(text)
+    return pwtest.load_cfn_template(path)
 
 
 def resolve(value, params, resources):

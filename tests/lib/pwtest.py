@@ -129,13 +129,7 @@ class LocalStack:
         return self.err.read()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        _stop(self.proc)
 
     def __enter__(self):
         return self
@@ -151,6 +145,17 @@ def reference_tool(name):
     if os.access(beside, os.X_OK):
         return beside
     return shutil.which(name)
+
+
+def _stop(proc):
+    """SIGTERM, then SIGKILL after 10 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def moto_available(module=False, min_botocore=None):
@@ -196,13 +201,7 @@ class MotoServer:
         urllib.request.urlopen(urllib.request.Request(self.url + "/moto-api/reset", method="POST"), timeout=10).read()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        _stop(self.proc)
 
     def __enter__(self):
         return self
@@ -218,3 +217,33 @@ def boto3_client(service, endpoint_url, region="us-east-1", **config):
     session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name=region)
     return session.client(service, endpoint_url=endpoint_url,
                           config=botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"}, **config))
+
+
+def load_cfn_template(path):
+    """A CloudFormation template as data: the short forms (!Ref, !Sub, !If, ...) become their long forms
+    ({"Ref": ..}, {"Condition": ..}, {"Fn::Sub": ..}), GetAtt as [resource, attribute]. PyYAML where the interpreter
+    has it, else ruamel.yaml (a dependency of Debian's awscli)."""
+    def long_form(value, suffix):
+        if suffix == "GetAtt" and isinstance(value, str):
+            value = value.split(".", 1)
+        return {suffix if suffix in ("Ref", "Condition") else "Fn::" + suffix: value}
+
+    text = open(path, encoding="utf-8").read()
+    try:
+        import yaml
+    except ImportError:
+        from ruamel.yaml import YAML
+        y = YAML(typ="safe")
+        y.constructor.add_multi_constructor("!", lambda c, suffix, node: long_form(
+            c.construct_scalar(node) if node.id == "scalar" else c.construct_sequence(node, deep=True)
+            if node.id == "sequence" else c.construct_mapping(node, deep=True), suffix))
+        return y.load(text)
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: long_form(
+        loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else
+        loader.construct_sequence(node, deep=True) if isinstance(node, yaml.SequenceNode) else
+        loader.construct_mapping(node, deep=True), suffix))
+    return yaml.load(text, Loader=Loader)
