@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <thread>
 
 #include <fmt/chrono.h>
@@ -68,7 +70,11 @@ void configure_logging(const monitor::LogSettings& settings, bool to_stdout) {
   spdlog::set_default_logger(logger);
 }
 
-int run_daemon(const monitor::Settings& settings, monitor::JobClients& clients, const DaemonOptions& options) {
+namespace {
+
+// The jobs --jobs names, each checked against the settings; nothing (after logging why) if one cannot start.
+std::optional<std::vector<monitor::JobDefinition>> checked_jobs(const monitor::Settings& settings,
+                                                                const DaemonOptions& options) {
   std::vector<monitor::JobDefinition> jobs;
   for (const auto& name : options.jobs) {
     auto job = monitor::find_job(name);
@@ -76,16 +82,33 @@ int run_daemon(const monitor::Settings& settings, monitor::JobClients& clients, 
       std::string known;
       for (const auto& n : monitor::job_names()) known += (known.empty() ? "" : ", ") + n;
       spdlog::error("run: unknown job \"{}\": use {}", name, known);
-      return 2;
+      return std::nullopt;
     }
     try {
       if (job->check) job->check(settings);
     } catch (const std::exception& e) {
       spdlog::error("run: cannot start job {}: {}", name, e.what());
-      return 2;
+      return std::nullopt;
     }
     jobs.push_back(std::move(*job));
   }
+  return jobs;
+}
+
+// The --listen status server, or nothing when it is off; throws (the caller exits 2) when it cannot start.
+std::unique_ptr<DaemonStatus> start_status_server(const monitor::Settings& settings, const DaemonOptions& options) {
+  if (!options.listen) return nullptr;
+  const bool watch_runs = std::find(options.jobs.begin(), options.jobs.end(), "watch") != options.jobs.end();
+  auto status = std::make_unique<DaemonStatus>(settings, *options.listen, watch_runs);
+  spdlog::info(nlohmann::json{{"msg", "status server listening"}, {"url", status->url()}}.dump());
+  return status;
+}
+
+}  // namespace
+
+int run_daemon(const monitor::Settings& settings, monitor::JobClients& clients, const DaemonOptions& options) {
+  const auto jobs = checked_jobs(settings, options);
+  if (!jobs) return 2;
 
   // Signals are taken by one thread with sigwait: every other thread (created after this) blocks them,
   // so the stop is a plain flag and condition variable, never work inside a signal handler.
@@ -97,15 +120,11 @@ int run_daemon(const monitor::Settings& settings, monitor::JobClients& clients, 
 
   // The status server's threads start after the mask, so they never take a signal either.
   std::unique_ptr<DaemonStatus> status;
-  if (options.listen) {
-    try {
-      const bool watch_runs = std::find(options.jobs.begin(), options.jobs.end(), "watch") != options.jobs.end();
-      status = std::make_unique<DaemonStatus>(settings, *options.listen, watch_runs);
-    } catch (const std::exception& e) {
-      spdlog::error("run: cannot start the status server: {}", e.what());
-      return 2;
-    }
-    spdlog::info(nlohmann::json{{"msg", "status server listening"}, {"url", status->url()}}.dump());
+  try {
+    status = start_status_server(settings, options);
+  } catch (const std::exception& e) {
+    spdlog::error("run: cannot start the status server: {}", e.what());
+    return 2;
   }
 
   monitor::StopSignal stop;
@@ -129,7 +148,7 @@ int run_daemon(const monitor::Settings& settings, monitor::JobClients& clients, 
   if (settings.alarm.recheck_minutes > 0) {
     alarm_memo = std::make_shared<monitor::AlarmMemoStore>(settings.alarm.state_file);
   }
-  for (const auto& job : jobs) {
+  for (const auto& job : *jobs) {
     const auto interval = options.interval_seconds ? std::chrono::seconds(*options.interval_seconds)
                           : job.interval                 ? job.interval(settings)
                                                          : std::chrono::seconds(60);
