@@ -3,8 +3,12 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <chrono>
+#include <memory>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "aws/url_parts.h"
@@ -125,7 +129,14 @@ int HttpServer::bind(const std::string& host, int port) {
 }
 
 void HttpServer::start() {
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  auto returned = std::make_shared<std::atomic<bool>>(false);
+  thread_ = std::thread([this, returned] {
+    server_->listen_after_bind();
+    *returned = true;
+  });
+  // cpp-httplib's stop() does nothing until the listening thread has marked the server running, so a stop that
+  // came first would leave that thread accepting forever (and stop()'s join hanging): return once it runs.
+  while (!server_->is_running() && !*returned) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void HttpServer::stop() {

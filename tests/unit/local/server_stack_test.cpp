@@ -1,4 +1,6 @@
 // The whole stack in-process on a free port: signed HTTP requests in, AWS-shaped replies and errors out.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -217,7 +219,8 @@ TEST_F(StackTest, SnsSubscribeUrlConfirmsWithoutASignature) {
 }
 
 TEST(StackState, StateSurvivesRestart) {
-  const std::string path = ::testing::TempDir() + "/pw_state_test.sqlite";
+  // Per process: parallel runs (ctest -j, other checkouts) must not share the file.
+  const std::string path = ::testing::TempDir() + "/pw_state_test." + std::to_string(::getpid()) + ".sqlite";
   std::remove(path.c_str());
   StackOptions o;
   o.port = 0;
