@@ -6,8 +6,12 @@ CMAKE_FLAGS ?=
 PINGWATCH   := $(BUILD_DIR)/src/pingwatch
 # The sanitizer build compiles only what the unit tests need.
 UNIT_TESTS  := test_core test_aws test_monitor test_local test_runtime
+# A failing ctest stays a failure when its output is piped through sed.
+SHELL       := bash
+.SHELLFLAGS := -o pipefail -c
 
-.PHONY: setup configure build build-demo build-asan test test-unit test-asan test-fuzz demo package bench soak deploy clean
+.PHONY: setup configure build build-demo build-tests build-asan test test-release test-sanitized test-unit test-asan \
+        test-fuzz demo package bench soak deploy clean
 
 setup:
 	@scripts/setup.sh
@@ -22,14 +26,27 @@ build: configure
 build-demo: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target pingwatch
 
+# What ctest runs on the optimised build (tests/CMakeLists.txt: pingwatch_tests), not the benchmarks.
+build-tests: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target pingwatch_tests
+
 build-asan: setup
 	@cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPINGWATCH_WERROR=ON -DPINGWATCH_SANITIZE=ON -DPINGWATCH_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN_DIR) -j $(JOBS) --target $(UNIT_TESTS)
 
-# Everything: unit, integration and conformance tests on the optimised build, then the unit tests under ASan+UBSan.
-test: build build-asan test-fuzz
-	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+# Everything: unit, integration and conformance tests on the optimised build, the unit tests under ASan+UBSan, the
+# fuzz targets. The optimised build's tests mostly wait (the local stack's simulated clock, retry back-off, clients
+# starting), so they run while the sanitizer builds compile rather than before them; their lines start [release].
+# Either half failing fails `make test`, after both have finished.
+test: build-tests
+	@$(MAKE) --no-print-directory -j 2 test-release test-sanitized
+
+test-release:
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) 2>&1 | sed -u 's/^/[release] /'
+
+test-sanitized: build-asan
 	@cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -L unit
+	@scripts/fuzz.sh build-fuzz
 
 # libFuzzer targets (clang++, ASan+UBSan) for a bounded time each on the committed corpus (FUZZ_SECONDS, default 15).
 test-fuzz: setup
