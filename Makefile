@@ -39,7 +39,7 @@ build-asan: setup
 # starting), so they run while the sanitizer builds compile rather than before them; their lines start [release].
 # Either half failing fails `make test`, after both have finished.
 test: build-tests
-	@$(MAKE) --no-print-directory -j 2 test-release test-sanitized
+	@$(MAKE) --no-print-directory --keep-going -j 2 test-release test-sanitized
 
 test-release:
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) 2>&1 | sed -u 's/^/[release] /'
