@@ -10,8 +10,8 @@ UNIT_TESTS  := test_core test_aws test_monitor test_local test_runtime
 SHELL       := bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: setup configure build build-demo build-tests build-asan test test-release test-sanitized test-unit test-asan \
-        test-fuzz demo package bench soak deploy clean
+.PHONY: setup configure build build-demo build-tests build-asan test test-release test-unit test-asan test-fuzz \
+        test-fuzz-after-asan demo package bench soak deploy clean
 
 setup:
 	@scripts/setup.sh
@@ -35,17 +35,20 @@ build-asan: setup
 	@cmake --build $(ASAN_DIR) -j $(JOBS) --target $(UNIT_TESTS)
 
 # Everything: unit, integration and conformance tests on the optimised build, the unit tests under ASan+UBSan, the
-# fuzz targets. The optimised build's tests mostly wait (the local stack's simulated clock, retry back-off, clients
-# starting), so they run while the sanitizer builds compile rather than before them; their lines start [release].
-# Either half failing fails `make test`, after both have finished.
+# fuzz targets. Tests mostly wait (the local stack's simulated clock, retry back-off, clients and processes
+# starting), so they run while the next build compiles instead of after it: the optimised build's tests (lines start
+# [release]) beside the ASan and fuzz builds, the ASan unit tests beside the fuzz build, which starts once the ASan
+# build is done (one build at a time). Any part failing fails `make test`, after every part has finished.
 test: build-tests
-	@$(MAKE) --no-print-directory --keep-going -j 2 test-release test-sanitized
+	@$(MAKE) --no-print-directory --keep-going -j 3 test-release test-asan test-fuzz-after-asan
 
 test-release:
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) 2>&1 | sed -u 's/^/[release] /'
 
-test-sanitized: build-asan
+test-asan: build-asan
 	@cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -L unit
+
+test-fuzz-after-asan: build-asan
 	@scripts/fuzz.sh build-fuzz
 
 # libFuzzer targets (clang++, ASan+UBSan) for a bounded time each on the committed corpus (FUZZ_SECONDS, default 15).
