@@ -62,3 +62,28 @@ TEST(LambdaJobs, TableHasEveryRegisteredJob) {
   EXPECT_EQ(table.count("publish"), 1u);
   EXPECT_EQ(table.count("sync-alarms"), 1u);
 }
+
+TEST(LambdaJobs, ShardComesFromTheEventsConstantInput) {
+  EXPECT_EQ(shard_from_event(nlohmann::json{{"shard", "2/3"}}, "watch"), (core::Shard{2, 3}));
+  // A plain scheduled event, a test invoke, or no event: watch.shard applies.
+  EXPECT_EQ(shard_from_event(nlohmann::json{{"detail-type", "Scheduled Event"}, {"source", "aws.events"}}, "watch"), std::nullopt);
+  EXPECT_EQ(shard_from_event(nlohmann::json{{"dry_run", true}}, "watch"), std::nullopt);
+  EXPECT_EQ(shard_from_event(nullptr, "watch"), std::nullopt);
+  for (const auto& bad : {nlohmann::json{{"shard", "4/3"}}, nlohmann::json{{"shard", "0/1"}}, nlohmann::json{{"shard", 2}},
+                          nlohmann::json{{"shard", "1/21"}}, nlohmann::json{{"shard", nullptr}}}) {
+    try {
+      shard_from_event(bad, "watch");
+      ADD_FAILURE() << bad.dump() << " accepted";
+    } catch (const HandlerError& e) {
+      EXPECT_EQ(e.type, "Event.InvalidShard");
+      EXPECT_EQ(std::string(e.what()).rfind("event.shard = ", 0), 0u) << e.what();
+      EXPECT_NE(std::string(e.what()).find("k/N"), std::string::npos) << e.what();
+    }
+  }
+  try {
+    shard_from_event(nlohmann::json{{"shard", "1/2"}}, "publish");
+    ADD_FAILURE() << "a shard sent to publish was accepted";
+  } catch (const HandlerError& e) {
+    EXPECT_NE(std::string(e.what()).find("only the watch handler shards"), std::string::npos) << e.what();
+  }
+}
