@@ -156,15 +156,20 @@ class WatchShards : public ::testing::Test {
   }
 
   // [watch] as an operator writes it: every region of two default@ entries, and this run's shard.
-  monitor::WatchSettings watch_settings(const std::string& shard) const {
+  std::map<std::string, std::string> watch_flags(const std::string& shard) const {
     std::string first = "default@", second = "default@";
     for (std::size_t i = 0; i < kRegions.size(); ++i) (i < kRegions.size() / 2 ? first : second) += kRegions[i] + "+";
+    std::map<std::string, std::string> flags = {
+        {"watch.accounts", first + "," + second}, {"watch.state", state_.string()},
+        {"watch.topic_arn", "arn:aws:sns:us-east-1:222222222222:SSM-Ping"}, {"watch.use_ec2", "false"},
+        {"watch.metrics", "false"}};
+    if (!shard.empty()) flags["watch.shard"] = shard;
+    return flags;
+  }
+  monitor::WatchSettings watch_settings(const std::string& shard) const {
     monitor::ConfigSource::Inputs in;
     in.getenv = [](const std::string&) { return std::optional<std::string>{}; };
-    in.flags = {{"watch.accounts", first + "," + second}, {"watch.state", state_.string()},
-                {"watch.topic_arn", "arn:aws:sns:us-east-1:222222222222:SSM-Ping"}, {"watch.use_ec2", "false"},
-                {"watch.metrics", "false"}};
-    if (!shard.empty()) in.flags["watch.shard"] = shard;
+    in.flags = watch_flags(shard);
     return monitor::load_watch_settings(monitor::ConfigSource::load(std::move(in)));
   }
 
@@ -253,6 +258,21 @@ TEST_F(WatchShards, ChangingTheShardCountMidOutageNeitherLosesNorRepeatsANotice)
     }
   }
   EXPECT_EQ(endpoint_.published().size(), 2 * kRegions.size());
+}
+
+TEST_F(WatchShards, TheJobRunsTheInvocationsShardOverTheConfiguredOne) {
+  // What the Lambda handler does with {"shard":"2/3"}: JobContext::shard over watch.shard (here 1/1).
+  settings_.origin.flags = watch_flags("1/1");
+  monitor::JobClients clients;
+  monitor::JobContext ctx{settings_, clients};
+  ctx.shard = core::Shard{2, 3};
+  const auto job = monitor::watch_job_definition();
+  const auto result = job.run(ctx);
+  EXPECT_EQ(result.plan.value("shard", ""), "2/3") << result.to_json().dump();
+  std::set<std::string> scopes;
+  for (const auto& c : result.plan["watch"]) scopes.insert(c["scope"].get<std::string>());
+  EXPECT_EQ(scopes, run("2/3"));
+  EXPECT_LT(scopes.size(), kRegions.size());
 }
 
 TEST(WatchShardSetting, IsValidatedWithTheKeyNamed) {
