@@ -87,3 +87,23 @@ TEST(LambdaJobs, ShardComesFromTheEventsConstantInput) {
     EXPECT_NE(std::string(e.what()).find("only the watch handler shards"), std::string::npos) << e.what();
   }
 }
+
+TEST(LambdaJobs, WatchHandlerRunsTheEventsShard) {
+  // The Lambda environment: watch.shard 1/1 configured, one pair (default credentials, us-east-1), which is in
+  // shard 1 of 2 (core/shard_test.cpp pins the hash): the event's 2/2 must win and watch nothing, so no call is made.
+  setenv("AWS_REGION", "us-east-1", 1);
+  setenv("PINGWATCH_WATCH_SHARD", "1/1", 1);
+  setenv("PINGWATCH_WATCH_STATE", "/nonexistent/pingwatch-lambda-shard-test.db", 1);
+  const auto handler = job_handler_table().at("watch")();
+  const InvocationContext context;
+  const auto response = handler(nlohmann::json{{"shard", "2/2"}}, context);
+  EXPECT_EQ(response["plan"]["shard"], "2/2") << response.dump();
+  EXPECT_TRUE(response["plan"]["watch"].empty()) << response.dump();
+  try {
+    handler(nlohmann::json{{"shard", "3/2"}}, context);
+    ADD_FAILURE() << "shard 3/2 accepted";
+  } catch (const HandlerError& e) {
+    EXPECT_EQ(e.type, "Event.InvalidShard") << e.what();
+  }
+  for (const char* name : {"AWS_REGION", "PINGWATCH_WATCH_SHARD", "PINGWATCH_WATCH_STATE"}) unsetenv(name);
+}
