@@ -201,7 +201,7 @@ def check_watch_shards(moto, label, shards):
     if reserved is None:
         print(f"  {label}: moto does not report the reserved concurrency; the template's declaration is checked instead")
     else:
-        check(reserved == shards, f"{label}: reserved concurrency {shards} (one run per shard)", str(reserved))
+        check(int(reserved) == shards, f"{label}: reserved concurrency {shards} (one run per shard)", str(reserved))
 
 
 def main():
