@@ -63,6 +63,32 @@ except c.exceptions.InvalidInputException as e:
 PY
 ok "boto3 list_accounts paginator: 5 pages of <= 5, 21 ACTIVE accounts; a forged NextToken is InvalidInputException"
 
+# The monitor's organization flow (watch.accounts = "organization:PingwatchMember@us-east-1+ap-northeast-1"): list
+# the accounts from the home account, assume the member role in each member, list every (account, region)'s nodes.
+"$PY" - "$URL" <<'PY' || fail "organization flow"
+import sys, boto3
+url = sys.argv[1]
+home = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
+org = home.client("organizations", endpoint_url=url)
+accounts = [a["Id"] for p in org.get_paginator("list_accounts").paginate() for a in p["Accounts"] if a["Status"] == "ACTIVE"]
+sts = home.client("sts", endpoint_url=url)
+seen = {}
+for account in accounts:
+    session = home
+    if account != "123456789012":
+        c = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/PingwatchMember", RoleSessionName="pingwatch")["Credentials"]
+        session = boto3.Session(aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"],
+                                aws_session_token=c["SessionToken"])
+    for region in ("us-east-1", "ap-northeast-1"):
+        ssm = session.client("ssm", endpoint_url=url, region_name=region)
+        for page in ssm.get_paginator("describe_instance_information").paginate():
+            for node in page["InstanceInformationList"]:
+                assert node["InstanceId"] not in seen, (node["InstanceId"], account, region, seen[node["InstanceId"]])
+                seen[node["InstanceId"]] = (account, region)
+assert len(accounts) == 21 and len(seen) == 21 * 2 * 5, (len(accounts), len(seen))
+PY
+ok "ListAccounts + AssumeRole into 20 members + DescribeInstanceInformation in 2 regions: 210 nodes, each once"
+
 home_east=$(ids us-east-1)
 [ "$(echo "$home_east" | wc -l)" -eq 5 ] || fail "management account us-east-1: $home_east"
 
