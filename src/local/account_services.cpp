@@ -221,6 +221,12 @@ std::vector<Service*> AccountServices::all_locked() const {
   return out;
 }
 
+void AccountServices::set_endpoint_url(const std::string& url) {
+  std::lock_guard lock(mutex_);
+  home_.endpoint_url = url;
+  for (auto& [id, account] : accounts_) account->context->endpoint_url = url;
+}
+
 void AccountServices::tick(double sim_now) {
   std::vector<Service*> services;
   {

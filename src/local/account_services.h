@@ -62,6 +62,8 @@ class AccountServices {
   std::size_t node_count() const;
   std::vector<std::string> accounts_in_use() const;
 
+  // The stack's URL once it listens (StackContext::endpoint_url): accounts built before start() learn it too.
+  void set_endpoint_url(const std::string& url);
   void tick(double sim_now);   // every instance built so far
   std::map<std::string, nlohmann::json> save() const;
   void load(std::map<std::string, nlohmann::json> states);   // applied now or when the instance is built

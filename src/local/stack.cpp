@@ -125,7 +125,7 @@ Service* LocalStack::resolve_service(const Request& request) {
 
 void LocalStack::start() {
   port_ = server_->bind(options_.host, options_.port);
-  context_.endpoint_url = endpoint_url();
+  accounts_->set_endpoint_url(endpoint_url());   // the stack's context and every account's
   server_->start();
   ticker_ = std::thread([this] { ticker_loop(); });
   ready_ = true;

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "aws/sigv4.h"
 #include "local/stack.h"
@@ -144,6 +145,34 @@ TEST_F(OrganizationStackTest, ServicesKeepDataPerAccountAndRenderTheirArns) {
 
   const auto stats = stack_->stats().to_json();
   EXPECT_EQ(stats["accounts"]["100000000001"]["services"]["dynamodb"], 1);
+}
+
+TEST_F(OrganizationStackTest, AMembersSubscriptionIsConfirmedThroughItsUnsignedSubscribeUrl) {
+  start(org_options());
+  const aws::Credentials m1 = member("100000000001");
+  ASSERT_EQ(query("sns", "Action=CreateTopic&Version=2010-03-31&Name=Ping", m1).status, 200);
+  const Reply sub = query("sns", "Action=Subscribe&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A100000000001"
+                                 "%3APing&Protocol=email&Endpoint=ops%40example.com", m1);
+  ASSERT_EQ(sub.status, 200) << sub.body;
+  httplib::Client client("127.0.0.1", stack_->port());
+  std::string url;
+  for (int i = 0; i < 100 && url.empty(); ++i) {   // delivery is asynchronous
+    auto box = client.Get("/_local/mailbox?account=100000000001");
+    ASSERT_TRUE(box);
+    const auto mail = nlohmann::json::parse(box->body);
+    for (const auto& m : mail.is_array() ? mail : mail.value("messages", nlohmann::json::array())) {
+      if (m.contains("subscribe_url")) url = m["subscribe_url"].get<std::string>();
+    }
+    if (url.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // The member's own mailbox has it, with the stack's URL (accounts built before start() learn the URL too).
+  ASSERT_TRUE(url.starts_with(stack_->endpoint_url() + "/?Action=ConfirmSubscription")) << url;
+  EXPECT_EQ(client.Get("/_local/mailbox")->body.find("subscribe_url"), std::string::npos);
+  auto confirmed = client.Get(url.substr(stack_->endpoint_url().size()));
+  ASSERT_TRUE(confirmed);
+  EXPECT_EQ(confirmed->status, 200) << confirmed->body;
+  const Reply subs = query("sns", "Action=ListSubscriptions&Version=2010-03-31", m1);
+  EXPECT_EQ(subs.body.find("PendingConfirmation"), std::string::npos) << subs.body;
 }
 
 TEST_F(OrganizationStackTest, AFaultByIdReachesAMembersNode) {
