@@ -64,7 +64,7 @@ AccountServices::AccountServices(StackContext& home, CredentialStore& keys,
   home_fleet_ = std::make_shared<fleet::Fleet>(home_fleet_options_, home_.clock->now());
   index_nodes(home_fleet_);
   std::lock_guard lock(mutex_);
-  account_locked(home_.account_id);
+  build_services_locked(account_locked(home_.account_id), home_.account_id);
   if (!per_account()) return;
   // Every account of the organization has its fleet in every --regions region from the start, so a fault finds
   // any node by id before anyone has called that account.
@@ -89,12 +89,13 @@ Service* AccountServices::resolve(const std::string& signing_name, const std::st
   const auto& names = per_account_names();
   if (std::find(names.begin(), names.end(), signing_name) == names.end()) return nullptr;
   // One account (no organization): every caller and region shares the home instances, as before --accounts.
-  Account& account = account_locked(per_account() ? account_id : home_.account_id);
+  const std::string& owner = per_account() ? account_id : home_.account_id;
+  Account& account = account_locked(owner);
   if (per_account() && regional(signing_name)) {
-    Regional& r = regional_locked(account, per_account() ? account_id : home_.account_id,
-                                  region.empty() ? home_.default_region : region);
+    Regional& r = regional_locked(account, owner, region.empty() ? home_.default_region : region);
     return signing_name == "ssm" ? r.ssm.get() : r.ec2.get();
   }
+  build_services_locked(account, owner);
   auto it = account.services.find(signing_name);
   return it == account.services.end() ? nullptr : it->second.get();
 }
@@ -116,11 +117,12 @@ AccountServices::Account& AccountServices::account_locked(const std::string& acc
     account->context->lambda_code_dir = (std::filesystem::path(base) / account_id).string();
     issue_function_credentials(*account->context, keys_);
   }
-  build_services(*account, account_id);
   return *accounts_.emplace(account_id, std::move(account)).first->second;
 }
 
-void AccountServices::build_services(Account& account, const std::string& account_id) {
+void AccountServices::build_services_locked(Account& account, const std::string& account_id) {
+  if (account.services_built) return;
+  account.services_built = true;
   StackContext& context = *account.context;
   if (!per_account()) {
     account.services["ssm"] = make_ssm_service_with_fleet(context, home_fleet_);

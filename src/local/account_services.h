@@ -11,8 +11,8 @@
 // Fleets: the management account's fleet in the home region (--region) is the one --nodes/--fleet/--fleet-seed
 // describe, unchanged; every other (account, region) of the organization in --regions has --nodes generated nodes
 // whose ids follow from (--fleet-seed, account, region) and are unique across the organization (checked at start).
-// Any other (account, region) has an empty fleet. Services are built when an account is first used; fleets at start,
-// so a fault reaches any node by id (fleet_of).
+// Any other (account, region) has an empty fleet. Fleets are built at start, so a fault reaches any node by id
+// (fleet_of); an account's other services (threads of Lambda and SNS among them) when it is first called.
 #include <map>
 #include <memory>
 #include <mutex>
@@ -77,13 +77,14 @@ class AccountServices {
   struct Account {
     std::unique_ptr<StackContext> owned_context;   // null for the home account (the stack's context)
     StackContext* context = nullptr;
-    std::map<std::string, std::unique_ptr<Service>> services;   // by signing name
+    std::map<std::string, std::unique_ptr<Service>> services;   // by signing name; built at the first request
+    bool services_built = false;
     std::map<std::string, Regional> regions;                     // SSM/EC2 per region (organization only)
   };
 
   Account& account_locked(const std::string& account_id);
   Regional& regional_locked(Account& account, const std::string& account_id, const std::string& region);
-  void build_services(Account& account, const std::string& account_id);
+  void build_services_locked(Account& account, const std::string& account_id);   // once, when first needed
   std::shared_ptr<fleet::Fleet> make_fleet(const std::string& account_id, const std::string& region);
   void index_nodes(const std::shared_ptr<fleet::Fleet>& fleet);
   void restore_locked(const std::string& key, Service& service);

@@ -83,7 +83,7 @@ LocalStack::LocalStack(StackOptions options) : options_(std::move(options)) {
   std::shared_ptr<const sts::RoleDirectory> roles = std::make_shared<sts::AnyRoleDirectory>();
   if (organization_->exists()) roles = std::make_shared<OrganizationRoleDirectory>(organization_);
   accounts_->add_global("sts", make_sts_service(context_, keys_, roles));
-  accounts_->add_global("organizations", std::make_unique<OrganizationsService>(context_, organization_));
+  accounts_->add_global("organizations", std::make_unique<OrganizationsService>(organization_));
   if (state_) accounts_->load(state_->load());
   chaos_ = std::make_unique<ChaosEngine>(options_.chaos);
   router_ = std::make_unique<Router>(context_, keys_, stats_, options_.limits);

@@ -17,7 +17,7 @@ struct InvalidInput : ServiceError {
       : ServiceError(400, "InvalidInputException", message), reason(std::move(reason_)) {}
 };
 
-Response error_reply(const Request& request, const ServiceError& error, const std::string& reason = "") {
+Response error_reply(const ServiceError& error, const std::string& reason = "") {
   Response r;
   r.status = error.status;
   r.headers.emplace_back("Content-Type", "application/x-amz-json-1.1");
@@ -25,7 +25,6 @@ Response error_reply(const Request& request, const ServiceError& error, const st
   nlohmann::json body = {{"__type", error.code}, {"Message", error.what()}};
   if (!reason.empty()) body["Reason"] = reason;
   r.body = body.dump();
-  (void)request;
   return r;
 }
 
@@ -52,8 +51,8 @@ std::optional<std::string> decode_accounts_token(const std::string& token) {
   return id;
 }
 
-OrganizationsService::OrganizationsService(StackContext& context, std::shared_ptr<const Organization> organization)
-    : context_(context), organization_(std::move(organization)) {}
+OrganizationsService::OrganizationsService(std::shared_ptr<const Organization> organization)
+    : organization_(std::move(organization)) {}
 
 Response OrganizationsService::handle(const Request& request) {
   try {
@@ -63,9 +62,9 @@ Response OrganizationsService::handle(const Request& request) {
     if (op == "DescribeAccount") return json_reply(request, describe_account(request));
     throw ServiceError(400, "UnknownOperationException", "The operation " + op + " is not supported by the local stack.");
   } catch (const InvalidInput& e) {
-    return error_reply(request, e, e.reason);
+    return error_reply(e, e.reason);
   } catch (const ServiceError& e) {
-    return error_reply(request, e);
+    return error_reply(e);
   }
 }
 

@@ -6,6 +6,7 @@
 // an account outside any organization (every account when the stack runs without --accounts) gets
 // AWSOrganizationsNotInUseException.
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "local/organizations/organization.h"
@@ -15,7 +16,7 @@ namespace pingwatch::local {
 
 class OrganizationsService : public Service {
  public:
-  OrganizationsService(StackContext& context, std::shared_ptr<const Organization> organization);
+  explicit OrganizationsService(std::shared_ptr<const Organization> organization);
   std::string signing_name() const override { return "organizations"; }
   Response handle(const Request& request) override;
 
@@ -27,7 +28,6 @@ class OrganizationsService : public Service {
   void require_organization(const Request& request) const;   // AWSOrganizationsNotInUseException
   void require_management(const Request& request) const;     // AccessDeniedException for members
 
-  StackContext& context_;
   std::shared_ptr<const Organization> organization_;
 };
 

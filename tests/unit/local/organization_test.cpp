@@ -113,7 +113,7 @@ TEST_F(OrganizationStsTest, AMissingRoleOrAnOutsideCallerIsAccessDeniedWithAwsTe
 
 class OrganizationsServiceTest : public ::testing::Test {
  protected:
-  void use(std::size_t members) { service_ = std::make_unique<OrganizationsService>(context_, organization(members)); }
+  void use(std::size_t members) { service_ = std::make_unique<OrganizationsService>(organization(members)); }
   Response call(const std::string& op, nlohmann::json input, const std::string& account = kHome) {
     Request r;
     r.service = "organizations";
@@ -125,7 +125,6 @@ class OrganizationsServiceTest : public ::testing::Test {
     return service_->handle(r);
   }
   static nlohmann::json body(const Response& r) { return nlohmann::json::parse(r.body); }
-  StackContext context_;
   std::unique_ptr<OrganizationsService> service_;
 };
 
