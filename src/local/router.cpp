@@ -19,6 +19,7 @@ const std::map<std::string, std::pair<std::string, WireProtocol>>& target_prefix
       {"GraniteServiceVersion20100801", {"monitoring", WireProtocol::Json10}},
       {"AWSEvents", {"events", WireProtocol::Json11}},
       {"DynamoDB_20120810", {"dynamodb", WireProtocol::Json10}},
+      {"AWSOrganizationsV20161128", {"organizations", WireProtocol::Json11}},
   };
   return map;
 }
@@ -200,7 +201,7 @@ Response Router::finish(Request& request, Response response) {
                   aws::format_http_date(std::chrono::system_clock::time_point(
                       std::chrono::seconds(static_cast<long long>(sim)))));
   if (chaos_ && request.operation != "RuntimeApi") chaos_->after(request, response);
-  stats_.record(request.service, request.operation, response.status);
+  stats_.record(request.service, request.operation, response.status, request.account_id);
   return response;
 }
 
@@ -311,7 +312,9 @@ Response Router::route(const RawRequest& raw) {
     }
     parse_body(request, raw, body, std::move(form));
     request.body = body;
-    Response response = service->second->handle(request);
+    Service* target = resolver_ ? resolver_(request) : service->second;
+    if (target == nullptr) throw std::runtime_error("no instance of " + request.service + " for account " + request.account_id);
+    Response response = target->handle(request);
     return finish(request, std::move(response));
   } catch (const ServiceError& error) {
     return finish(request, render_error(request, error));

@@ -36,6 +36,9 @@ class Router {
   Response route(const RawRequest& raw);
   // Fault injection (local/chaos.h) for signed requests; nullptr = none. Set before serving.
   void set_chaos(ChaosEngine* chaos) { chaos_ = chaos; }
+  // Which instance of a known service answers a verified request (the stack's per-account instances); unset = the
+  // one add_service registered. Set before serving.
+  void set_resolver(std::function<Service*(const Request&)> resolver) { resolver_ = std::move(resolver); }
 
   // Request classification, exposed for tests.
   struct Shape {
@@ -61,6 +64,7 @@ class Router {
   RouterLimits limits_;
   std::map<std::string, Service*> services_;
   ChaosEngine* chaos_ = nullptr;
+  std::function<Service*(const Request&)> resolver_;
 };
 
 // application/x-www-form-urlencoded ('+' is a space).

@@ -6,13 +6,12 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
-#include <random>
+#include <algorithm>
+#include <cmath>
 
 #include <spdlog/spdlog.h>
 
-#include "local/fleet/ec2_service.h"
-#include "local/services.h"
-#include "local/ssm/ssm_service.h"
+#include "local/organizations/organizations_service.h"
 #include "local/state_store.h"
 #include "local/sts/sts_service.h"
 
@@ -28,13 +27,16 @@ Response json_response(int status, const nlohmann::json& body) {
   return r;
 }
 
-std::string random_text(std::size_t length, std::string_view alphabet) {
-  std::random_device device;
-  std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
-  std::string out;
-  out.reserve(length);
-  for (std::size_t i = 0; i < length; ++i) out += alphabet[pick(device)];
-  return out;
+// The account field of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:…); "" when it has none.
+std::string split_arn_account(const std::string& arn) {
+  std::size_t pos = 0;
+  for (int field = 0; field < 4; ++field) {
+    pos = arn.find(':', pos);
+    if (pos == std::string::npos) return "";
+    ++pos;
+  }
+  const auto end = arn.find(':', pos);
+  return end == std::string::npos ? "" : arn.substr(pos, end - pos);
 }
 
 bool is_loopback(const std::string& host) {
@@ -68,41 +70,27 @@ LocalStack::LocalStack(StackOptions options) : options_(std::move(options)) {
   context_.default_region = options_.region;
   context_.mailbox_dir = options_.mailbox_dir;
   context_.auto_confirm = options_.auto_confirm;
-  // Functions get role credentials of their own, as on AWS: never the operator's, and accepted even when
-  // --credentials replaces test/test. Fresh per start, so nothing outside this process can know them.
-  constexpr std::string_view kUpper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  context_.function_access_key_id = "ASIA" + random_text(16, kUpper);
-  context_.function_secret_access_key = random_text(40, kBase64);
-  context_.function_session_token = "IQoJb3JpZ2luX2VjE" + random_text(300, kBase64);
-  keys_.add({context_.function_access_key_id, context_.function_secret_access_key, context_.account_id});
+  // Functions get role credentials of their own, as on AWS: never the operator's.
+  issue_function_credentials(context_, keys_);
 
-  options_.fleet.region = options_.region;
-  fleet_ = std::make_shared<fleet::Fleet>(options_.fleet, context_.clock->now());
-
-  services_["ssm"] = make_ssm_service_with_fleet(context_, fleet_);
-  services_["ec2"] = make_ec2_service(context_, fleet_);
-  services_["monitoring"] = make_cloudwatch_service(context_);
-  services_["sns"] = make_sns_service(context_);
-  services_["events"] = make_events_service(context_);
-  services_["lambda"] = make_lambda_service(context_);
-  services_["dynamodb"] = make_dynamodb_service(context_);
-  services_["sts"] = make_sts_service(context_, keys_);
-  for (auto& [name, service] : services_) {
-    if (!service) continue;
-    if (auto* sns = dynamic_cast<SnsPublisher*>(service.get())) context_.sns = sns;
-    if (auto* lambda = dynamic_cast<LambdaInvoker*>(service.get())) context_.lambda = lambda;
-  }
-  if (state_) {
-    for (const auto& [name, saved] : state_->load()) {
-      auto it = services_.find(name);
-      if (it != services_.end() && it->second) it->second->load(saved);
-    }
-  }
+  OrganizationOptions org = options_.organization;
+  org.management_account = options_.account_id;
+  org.created_at = std::floor(context_.clock->now());
+  organization_ = std::make_shared<const Organization>(org);
+  std::vector<std::string> regions = options_.regions;
+  if (std::find(regions.begin(), regions.end(), options_.region) == regions.end()) regions.insert(regions.begin(), options_.region);
+  accounts_ = std::make_unique<AccountServices>(context_, keys_, organization_, options_.fleet, regions);
+  std::shared_ptr<const sts::RoleDirectory> roles = std::make_shared<sts::AnyRoleDirectory>();
+  if (organization_->exists()) roles = std::make_shared<OrganizationRoleDirectory>(organization_);
+  accounts_->add_global("sts", make_sts_service(context_, keys_, roles));
+  accounts_->add_global("organizations", std::make_unique<OrganizationsService>(organization_));
+  if (state_) accounts_->load(state_->load());
   chaos_ = std::make_unique<ChaosEngine>(options_.chaos);
   router_ = std::make_unique<Router>(context_, keys_, stats_, options_.limits);
   router_->set_chaos(chaos_.get());
-  for (auto& [name, service] : services_) router_->add_service(name, service.get());
+  for (const auto& name : AccountServices::per_account_names()) router_->add_service(name, accounts_->home(name));
+  for (const std::string name : {"sts", "organizations"}) router_->add_service(name, accounts_->home(name));
+  router_->set_resolver([this](const Request& request) { return resolve_service(request); });
   server_ = std::make_unique<HttpServer>(
       *router_, [this](const RawRequest& raw) { return handle_local(raw); }, options_.server);
 }
@@ -120,14 +108,24 @@ std::string LocalStack::endpoint_url() const {
   return "http://" + host + ":" + std::to_string(port_);
 }
 
-Service* LocalStack::service(const std::string& signing_name) {
-  auto it = services_.find(signing_name);
-  return it == services_.end() ? nullptr : it->second.get();
+Service* LocalStack::service(const std::string& signing_name) { return accounts_->home(signing_name); }
+
+Service* LocalStack::resolve_service(const Request& request) {
+  std::string account = request.account_id;
+  // A SubscribeURL visit is unsigned: the topic's ARN says whose subscription it confirms.
+  if (request.access_key_id.empty() && request.service == "sns") {
+    const auto topic = request.params.find("TopicArn");
+    if (topic != request.params.end()) {
+      const auto parts = split_arn_account(topic->second);
+      if (!parts.empty()) account = parts;
+    }
+  }
+  return accounts_->resolve(request.service, account, request.region);
 }
 
 void LocalStack::start() {
   port_ = server_->bind(options_.host, options_.port);
-  context_.endpoint_url = endpoint_url();
+  accounts_->set_endpoint_url(endpoint_url());   // the stack's context and every account's
   server_->start();
   ticker_ = std::thread([this] { ticker_loop(); });
   ready_ = true;
@@ -148,11 +146,7 @@ void LocalStack::stop() {
 void LocalStack::save_state() {
   if (!state_) return;
   std::lock_guard lock(save_mutex_);
-  std::map<std::string, nlohmann::json> states;
-  for (const auto& [name, service] : services_) {
-    if (service) states[name] = service->save();
-  }
-  state_->save(states, context_.clock->now());
+  state_->save(accounts_->save(), context_.clock->now());
 }
 
 void LocalStack::ticker_loop() {
@@ -163,13 +157,10 @@ void LocalStack::ticker_loop() {
   while (!stopping_) {
     lock.unlock();
     const double now = context_.clock->now();
-    for (auto& [name, service] : services_) {
-      if (!service) continue;
-      try {
-        service->tick(now);
-      } catch (const std::exception& e) {
-        spdlog::error("local stack: {} tick failed: {}", name, e.what());
-      }
+    try {
+      accounts_->tick(now);
+    } catch (const std::exception& e) {
+      spdlog::error("local stack: tick failed: {}", e.what());
     }
     if (state_ && steady_clock::now() >= next_save) {
       try {
@@ -199,7 +190,8 @@ std::optional<Response> LocalStack::handle_local(const RawRequest& raw) {
                                {"endpoint", endpoint_url()},
                                {"sim_now", now},
                                {"time_scale", context_.clock->scale()},
-                               {"nodes", fleet_->nodes().size()}});
+                               {"nodes", accounts_->node_count()},
+                               {"accounts", organization_->exists() ? organization_->accounts().size() : 1}});
   }
   if (path == "/_local/stats") {
     nlohmann::json stats = stats_.to_json();
@@ -227,31 +219,15 @@ std::optional<Response> LocalStack::handle_local(const RawRequest& raw) {
     return json_response(200, chaos_->to_json());
   }
   if (path == "/_local/clock") return json_response(200, {{"sim_now", now}, {"time_scale", context_.clock->scale()}});
-  if (path == "/_local/fleet" && raw.method == "GET") return json_response(200, fleet_->to_json(now));
-  if (path == "/_local/fleet/faults") {
-    if (raw.method != "POST") return json_response(405, {{"error", "use POST with {\"instance_id\", \"fault\"}"}});
-    const auto body = nlohmann::json::parse(raw.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object() || !body.contains("instance_id") || !body.contains("fault") ||
-        !body["instance_id"].is_string() || !body["fault"].is_string()) {
-      return json_response(400, {{"error", "body must be {\"instance_id\": \"i-…\", \"fault\": \"agent-stop\"}"}});
-    }
-    const auto fault = fleet::parse_fault(body["fault"].get<std::string>());
-    if (!fault) return json_response(400, {{"error", "unknown fault; use one of " + fleet::known_faults()}});
-    const std::string id = body["instance_id"].get<std::string>();
-    try {
-      fleet_->apply_fault(id, *fault, now);
-    } catch (const std::out_of_range& e) {
-      return json_response(404, {{"error", e.what()}});
-    } catch (const std::invalid_argument& e) {
-      return json_response(409, {{"error", e.what()}});
-    }
-    if (!options_.quiet) spdlog::info("fleet: {} on {} at sim {}", body["fault"].get<std::string>(), id, amz_date_of(now));
-    return json_response(200, {{"instance_id", id}, {"fault", body["fault"]}, {"at", now}});
-  }
+  if (path == "/_local/fleet" && raw.method == "GET") return fleet_listing(raw, now);
+  if (path == "/_local/fleet/faults") return fleet_fault(raw, now);
   // /_local/<name>/… owned by a service (e.g. /_local/mailbox -> SNS): unsigned, REST-JSON.
   std::string rest = path.substr(std::string("/_local/").size());
   const std::string name = rest.substr(0, rest.find('/'));
-  Service* owner = service(local_owner(name));
+  // ?account=ID: that account's instance (an organization's member); default the management account.
+  const auto account = raw.query.find("account");
+  const std::string account_id = account == raw.query.end() ? context_.account_id : account->second;
+  Service* owner = accounts_->resolve(local_owner(name), account_id, context_.default_region);
   if (owner == nullptr) return json_response(404, {{"error", "no local endpoint " + path}});
   Request request;
   request.method = raw.method;
@@ -263,7 +239,7 @@ std::optional<Response> LocalStack::handle_local(const RawRequest& raw) {
   request.operation = "_local/" + rest;
   request.protocol = WireProtocol::RestJson;
   request.request_id = "local";
-  request.account_id = context_.account_id;
+  request.account_id = account_id;
   request.region = context_.default_region;
   request.json = raw.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(raw.body, nullptr, false);
   try {
@@ -273,6 +249,43 @@ std::optional<Response> LocalStack::handle_local(const RawRequest& raw) {
   } catch (const std::exception& e) {
     return json_response(500, {{"error", e.what()}});
   }
+}
+
+Response LocalStack::fleet_listing(const RawRequest& raw, double now) {
+  // ?account=ID&region=R: that fleet; default the management account's in the home region.
+  const auto account = raw.query.find("account");
+  const auto region = raw.query.find("region");
+  if (account == raw.query.end() && region == raw.query.end()) return json_response(200, fleet().to_json(now));
+  const std::string a = account == raw.query.end() ? context_.account_id : account->second;
+  const std::string r = region == raw.query.end() ? context_.default_region : region->second;
+  for (const auto& place : accounts_->fleets()) {
+    if (place.account == a && place.region == r) return json_response(200, place.fleet->to_json(now));
+  }
+  return json_response(200, {{"nodes", nlohmann::json::array()}});
+}
+
+Response LocalStack::fleet_fault(const RawRequest& raw, double now) {
+  if (raw.method != "POST") return json_response(405, {{"error", "use POST with {\"instance_id\", \"fault\"}"}});
+  const auto body = nlohmann::json::parse(raw.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object() || !body.contains("instance_id") || !body.contains("fault") ||
+      !body["instance_id"].is_string() || !body["fault"].is_string()) {
+    return json_response(400, {{"error", "body must be {\"instance_id\": \"i-…\", \"fault\": \"agent-stop\"}"}});
+  }
+  const auto fault = fleet::parse_fault(body["fault"].get<std::string>());
+  if (!fault) return json_response(400, {{"error", "unknown fault; use one of " + fleet::known_faults()}});
+  const std::string id = body["instance_id"].get<std::string>();
+  // Any account's node, by id: ids are unique across the organization.
+  const auto owner = accounts_->fleet_of(id);
+  fleet::Fleet& target = owner ? *owner : fleet();
+  try {
+    target.apply_fault(id, *fault, now);
+  } catch (const std::out_of_range& e) {
+    return json_response(404, {{"error", e.what()}});
+  } catch (const std::invalid_argument& e) {
+    return json_response(409, {{"error", e.what()}});
+  }
+  if (!options_.quiet) spdlog::info("fleet: {} on {} at sim {}", body["fault"].get<std::string>(), id, amz_date_of(now));
+  return json_response(200, {{"instance_id", id}, {"fault", body["fault"]}, {"at", now}});
 }
 
 int run_stack(const StackOptions& options) {
@@ -298,8 +311,14 @@ int run_stack(const StackOptions& options) {
   }
   std::printf("pingwatch local listening on %s\n", stack->endpoint_url().c_str());
   std::printf("  time scale %gx, %zu simulated node(s), credentials: %s%s\n", options.time_scale,
-              stack->fleet().nodes().size(), options.credentials_file.empty() ? "test/test" : options.credentials_file.c_str(),
+              stack->accounts().node_count(), options.credentials_file.empty() ? "test/test" : options.credentials_file.c_str(),
               options.state_file.empty() ? "" : (", state: " + options.state_file).c_str());
+  if (stack->organization().exists()) {
+    const auto& org = stack->organization();
+    std::printf("  organization %s: management account %s, %zu member account(s) %s..%s, member role %s\n",
+                org.id().c_str(), org.management_account().c_str(), org.accounts().size() - 1,
+                org.accounts()[1].id.c_str(), org.accounts().back().id.c_str(), org.options().member_role.c_str());
+  }
   std::fflush(stdout);
   int received = 0;
   sigwait(&signals, &received);

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "local/account_services.h"
 #include "local/auth.h"
 #include "local/chaos.h"
 #include "local/fleet/fleet.h"
@@ -42,6 +43,9 @@ struct StackOptions {
   RouterLimits limits;
   bool quiet = false;                       // no banner/log lines (tests)
   ChaosOptions chaos;                       // --latency, --jitter, --chaos FILE, --aws-quotas, --chaos-seed
+  // --accounts N (0 = no organization), --member-role; the management account is account_id.
+  OrganizationOptions organization;
+  std::vector<std::string> regions;          // --regions: where organization accounts have nodes; empty = {region}
 };
 
 class LocalStack {
@@ -58,14 +62,19 @@ class LocalStack {
 
   StackContext& context() { return context_; }
   SimClock& clock() { return *context_.clock; }
-  fleet::Fleet& fleet() { return *fleet_; }
+  fleet::Fleet& fleet() { return accounts_->home_fleet(); }   // the management account's, home region
+  AccountServices& accounts() { return *accounts_; }
+  const Organization& organization() const { return *organization_; }
   Stats& stats() { return stats_; }
   ChaosEngine& chaos() { return *chaos_; }
-  Service* service(const std::string& signing_name);
+  Service* service(const std::string& signing_name);   // the management account's instance
   void save_state();         // now, if --state was given
 
  private:
   std::optional<Response> handle_local(const RawRequest& raw);
+  Response fleet_fault(const RawRequest& raw, double now);
+  Service* resolve_service(const Request& request);   // the router's choice of instance (per account)
+  Response fleet_listing(const RawRequest& raw, double now);
   void ticker_loop();
 
   StackOptions options_;
@@ -73,8 +82,8 @@ class LocalStack {
   CredentialStore keys_;
   Stats stats_;
   std::unique_ptr<StateStore> state_;
-  std::shared_ptr<fleet::Fleet> fleet_;
-  std::map<std::string, std::unique_ptr<Service>> services_;   // signing name -> service (null = not built)
+  std::shared_ptr<const Organization> organization_;
+  std::unique_ptr<AccountServices> accounts_;   // every service instance, per account where there is an organization
   std::unique_ptr<ChaosEngine> chaos_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<HttpServer> server_;

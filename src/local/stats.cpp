@@ -2,15 +2,21 @@
 
 namespace pingwatch::local {
 
-void Stats::record(const std::string& service, const std::string& operation, int status) {
+void Stats::record(const std::string& service, const std::string& operation, int status, const std::string& account) {
   std::lock_guard lock(mutex_);
-  auto& c = counts_[service.empty() ? "unknown" : service][operation.empty() ? "unknown" : operation];
+  const std::string& name = service.empty() ? std::string("unknown") : service;
+  auto& c = counts_[name][operation.empty() ? "unknown" : operation];
   ++c.count;
   ++total_;
   if (status >= 400) {
     ++c.errors;
     ++errors_;
   }
+  if (account.empty()) return;
+  auto& a = accounts_[account];
+  ++a.calls.count;
+  if (status >= 400) ++a.calls.errors;
+  ++a.services[name];
 }
 
 nlohmann::json Stats::to_json() const {
@@ -25,7 +31,11 @@ nlohmann::json Stats::to_json() const {
     }
     services[service] = {{"total", total}, {"operations", operations}};
   }
-  return {{"total", total_}, {"errors", errors_}, {"services", services}};
+  nlohmann::json accounts = nlohmann::json::object();
+  for (const auto& [account, a] : accounts_) {
+    accounts[account] = {{"total", a.calls.count}, {"errors", a.calls.errors}, {"services", a.services}};
+  }
+  return {{"total", total_}, {"errors", errors_}, {"services", services}, {"accounts", accounts}};
 }
 
 std::uint64_t Stats::count(const std::string& service, const std::string& operation) const {

@@ -107,6 +107,16 @@ void register_local_commands(CLI::App& app, int& exit_code) {
                     "How long an agent keeps pinging on cached credentials after imds-disabled/role-detached")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   local->add_option("--region", s.region, "Default region of the stack")->capture_default_str();
+  local->add_option("--accounts", s.organization.member_accounts,
+                    "Run as an AWS Organization: the stack's account 123456789012 manages N member accounts "
+                    "100000000001.. (0 = no organization)")
+      ->capture_default_str()->check(CLI::Range(std::size_t{0}, local::Organization::kMaxMembers));
+  local->add_option("--member-role", s.organization.member_role,
+                    "The role every member account has (arn:aws:iam::MEMBER:role/NAME), assumable from the organization")
+      ->capture_default_str();
+  local->add_option("--regions", s.regions,
+                    "With --accounts: regions where every account has --nodes nodes (comma-separated; default --region)")
+      ->delimiter(',');
   local->add_option("--latency", s.chaos.latency_ms, "Milliseconds added to every signed API request")
       ->check(CLI::NonNegativeNumber);
   local->add_option("--jitter", s.chaos.jitter_ms, "Plus up to this many milliseconds, uniformly random")
@@ -142,6 +152,11 @@ void register_local_commands(CLI::App& app, int& exit_code) {
       }
     }
     (void)local;
+    if (!options.regions.empty() && options.organization.member_accounts == 0) {
+      std::fprintf(stderr, "pingwatch local: --regions needs --accounts (without an organization one fleet answers every region)\n");
+      exit_code = 2;
+      return;
+    }
     exit_code = local::run_stack(options);
   });
 }

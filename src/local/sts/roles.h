@@ -1,9 +1,9 @@
 #pragma once
 // IAM roles as the local STS sees them. The stack has no IAM yet: AnyRoleDirectory treats every syntactically
 // valid role ARN as an existing role of that account (any account), so AssumeRole succeeds for any of them.
-// A later "local stack as an AWS Organization" plugs in a directory that knows member accounts and their roles;
-// a role it does not find is refused (AccessDenied) by the service, as AWS refuses a role that does not exist
-// or does not trust the caller.
+// With `--accounts` the stack plugs in organizations/organization.h's directory, which knows member accounts and
+// their roles; a role it does not find, or whose trust policy does not admit the caller, is refused (AccessDenied)
+// by the service, as AWS refuses a role that does not exist or does not trust the caller.
 #include <optional>
 #include <string>
 
@@ -33,6 +33,8 @@ class RoleDirectory {
  public:
   virtual ~RoleDirectory() = default;
   virtual std::optional<RoleInfo> find(const RoleArn& arn) const = 0;
+  // Does the role's trust policy let principals of `caller_account` assume it? (AnyRoleDirectory: everyone.)
+  virtual bool trusts(const RoleInfo& /*role*/, const std::string& /*caller_account*/) const { return true; }
 };
 
 class AnyRoleDirectory : public RoleDirectory {

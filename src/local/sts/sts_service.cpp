@@ -154,8 +154,11 @@ Response StsService::assume_role(const Request& request) {
 
   const auto caller = keys_.find(request.access_key_id);
   if (!caller) throw ServiceError(403, "InvalidClientTokenId", "The security token included in the request is invalid.");
-  const RoleInfo role = resolve_role(*role_arn, "User: " + caller_arn(*caller) +
-                                                    " is not authorized to perform: sts:AssumeRole on resource: " + *role_arn);
+  const std::string denial =
+      "User: " + caller_arn(*caller) + " is not authorized to perform: sts:AssumeRole on resource: " + *role_arn;
+  const RoleInfo role = resolve_role(*role_arn, denial);
+  // AWS answers a role that does not trust the caller exactly as one that does not exist.
+  if (!roles_->trusts(role, caller->account_id)) throw ServiceError(403, "AccessDenied", denial);
   const long long seconds = duration.value_or(kDefaultDuration);
   if (caller->temporary() && seconds > kChainedMaxDuration) {
     throw ServiceError(400, "ValidationError",
@@ -237,5 +240,9 @@ void StsService::load(const nlohmann::json& state) {
 namespace pingwatch::local {
 std::unique_ptr<Service> make_sts_service(StackContext& context, CredentialStore& keys) {
   return std::make_unique<sts::StsService>(context, keys);
+}
+std::unique_ptr<Service> make_sts_service(StackContext& context, CredentialStore& keys,
+                                          std::shared_ptr<const sts::RoleDirectory> roles) {
+  return std::make_unique<sts::StsService>(context, keys, std::move(roles));
 }
 }  // namespace pingwatch::local

@@ -44,4 +44,7 @@ std::string iso8601(double epoch_seconds);
 
 namespace pingwatch::local {
 std::unique_ptr<Service> make_sts_service(StackContext& context, CredentialStore& keys);
+// With the IAM roles a directory knows (organizations/organization.h for `--accounts`).
+std::unique_ptr<Service> make_sts_service(StackContext& context, CredentialStore& keys,
+                                          std::shared_ptr<const sts::RoleDirectory> roles);
 }
