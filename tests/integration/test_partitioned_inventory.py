@@ -29,7 +29,7 @@ def main():
     with open(fleet_file, "w") as f:
         json.dump(fleet, f)
     with pwtest.LocalStack("--fleet", fleet_file, "--latency", "5", work=work) as stack:
-        truth = {n["id"] for n in stack.get("/_local/fleet")["nodes"] if n["listed_in_ssm"]}
+        truth = {n["instance_id"] for n in stack.get("/_local/fleet")["nodes"] if n["listed_in_ssm"]}
         pwtest.check(len(truth) == 3002 and PLAN9 in truth and HIBERNATING in truth, "the stack lists 3,002 nodes",
                      str(len(truth)))
         ids_file = os.path.join(work, "ids.txt")

@@ -13,6 +13,7 @@
 
 #include "aws/http_date.h"
 #include "local/ssm/ssm_service.h"
+#include "monitor/managed_nodes.h"
 #include "monitor/node_listing.h"
 #include "monitor/watch.h"
 
@@ -79,6 +80,7 @@ class LocalSsm : public aws::HttpClient {
   std::atomic<bool> refuse_filtered{false};
   std::atomic<long> calls{0};
   int max_in_flight() const { return max_in_flight_; }
+  void reset_max_in_flight() { max_in_flight_ = 0; }
 
  private:
   std::mutex mutex_;
@@ -255,6 +257,60 @@ TEST(NodeListing, CellsAreDisjointCoverEveryCataloguedVersionAndRespectFilterLim
   EXPECT_EQ(covered.size(), 151u);
   EXPECT_EQ(covered["3.3.1"], (std::set<std::string>{"Linux", "Windows", "MacOS"}));
   EXPECT_EQ(cells.front().expected, 5000);   // longest first
+}
+
+const char* kTwoUnforeseen = R"({"generate": 1200, "nodes": [
+  {"id": "i-0aaaaaaaaaaaaaaa1", "platform": "amazon-linux-2023", "platform_type": "Plan9"},
+  {"id": "i-0aaaaaaaaaaaaaaa2", "platform": "ubuntu-22.04", "ping_status": "Hibernating"}]})";
+
+TEST(NodeListing, WatchFullInventoryIsPartitionedAfterTheFirstAndListsEveryNodeOnce) {
+  forget_node_catalog("watch-test");
+  auto http = std::make_shared<LocalSsm>(0, kTwoUnforeseen);
+  http->latency = std::chrono::milliseconds(1);
+  SsmFleetReaderOptions ro;
+  ro.use_ec2 = false;
+  ro.catalog_key = "watch-test";
+  auto reader = make_ssm_fleet_reader(client_for(http), nullptr, ro);
+  const auto truth = http->listed_ids();
+  for (int cycle = 0; cycle < 2; ++cycle) {
+    http->reset_max_in_flight();
+    const auto snap = reader->all();
+    EXPECT_TRUE(snap.complete);
+    std::map<std::string, int> times;
+    for (const auto& n : snap.nodes) ++times[n.instance_id];
+    EXPECT_EQ(times.size(), truth.size());
+    for (const auto& [id, n] : times) EXPECT_EQ(n, 1) << id;
+    EXPECT_EQ(times.count("i-0aaaaaaaaaaaaaaa1") + times.count("i-0aaaaaaaaaaaaaaa2"), 2u);
+    if (cycle == 1) {
+      EXPECT_GT(http->max_in_flight(), 1) << "the second full inventory runs its partitions concurrently";
+    }
+  }
+}
+
+TEST(NodeListing, ForEachManagedNodeIsPartitionedAfterTheFirstAndListsEveryNodeOnce) {
+  auto http = std::make_shared<LocalSsm>(0, kTwoUnforeseen);
+  http->latency = std::chrono::milliseconds(1);
+  Settings settings;
+  JobClients clients;
+  clients.ssm = client_for(http);
+  forget_node_catalog("jobs|http://local.invalid|us-east-1");
+  const auto truth = http->listed_ids();
+  for (int cycle = 0; cycle < 2; ++cycle) {
+    http->reset_max_in_flight();
+    JobContext ctx{settings, clients};
+    JobResult r;
+    r.job = "publish";
+    std::map<std::string, int> times;
+    for_each_managed_node(ctx, r, [&](const core::ManagedNode& n) { ++times[n.instance_id]; });
+    EXPECT_TRUE(r.inventory_complete);
+    EXPECT_TRUE(r.errors.empty());
+    EXPECT_EQ(r.nodes_seen, static_cast<long>(truth.size()));
+    EXPECT_EQ(times.size(), truth.size());
+    for (const auto& [id, n] : times) EXPECT_EQ(n, 1) << id;
+    if (cycle == 1) {
+      EXPECT_GT(http->max_in_flight(), 1) << "the second listing runs its partitions concurrently";
+    }
+  }
 }
 
 }  // namespace
