@@ -2,7 +2,7 @@
 """The partitioned full inventory against `pingwatch local` over HTTP (tests/tools/inventory_tool): a fleet with a
 node whose PlatformType is "Plan9" and one whose PingStatus is "Hibernating" (values SSM does not document) is
 listed exactly once, node for node as the stack lists it, by the cold census and by the warm partitioned rounds,
-which run concurrent cells and are faster than the sequential chain. The stack's SSM still refuses the
+which run concurrent cells and are faster than the sequential chain, also while SSM throttles 5 % of the calls. The stack's SSM still refuses the
 undocumented values as filter values, as AWS does, so no partition can name them."""
 import json
 import os
@@ -28,7 +28,7 @@ def main():
     fleet_file = os.path.join(work, "fleet.json")
     with open(fleet_file, "w") as f:
         json.dump(fleet, f)
-    with pwtest.LocalStack("--fleet", fleet_file, "--latency", "5", work=work) as stack:
+    with pwtest.LocalStack("--fleet", fleet_file, "--latency", "10", work=work) as stack:
         truth = {n["instance_id"] for n in stack.get("/_local/fleet")["nodes"] if n["listed_in_ssm"]}
         pwtest.check(len(truth) == 3002 and PLAN9 in truth and HIBERNATING in truth, "the stack lists 3,002 nodes",
                      str(len(truth)))
@@ -50,6 +50,16 @@ def main():
                      f"missing {sorted(truth - listed)[:5]}, extra {sorted(listed - truth)[:5]}")
         ratio = out.get("warm_over_sequential", 9)
         pwtest.check(ratio < 0.6, f"a warm partitioned listing is faster than the sequential chain ({ratio:.2f}x)", out)
+        # Under throttling (the SDK's retries and the page resumes absorb it) still every node exactly once.
+        stack.post("/_local/chaos", {"rules": [{"service": "ssm", "throttle_rate": 0.05, "latency_ms": 5}]})
+        run = subprocess.run([TOOL, stack.url, "--rounds", "3", "--concurrency", "8"], capture_output=True, text=True,
+                             env=pwtest.aws_env(), timeout=300)
+        pwtest.check(run.returncode == 0, "inventory_tool ran under throttling", run.stderr)
+        throttled = stack.get("/_local/chaos").get("counters", {}).get("throttled", 0)
+        for i, r in enumerate(json.loads(run.stdout)["partitioned"]):
+            pwtest.check(r["complete"] and r["distinct_ids"] == 3002 and r["repeated_in_callback"] == 0,
+                         f"throttled round {i}: complete, every node exactly once", r)
+        pwtest.check(throttled > 0, f"the stack throttled {throttled} calls", throttled)
         # No partition could have named them: the stack refuses undocumented filter values, as AWS documents.
         aws = subprocess.run(["aws", "--endpoint-url", stack.url, "ssm", "describe-instance-information",
                               "--filters", "Key=PlatformType,Values=Plan9"], capture_output=True, text=True,
