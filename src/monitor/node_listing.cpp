@@ -53,7 +53,9 @@ class Listing {
   }
 
   ListingReport run(const Catalog& old) {
-    const auto cells = old.valid ? plan_listing_cells(counts(old), workers(), options_.page_size) : std::vector<ListingCell>{};
+    // Cells and the census run side by side: with a bound of one call in flight there is only the chain.
+    const bool partition = old.valid && options_.concurrency >= 2;
+    const auto cells = partition ? plan_listing_cells(counts(old), workers(), options_.page_size) : std::vector<ListingCell>{};
     report_.cells = static_cast<int>(cells.size());
     if (cells.empty()) {   // cold (or nothing catalogued): the census is the listing, read to its end
       next_census_token_ = "";

@@ -259,6 +259,36 @@ TEST(NodeListing, CellsAreDisjointCoverEveryCataloguedVersionAndRespectFilterLim
   EXPECT_EQ(cells.front().expected, 5000);   // longest first
 }
 
+TEST(NodeListing, TheConcurrencyAndRateBoundsHoldAcrossEveryChain) {
+  forget_node_catalog("bounds");
+  auto http = std::make_shared<LocalSsm>(800, "");
+  auto ssm = client_for(http);
+  ASSERT_TRUE(list(*ssm, "bounds").report.complete);
+  http->latency = std::chrono::milliseconds(1);
+  http->reset_max_in_flight();
+  const auto one = list(*ssm, "bounds", 1);   // one call at a time: the chain only, no side-by-side census
+  EXPECT_TRUE(one.report.complete);
+  EXPECT_EQ(one.report.cells, 0);
+  EXPECT_EQ(http->max_in_flight(), 1);
+  expect_exactly_once(one, http->listed_ids());
+
+  http->reset_max_in_flight();
+  ListingOptions o;
+  o.catalog_key = "bounds";
+  o.concurrency = 3;
+  o.max_calls_per_second = 100;
+  const long calls_before = http->calls;
+  const auto started = std::chrono::steady_clock::now();
+  const auto report = list_managed_nodes(*ssm, o, [](const aws::DescribeInstanceInformationPage&) {});
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const long calls = http->calls - calls_before;
+  EXPECT_TRUE(report.complete);
+  EXPECT_GT(report.cells, 0);
+  EXPECT_LE(http->max_in_flight(), 3);
+  // One shared limiter: N calls need at least (N - 1) / rate seconds, whichever chains make them.
+  EXPECT_GE(took, 0.95 * static_cast<double>(calls - 1) / 100.0) << calls << " calls in " << took << " s";
+}
+
 const char* kTwoUnforeseen = R"({"generate": 1200, "nodes": [
   {"id": "i-0aaaaaaaaaaaaaaa1", "platform": "amazon-linux-2023", "platform_type": "Plan9"},
   {"id": "i-0aaaaaaaaaaaaaaa2", "platform": "ubuntu-22.04", "ping_status": "Hibernating"}]})";
