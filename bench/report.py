@@ -151,6 +151,12 @@ def target_rows():
         cs = data["cold_start"]
         r = cs["python"]["first_next_ms"] / max(cs["pingwatch"]["first_next_ms"], 1e-9)
         rows.append(("bootstrap to first `next`: >= 20x sooner than Python + boto3", f"{r:,.0f}x", r >= 20))
+    inv = (ten or {}).get("inventory")
+    if inv and inv.get("warm_over_sequential"):
+        r = inv["warm_over_sequential"]
+        rows.append(("full inventory, 10,000 nodes at 20 ms (issue 13): partitioned <= 0.35x the sequential pages",
+                     f"{r:.2f}x ({min(w['seconds'] for w in inv['partitioned'][1:]):.2f} s vs "
+                     f"{inv['sequential']['seconds']:.2f} s)", r <= 0.35))
     big = data["sizes"].get("100000")
     if big and big["steady"].get("watch"):
         m = big["steady"]["watch"]["peak_rss_mb"]["max"]
@@ -161,6 +167,24 @@ def target_rows():
                          f"{f['peak_rss_mb']:.0f} MB", f["peak_rss_mb"] < 64))
     return rows
 
+
+inventories = [(n, data["sizes"][n].get("inventory")) for n in sizes if data["sizes"][n].get("inventory")]
+if inventories:
+    lines += ["## Full inventory: sequential pages against the partitioned listing (issue 13)", "",
+              "One process (`tests/tools/inventory_tool`): the NextToken chain, then the partitioned listing: a cold "
+              "census (no catalog yet: the chain again) and warm rounds (concurrent cells, id closure, resumed census; "
+              "docs/architecture.md, \"Partitioned inventory\"). Every node exactly once in each.", "",
+              "| nodes | sequential | cold census | warm (best) | warm / sequential | warm pages (cells, closure ids, census pages) |",
+              "|---|---|---|---|---|---|"]
+    for n, inv in inventories:
+        warm = min(inv["partitioned"][1:], key=lambda w: w["seconds"]) if len(inv["partitioned"]) > 1 else None
+        if not warm:
+            continue
+        lines.append(f"| {int(n):,} | {inv['sequential']['seconds']:.2f} s, {inv['sequential']['pages']} pages | "
+                     f"{inv['partitioned'][0]['seconds']:.2f} s | {warm['seconds']:.2f} s | "
+                     f"{inv['warm_over_sequential']:.2f}x | {warm['pages']} ({warm['cells']}, {warm['closure_ids']}, "
+                     f"{warm['census_pages']}) |")
+    lines.append("")
 
 rows = target_rows()
 if rows:

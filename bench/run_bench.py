@@ -150,6 +150,25 @@ def cycle(stack, kind, state_file):
             "ok": all(x["rc"] == 0 for x in parts)}
 
 
+INVENTORY_TOOL = os.path.join(args.build, "tests", "inventory_tool")
+
+
+def inventory(stack):
+    """The full inventory in one process: the sequential NextToken chain, then the partitioned listing (a cold
+    census, then warm rounds: docs/architecture.md, "Partitioned inventory"). Seconds, pages, nodes."""
+    if not os.access(INVENTORY_TOOL, os.X_OK):
+        return None
+    run = subprocess.run([INVENTORY_TOOL, stack.url, "--rounds", "4"], capture_output=True, text=True, env=ENV)
+    if run.returncode != 0:
+        print(f"  inventory_tool failed: {run.stderr.strip()}", flush=True)
+        return None
+    out = json.loads(run.stdout)
+    warm = out["partitioned"][1:]
+    print(f"  inventory sequential={out['sequential']['seconds']:.2f}s warm={[round(w['seconds'], 2) for w in warm]} "
+          f"best={out.get('warm_over_sequential', 0):.2f}x", flush=True)
+    return out
+
+
 def summarise(samples):
     out = {}
     for key in ("calls", "wall_s", "cpu_s", "peak_rss_mb"):
@@ -180,7 +199,7 @@ for n in [int(x) for x in args.sizes.split(",") if x.strip()]:   # --sizes "": o
                       f"rss={c['peak_rss_mb']:.1f}MB ok={c['ok']}", flush=True)
                 (steady[kind].append(c) if r else first.__setitem__(kind, c))
         entry = {"first": first, "steady": {k: summarise(v) for k, v in steady.items()},
-                 "stack_peak_rss_mb": stack.rss_mb()}
+                 "stack_peak_rss_mb": stack.rss_mb(), "inventory": inventory(stack)}
     finally:
         stack.close()
     results["sizes"][str(n)] = entry

@@ -5,37 +5,36 @@
 
 #include <spdlog/spdlog.h>
 
+#include "monitor/node_listing.h"
+
 namespace pingwatch::monitor {
 
 void for_each_managed_node(JobContext& ctx, JobResult& r, const std::function<void(const core::ManagedNode&)>& on_node) {
-  aws::DescribeInstanceInformationRequest request;
-  request.max_results = ctx.settings.publish.page_size;
-  const auto past_deadline = [&] { return std::chrono::steady_clock::now() >= ctx.deadline; };
-  try {
-    if (past_deadline()) {
-      r.deadline_reached = true;
-      r.inventory_complete = false;
-      return;
-    }
-    ctx.clients.ssm->for_each_instance_information_page(request, [&](const aws::DescribeInstanceInformationPage& page) {
-      ++r.pages;
-      for (const auto& node : page.nodes) {
-        ++r.nodes_seen;
-        on_node(node);
-      }
-      if (!page.next_token.empty() && past_deadline()) {
-        r.deadline_reached = true;
-        r.inventory_complete = false;
-        return false;
-      }
-      return true;
-    });
-  } catch (const std::exception& e) {
+  if (std::chrono::steady_clock::now() >= ctx.deadline) {
+    r.deadline_reached = true;
     r.inventory_complete = false;
-    // The first call failed (credentials, endpoint, permission, network): the job never ran.
-    if (r.pages == 0) r.could_not_start = true;
-    r.errors.push_back(std::string("DescribeInstanceInformation: ") + e.what());
-    spdlog::error("{}: reading managed nodes stopped after {} pages: {}{}", r.job, r.pages, e.what(),
+    return;
+  }
+  ListingOptions options;
+  options.page_size = ctx.settings.publish.page_size;
+  options.deadline = ctx.deadline;
+  const auto& ssm_config = ctx.clients.ssm->service_client().config();
+  options.catalog_key = "jobs|" + ssm_config.endpoint + "|" + ssm_config.region;
+  const auto report = list_managed_nodes(*ctx.clients.ssm, options, [&](const aws::DescribeInstanceInformationPage& page) {
+    for (const auto& node : page.nodes) {
+      ++r.nodes_seen;
+      on_node(node);
+    }
+  });
+  r.pages += report.pages;
+  if (report.complete) return;
+  r.inventory_complete = false;
+  if (report.deadline_reached) r.deadline_reached = true;
+  // The first calls failed (credentials, endpoint, permission, network): the job never ran.
+  if (report.could_not_start) r.could_not_start = true;
+  for (const auto& e : report.errors) {
+    r.errors.push_back(e);
+    spdlog::error("{}: reading managed nodes stopped after {} pages: {}{}", r.job, report.pages, e,
                   r.job == "publish" ? "" : "; no alarm will be deleted");
   }
 }

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "aws/error.h"
+#include "monitor/node_listing.h"
 
 namespace pingwatch::monitor {
 
@@ -20,7 +21,19 @@ class SsmFleetReader : public FleetReader {
   SsmFleetReader(std::shared_ptr<aws::SsmClient> ssm, std::shared_ptr<aws::Ec2Client> ec2, SsmFleetReaderOptions o)
       : ssm_(std::move(ssm)), ec2_(std::move(ec2)), options_(o) {}
 
-  core::FleetSnapshot all() override { return list({}); }
+  core::FleetSnapshot all() override {
+    // Concurrent partitions, every node once (node_listing.h); a failed call fails the cycle as list() does.
+    core::FleetSnapshot snap;
+    ListingOptions lo;
+    lo.page_size = options_.page_size;
+    lo.deadline = options_.deadline;
+    lo.catalog_key = options_.catalog_key;
+    const auto report = list_managed_nodes(*ssm_, lo, [&](const aws::DescribeInstanceInformationPage& page) { take(page, snap); });
+    calls_ += report.pages;
+    if (!report.errors.empty()) throw std::runtime_error(report.errors.front());
+    snap.complete = report.complete;   // stopped at the deadline: the rest is unknown, absent must not mean vanished
+    return snap;
+  }
 
   core::FleetSnapshot not_online() override {
     // Every status but Online. SSM's filter takes the enum values it knows; an unknown future status is
@@ -103,12 +116,7 @@ class SsmFleetReader : public FleetReader {
     bool stopped_early = false;
     ssm_->for_each_instance_information_page(req, [&](const aws::DescribeInstanceInformationPage& page) {
       ++calls_;
-      const double t = epoch_seconds(page.server_time);
-      for (const auto& n : page.nodes) {
-        observed_[n.instance_id] = t;
-        snap.nodes.push_back(n);
-      }
-      snap.server_time = t;
+      take(page, snap);
       if (!page.next_token.empty() && std::chrono::steady_clock::now() >= options_.deadline) {
         stopped_early = true;   // the rest is unknown: absent must not mean vanished
         return false;
@@ -117,6 +125,15 @@ class SsmFleetReader : public FleetReader {
     });
     snap.complete = !stopped_early;
     return snap;
+  }
+
+  void take(const aws::DescribeInstanceInformationPage& page, core::FleetSnapshot& snap) {
+    const double t = epoch_seconds(page.server_time);
+    for (const auto& n : page.nodes) {
+      observed_[n.instance_id] = t;
+      snap.nodes.push_back(n);
+    }
+    snap.server_time = std::max(snap.server_time, t);
   }
 
   std::shared_ptr<aws::SsmClient> ssm_;

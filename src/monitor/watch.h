@@ -76,6 +76,9 @@ struct SsmFleetReaderOptions {
   int page_size = 50;
   bool use_ec2 = true;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // The full inventory's partition catalog (node_listing.h): one per endpoint, account and region. Empty: every
+  // full inventory is one sequential chain.
+  std::string catalog_key;
 };
 std::unique_ptr<FleetReader> make_ssm_fleet_reader(std::shared_ptr<aws::SsmClient> ssm,
                                                    std::shared_ptr<aws::Ec2Client> ec2, SsmFleetReaderOptions options);

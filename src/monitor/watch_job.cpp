@@ -81,6 +81,7 @@ WatchCycleResult run_pair(const Settings& settings, const WatchSettings& watch, 
   ro.page_size = watch.page_size;
   ro.use_ec2 = watch.use_ec2;
   ro.deadline = options.deadline;
+  ro.catalog_key = "watch|" + scope_of(pair) + "|" + ssm->service_client().config().endpoint;
   auto reader = make_ssm_fleet_reader(ssm, ec2, ro);
 
   // The state's scope keeps the configured label ("default/<region>"), so learning the account later does not

@@ -245,7 +245,8 @@ nlohmann::json Fleet::to_json(double now) const {
                      {"ec2_state", node.hybrid ? "" : std::string(ec2_state_name(node.ec2_state))},
                      {"managed", node.managed},
                      {"listed_in_ssm", listed},
-                     {"ping_status", listed ? (status(node, now) == Status::Online ? "Online" : "ConnectionLost") : ""},
+                     {"ping_status", !listed ? "" : !node.reported_ping_status.empty() ? node.reported_ping_status
+                                   : status(node, now) == Status::Online ? "Online" : "ConnectionLost"},
                      {"last_ping", last_ping(node, now)},
                      {"agent", agent},
                      {"silent_from", node.schedule.silent_from == kNever ? nlohmann::json(nullptr)

@@ -34,7 +34,8 @@ using Tags = std::vector<std::pair<std::string, std::string>>;   // insertion or
 struct Node {
   std::string id;                 // i-<17 hex> (EC2) or mi-<17 hex> (hybrid)
   bool hybrid = false;
-  std::string platform_type;      // Linux | Windows | MacOS
+  std::string platform_type;      // Linux | Windows | MacOS (a fleet file may name one SSM does not document yet)
+  std::string reported_ping_status;   // fleet file only: a PingStatus reported whatever the agent does ("" = real)
   std::string platform_name;
   std::string platform_version;
   std::string agent_version;

@@ -11,7 +11,9 @@
 //   "faults": [{"at_minute": 3, "instance_id": "i-0572676272d863124", "fault": "agent-stop"}]
 // }
 // Optional node fields: platform_name, platform_version, agent_version, is_latest_version, ip, computer_name,
-// association_status, first_ping_offset_seconds (0..interval: when in the 5-minute cycle the agent pings).
+// association_status, first_ping_offset_seconds (0..interval: when in the 5-minute cycle the agent pings),
+// platform_type and ping_status: values SSM reports as they are, even ones it does not document (a future
+// "Plan9" or "Hibernating"), to test that a listing loses no node it did not foresee.
 #include <cmath>
 #include <random>
 #include <stdexcept>
@@ -72,7 +74,8 @@ FleetFile parse_fleet_file(const nlohmann::json& document, double sim_start, dou
       for (const auto& p : platform_table()) known += (known.empty() ? "" : ", ") + p.key;
       throw field_error(i, "platform", "unknown '" + platform_key + "'; use one of " + known + " or Linux/Windows/MacOS");
     }
-    node.platform_type = platform->type;
+    node.platform_type = optional_string(spec, "platform_type", i, platform->type);
+    node.reported_ping_status = optional_string(spec, "ping_status", i, "");
     node.platform_name = optional_string(spec, "platform_name", i, platform->name);
     node.platform_version = optional_string(spec, "platform_version", i, platform->version);
     const auto& latest = agent_versions().front();

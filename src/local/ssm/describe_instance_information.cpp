@@ -47,7 +47,11 @@ void check_enum(const std::string& key, const std::vector<std::string>& values, 
   }
 }
 
-std::string_view status_name(fleet::Status s) { return s == fleet::Status::Online ? "Online" : "ConnectionLost"; }
+// What SSM reports: the agent's state, or a value the fleet file forces (a status AWS might add one day).
+std::string_view status_name(const fleet::Fleet& f, const fleet::Node& n, double now) {
+  if (!n.reported_ping_status.empty()) return n.reported_ping_status;
+  return f.status(n, now) == fleet::Status::Online ? "Online" : "ConnectionLost";
+}
 
 // One filter (both forms end up here). Keys are as AWS spells them in either list.
 void add_filter(Query& q, const std::string& key, std::vector<std::string> values) {
@@ -71,7 +75,7 @@ void add_filter(Query& q, const std::string& key, std::vector<std::string> value
   if (key == "PingStatus") {
     check_enum(key, values, {"Online", "ConnectionLost", "Inactive"});
     q.predicates.push_back([values](const fleet::Fleet& f, const fleet::Node& n, double now) {
-      return in(values, std::string(status_name(f.status(n, now))));
+      return in(values, std::string(status_name(f, n, now)));
     });
   } else if (key == "PlatformTypes" || key == "PlatformType") {
     check_enum(key, values, {"Windows", "Linux", "MacOS"});
@@ -187,7 +191,7 @@ Query parse_query(const nlohmann::json& input) {
 nlohmann::json render(const fleet::Fleet& fleet, const fleet::Node& n, double now) {
   nlohmann::json out = {
       {"InstanceId", n.id},
-      {"PingStatus", status_name(fleet.status(n, now))},
+      {"PingStatus", status_name(fleet, n, now)},
       {"LastPingDateTime", std::round(fleet.last_ping(n, now) * 1000) / 1000},
       {"AgentVersion", n.agent_version},
       {"IsLatestVersion", n.is_latest_version},
@@ -257,7 +261,7 @@ void append_number(std::string& out, std::string_view name, double value) {
 void render_text(std::string& out, const fleet::Fleet& fleet, const fleet::Node& n, double now) {
   out += "{\"InstanceId\":";
   append_json_string(out, n.id);
-  append_field(out, "PingStatus", status_name(fleet.status(n, now)));
+  append_field(out, "PingStatus", status_name(fleet, n, now));
   append_number(out, "LastPingDateTime", std::round(fleet.last_ping(n, now) * 1000) / 1000);
   append_field(out, "AgentVersion", n.agent_version);
   out += n.is_latest_version ? ",\"IsLatestVersion\":true" : ",\"IsLatestVersion\":false";

@@ -281,5 +281,29 @@ TEST(SsmDescribe, PagingAHundredThousandNodesFollowsTheToken) {
   EXPECT_LT(cpu, 60.0) << "2000 pages took " << cpu << " CPU s";
 }
 
+// A fleet file can make a node report values SSM does not document (a future platform type or ping status), so a
+// listing's coverage of unforeseen values can be tested. They are reported as they are and matched exactly, while
+// the filters still refuse them as values, as AWS documents (only Windows | Linux | MacOS, Online | ConnectionLost | Inactive).
+TEST(SsmDescribe, FleetFileNodesCanReportUndocumentedPlatformTypeAndPingStatus) {
+  Fixture fx(0, R"({"nodes": [
+    {"id": "i-0aaaaaaaaaaaaaaa1", "platform": "amazon-linux-2023", "platform_type": "Plan9"},
+    {"id": "i-0aaaaaaaaaaaaaaa2", "platform": "ubuntu-22.04", "ping_status": "Hibernating"},
+    {"id": "i-0aaaaaaaaaaaaaaa3", "platform": "ubuntu-22.04"}]})");
+  auto all = fx.describe({{"MaxResults", 50}})["InstanceInformationList"];
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0]["PlatformType"], "Plan9");
+  EXPECT_EQ(all[0]["PingStatus"], "Online");
+  EXPECT_EQ(all[1]["PingStatus"], "Hibernating");
+  EXPECT_EQ(all[1]["PlatformType"], "Linux");
+  auto online = fx.describe({{"Filters", {{{"Key", "PingStatus"}, {"Values", {"Online", "ConnectionLost"}}}}}})["InstanceInformationList"];
+  EXPECT_EQ(online.size(), 2u) << "a Hibernating node matches no documented status";
+  auto linux_nodes = fx.describe({{"Filters", {{{"Key", "PlatformType"}, {"Values", {"Linux", "Windows", "MacOS"}}}}}})["InstanceInformationList"];
+  EXPECT_EQ(linux_nodes.size(), 2u) << "a Plan9 node matches no documented platform type";
+  EXPECT_EQ(error_code([&] { fx.describe({{"Filters", {{{"Key", "PlatformType"}, {"Values", {"Plan9"}}}}}}); }),
+            "InvalidInstanceInformationFilterValue");
+  EXPECT_EQ(error_code([&] { fx.describe({{"Filters", {{{"Key", "PingStatus"}, {"Values", {"Hibernating"}}}}}}); }),
+            "InvalidInstanceInformationFilterValue");
+}
+
 }  // namespace
 }  // namespace pingwatch::local
