@@ -1,4 +1,4 @@
-// The curl Runtime API client against a real HTTP server on 127.0.0.1 (random port).
+// The Runtime API client (plain sockets) against a real HTTP server on 127.0.0.1 (random port).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -64,9 +64,9 @@ struct RuntimeApiServer {
 
 }  // namespace
 
-TEST(CurlRuntimeApi, NextReadsEveryInvocationHeader) {
+TEST(RuntimeApiClient, NextReadsEveryInvocationHeader) {
   RuntimeApiServer server;
-  auto api = make_curl_runtime_api(server.address());
+  auto api = make_runtime_api(server.address());
   const Invocation inv = api->next();
   EXPECT_EQ(inv.request_id, "8476a536-e9f4-11e8-9739-2dfe598c3fcd");
   EXPECT_EQ(inv.deadline_ms, 1542409706888);
@@ -77,16 +77,16 @@ TEST(CurlRuntimeApi, NextReadsEveryInvocationHeader) {
   EXPECT_EQ(server.requests[0].method, "GET");
 }
 
-TEST(CurlRuntimeApi, NextWaitsAsLongAsTheServerTakes) {
+TEST(RuntimeApiClient, NextWaitsAsLongAsTheServerTakes) {
   RuntimeApiServer server;
   server.next_delay_ms = 1500;   // a frozen environment: /next must not time out
-  auto api = make_curl_runtime_api(server.address());
+  auto api = make_runtime_api(server.address());
   EXPECT_EQ(api->next().request_id, "8476a536-e9f4-11e8-9739-2dfe598c3fcd");
 }
 
-TEST(CurlRuntimeApi, PostsGoToTheDocumentedPaths) {
+TEST(RuntimeApiClient, PostsGoToTheDocumentedPaths) {
   RuntimeApiServer server;
-  auto api = make_curl_runtime_api(server.address());
+  auto api = make_runtime_api(server.address());
   const std::string big(5000, 'x');   // > 1 KiB: no Expect: 100-continue detour
   api->post_response("req-1", R"({"nodes_seen":3,"pad":")" + big + "\"}");
   api->post_error("req-2", {"Aws.AccessDeniedException", "denied", {"ssm:DescribeInstanceInformation"}});
@@ -105,10 +105,10 @@ TEST(CurlRuntimeApi, PostsGoToTheDocumentedPaths) {
   EXPECT_EQ(server.requests[2].error_type, "Runtime.HandlerNotFound");
 }
 
-TEST(CurlRuntimeApi, UnexpectedStatusIsAnErrorWithThatStatus) {
+TEST(RuntimeApiClient, UnexpectedStatusIsAnErrorWithThatStatus) {
   RuntimeApiServer server;
   server.next_status = 500;
-  auto api = make_curl_runtime_api(server.address());
+  auto api = make_runtime_api(server.address());
   try {
     api->next();
     FAIL() << "expected RuntimeApiError";
@@ -117,13 +117,13 @@ TEST(CurlRuntimeApi, UnexpectedStatusIsAnErrorWithThatStatus) {
   }
 }
 
-TEST(CurlRuntimeApi, UnreachableIsAnErrorWithoutStatus) {
+TEST(RuntimeApiClient, UnreachableIsAnErrorWithoutStatus) {
   int port = 0;
   {
     RuntimeApiServer probe;   // a port that was free a moment ago and is closed now
     port = probe.port;
   }
-  auto api = make_curl_runtime_api("127.0.0.1:" + std::to_string(port));
+  auto api = make_runtime_api("127.0.0.1:" + std::to_string(port));
   try {
     api->next();
     FAIL() << "expected RuntimeApiError";
