@@ -4,10 +4,12 @@ BUILD_DIR   ?= build
 ASAN_DIR    ?= build-asan
 CMAKE_FLAGS ?=
 PINGWATCH   := $(BUILD_DIR)/src/pingwatch
+# The slim Lambda executable the zip holds (no CLI, daemon, status server or local stack).
+PINGWATCH_LAMBDA := $(BUILD_DIR)/src/pingwatch-lambda
 # The sanitizer build compiles only what the unit tests need.
 UNIT_TESTS  := test_core test_aws test_monitor test_local test_runtime
 
-.PHONY: setup configure build build-demo build-asan test test-unit test-asan test-fuzz demo package bench soak deploy clean
+.PHONY: setup configure build build-demo build-lambda build-asan test test-unit test-asan test-fuzz demo package bench soak deploy clean
 
 setup:
 	@scripts/setup.sh
@@ -18,9 +20,12 @@ configure: setup
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# The demo needs the binary alone, not the tests and benchmarks a full build compiles.
+# The demo needs the binary and the Lambda executable it deploys, not the tests and benchmarks a full build compiles.
 build-demo: configure
-	@cmake --build $(BUILD_DIR) -j $(JOBS) --target pingwatch
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target pingwatch pingwatch-lambda
+
+build-lambda: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target pingwatch-lambda
 
 build-asan: setup
 	@cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPINGWATCH_WERROR=ON -DPINGWATCH_SANITIZE=ON -DPINGWATCH_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
@@ -41,8 +46,8 @@ test-unit: build
 demo: build-demo
 	@if [ -x scripts/demo.sh ]; then scripts/demo.sh $(PINGWATCH); else $(PINGWATCH) --help; fi
 
-package: build-demo
-	@scripts/package-lambda.sh $(PINGWATCH)
+package: build-lambda
+	@scripts/package-lambda.sh $(PINGWATCH_LAMBDA)
 
 bench: build
 	@scripts/bench.sh $(BUILD_DIR)

@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# Builds dist/pingwatch-lambda-<arch>.zip for the provided.al2023 runtime from a built pingwatch binary.
+# Builds dist/pingwatch-lambda-<arch>.zip for the provided.al2023 runtime from the built pingwatch-lambda (the
+# slim Lambda executable: no CLI, daemon, status server or local stack; libcurl loaded at the first AWS request).
 #
 # Amazon Linux 2023 has glibc 2.34, older than the 2.36 this binary is linked against on Debian 12, so the zip
-# carries its own dynamic loader and every shared library the binary needs (as aws-lambda-cpp's packager
+# carries its own dynamic loader and the shared libraries the binary needs at exec (as aws-lambda-cpp's packager
 # does), and `bootstrap` is a shell script that starts the binary through that loader:
 #   bootstrap                      exec lib/ld-linux-*.so.* --library-path $LAMBDA_TASK_ROOT/lib bin/pingwatch
-#   bin/pingwatch                  the binary, unchanged (stripped of debug info)
-#   lib/*.so*                      the loader, libc and every library ldd lists
+#   bin/pingwatch                  the binary (stripped)
+#   lib/*.so*                      the loader, libc and every library ldd lists, but those Amazon Linux provides
+# Not bundled, the system's instead (docs/deploy.md, "What the zip holds"): libcurl.so.4 (dlopen()ed at the first
+# AWS request; AL2023's libcurl-minimal) and OpenSSL 3 (libcrypto.so.3, libssl.so.3: libcurl-minimal is linked
+# against the system's, and one process must not hold two).
 #
-# usage: scripts/package-lambda.sh [PATH_TO_PINGWATCH] [OUTPUT_ZIP]
+# usage: scripts/package-lambda.sh [PATH_TO_PINGWATCH_LAMBDA] [OUTPUT_ZIP]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-binary=${1:-build/src/pingwatch}
+binary=${1:-build/src/pingwatch-lambda}
 case "$(uname -m)" in
   x86_64) arch=x86_64 ;;
   aarch64) arch=arm64 ;;
@@ -21,7 +25,7 @@ esac
 output=${2:-dist/pingwatch-lambda-$arch.zip}
 
 if [ ! -x "$binary" ]; then
-  echo "package-lambda: $binary is not an executable: build first (make build) or pass the binary's path" >&2
+  echo "package-lambda: $binary is not an executable: build first (make package) or pass the binary's path" >&2
   exit 2
 fi
 for tool in ldd zip strip; do
@@ -32,14 +36,25 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/lib"
 
-cp "$binary" "$stage/bin/pingwatch"
-strip --strip-debug "$stage/bin/pingwatch"
+# Only the slim executable: the full pingwatch links libcurl at exec, whose ~30 dependencies would triple the zip
+# and the time to the first /next.
+if ldd "$binary" | grep -q 'libcurl\.so'; then
+  echo "package-lambda: $binary loads libcurl at exec: package build/src/pingwatch-lambda (cmake --build build --target pingwatch-lambda)" >&2
+  exit 2
+fi
 
-# Every library ldd resolves, plus the loader (the line with no "=>", an absolute path).
+cp "$binary" "$stage/bin/pingwatch"
+# Symbols are not needed at run time (exception types are reported from typeid, not from the symbol table).
+strip --strip-all "$stage/bin/pingwatch"
+
+# Every library ldd resolves but the system's (above), plus the loader (the line with no "=>", an absolute path).
+system_libs='^(libcrypto|libssl)\.so\.3$'
 loader=""
 while read -r line; do
   if [[ $line =~ =\>\ (/[^ ]+) ]]; then
-    cp -L "${BASH_REMATCH[1]}" "$stage/lib/"
+    lib=${BASH_REMATCH[1]}
+    [[ $(basename "$lib") =~ $system_libs ]] && continue
+    cp -L "$lib" "$stage/lib/"
   elif [[ $line =~ ^(/[^ ]+ld-linux[^ ]*)\ \( ]]; then
     loader=$(basename "${BASH_REMATCH[1]}")
     cp -L "${BASH_REMATCH[1]}" "$stage/lib/$loader"

@@ -17,7 +17,7 @@ ok()  { echo "ok   - $1"; passed=$((passed + 1)); }
 bad() { echo "FAIL - $1"; failed=$((failed + 1)); }
 finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
 
-"$SRC/scripts/package-lambda.sh" "$BIN" "$tmp/pingwatch-lambda.zip" >/dev/null
+"$SRC/scripts/package-lambda.sh" "${PINGWATCH_LAMBDA_BIN:-$(dirname "$BIN")/pingwatch-lambda}" "$tmp/pingwatch-lambda.zip" >/dev/null
 # Time scale 1: publish stamps its data with the server's (simulated) clock while the stack maps client
 # timestamps from the wall clock, so at a faster scale the data land hours "in the future" and are refused.
 "$BIN" local --port 0 --nodes "$NODES" --time-scale 1 >"$tmp/stack.out" 2>"$tmp/stack.err" &

@@ -9,7 +9,7 @@ SRC=${PINGWATCH_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${PINGWATCH_BIN:?PINGWATCH_BIN must point at the built pingwatch}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-"$SRC/scripts/package-lambda.sh" "$BIN" "$tmp/pingwatch-lambda.zip" >/dev/null
+"$SRC/scripts/package-lambda.sh" "${PINGWATCH_LAMBDA_BIN:-$(dirname "$BIN")/pingwatch-lambda}" "$tmp/pingwatch-lambda.zip" >/dev/null
 mkdir "$tmp/task" "$tmp/pki"
 (cd "$tmp/task" && unzip -q "$tmp/pingwatch-lambda.zip")
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext "subjectAltName=IP:127.0.0.1" \
