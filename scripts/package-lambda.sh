@@ -7,10 +7,9 @@
 # does), and `bootstrap` is a shell script that starts the binary through that loader:
 #   bootstrap                      exec lib/ld-linux-*.so.* --library-path $LAMBDA_TASK_ROOT/lib bin/pingwatch
 #   bin/pingwatch                  the binary (stripped)
-#   lib/*.so*                      the loader, libc and every library ldd lists, but those Amazon Linux provides
-# Not bundled, the system's instead (docs/deploy.md, "What the zip holds"): libcurl.so.4 (dlopen()ed at the first
-# AWS request; AL2023's libcurl-minimal) and OpenSSL 3 (libcrypto.so.3, libssl.so.3: libcurl-minimal is linked
-# against the system's, and one process must not hold two).
+#   lib/*.so*                      the loader, libc and every library ldd lists
+# Not bundled, the system's instead (docs/deploy.md, "What the zip holds"): libcurl.so.4 and OpenSSL 3, which the
+# binary dlopen()s at its first AWS request (AL2023's libcurl-minimal and the OpenSSL 3 it is linked against).
 #
 # usage: scripts/package-lambda.sh [PATH_TO_PINGWATCH_LAMBDA] [OUTPUT_ZIP]
 set -euo pipefail
@@ -37,9 +36,10 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/lib"
 
 # Only the slim executable: the full pingwatch links libcurl at exec, whose ~30 dependencies would triple the zip
-# and the time to the first /next.
-if ldd "$binary" | grep -q 'libcurl\.so'; then
-  echo "package-lambda: $binary loads libcurl at exec: package build/src/pingwatch-lambda (cmake --build build --target pingwatch-lambda)" >&2
+# and the time to the first /next. pingwatch-lambda loads libcurl and libcrypto at its first AWS request
+# (src/runtime/lambda_lazy_libs.cpp).
+if ldd "$binary" | grep -Eq 'lib(curl|crypto|ssl)\.so'; then
+  echo "package-lambda: $binary loads libcurl or OpenSSL at exec: package build/src/pingwatch-lambda (make package)" >&2
   exit 2
 fi
 
@@ -47,14 +47,11 @@ cp "$binary" "$stage/bin/pingwatch"
 # Symbols are not needed at run time (exception types are reported from typeid, not from the symbol table).
 strip --strip-all "$stage/bin/pingwatch"
 
-# Every library ldd resolves but the system's (above), plus the loader (the line with no "=>", an absolute path).
-system_libs='^(libcrypto|libssl)\.so\.3$'
+# Every library ldd resolves, plus the loader (the line with no "=>", an absolute path).
 loader=""
 while read -r line; do
   if [[ $line =~ =\>\ (/[^ ]+) ]]; then
-    lib=${BASH_REMATCH[1]}
-    [[ $(basename "$lib") =~ $system_libs ]] && continue
-    cp -L "$lib" "$stage/lib/"
+    cp -L "${BASH_REMATCH[1]}" "$stage/lib/"
   elif [[ $line =~ ^(/[^ ]+ld-linux[^ ]*)\ \( ]]; then
     loader=$(basename "${BASH_REMATCH[1]}")
     cp -L "${BASH_REMATCH[1]}" "$stage/lib/$loader"
