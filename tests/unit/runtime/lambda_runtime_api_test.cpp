@@ -26,6 +26,7 @@ struct RuntimeApiServer {
   std::vector<Recorded> requests;
   std::atomic<int> next_status{200};
   std::atomic<int> next_delay_ms{0};
+  std::atomic<bool> chunked_next{false};   // /next's event as two chunks (Transfer-Encoding: chunked)
 
   RuntimeApiServer() {
     server.Get("/2018-06-01/runtime/invocation/next", [this](const httplib::Request& req, httplib::Response& res) {
@@ -36,7 +37,18 @@ struct RuntimeApiServer {
       res.set_header("Lambda-Runtime-Deadline-Ms", "1542409706888");
       res.set_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-2:123456789012:function:custom-runtime");
       res.set_header("Lambda-Runtime-Trace-Id", "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1");
-      res.set_content(R"({"source":"aws.events"})", "application/json");
+      if (chunked_next) {
+        res.set_chunked_content_provider("application/json", [](size_t offset, httplib::DataSink& sink) {
+          if (offset == 0) {
+            sink.write(R"({"source":)", 10);
+            sink.write(R"("aws.events"})", 13);
+          }
+          sink.done();
+          return true;
+        });
+      } else {
+        res.set_content(R"({"source":"aws.events"})", "application/json");
+      }
     });
     auto accept = [this](const httplib::Request& req, httplib::Response& res) {
       record(req);
@@ -130,4 +142,28 @@ TEST(RuntimeApiClient, UnreachableIsAnErrorWithoutStatus) {
   } catch (const RuntimeApiError& e) {
     EXPECT_EQ(e.http_status, 0);
   }
+}
+
+// The client reads bodies by Content-Length, chunked or until close (lambda_http.cpp): a chunked /next.
+TEST(RuntimeApiClient, ChunkedEventBodyIsReassembled) {
+  RuntimeApiServer server;
+  server.chunked_next = true;
+  auto api = make_runtime_api(server.address());
+  const Invocation inv = api->next();
+  EXPECT_EQ(inv.request_id, "8476a536-e9f4-11e8-9739-2dfe598c3fcd");
+  EXPECT_EQ(inv.payload, R"({"source":"aws.events"})");
+  api->post_response("req", "{}");   // the connection is still usable after a chunked reply
+  EXPECT_EQ(server.requests.size(), 2u);
+}
+
+// A peer that closes the connection after each reply ("Connection: close"): every request opens a new one.
+TEST(RuntimeApiClient, ServesOnAfterThePeerClosesTheConnection) {
+  RuntimeApiServer server;
+  server.server.set_keep_alive_max_count(1);
+  auto api = make_runtime_api(server.address());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(api->next().request_id, "8476a536-e9f4-11e8-9739-2dfe598c3fcd");
+    api->post_response("req", "{}");
+  }
+  EXPECT_EQ(server.requests.size(), 6u);
 }
