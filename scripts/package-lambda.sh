@@ -4,7 +4,9 @@
 #
 # Amazon Linux 2023 has glibc 2.34, older than the 2.36 this binary is linked against on Debian 12, so the zip
 # carries its own dynamic loader and the shared libraries the binary needs at exec (as aws-lambda-cpp's packager
-# does), and `bootstrap` is a shell script that starts the binary through that loader:
+# does), and `bootstrap` starts the binary through that loader (pingwatch-lambda-bootstrap, a static executable
+# built beside the binary: src/runtime/lambda_bootstrap.cpp; it also points libcurl and OpenSSL at Amazon Linux's
+# CA bundle when it exists):
 #   bootstrap                      exec lib/ld-linux-*.so.* --library-path $LAMBDA_TASK_ROOT/lib bin/pingwatch
 #   bin/pingwatch                  the binary (stripped)
 #   lib/*.so*                      the loader, libc and every library ldd lists
@@ -25,6 +27,11 @@ output=${2:-dist/pingwatch-lambda-$arch.zip}
 
 if [ ! -x "$binary" ]; then
   echo "package-lambda: $binary is not an executable: build first (make package) or pass the binary's path" >&2
+  exit 2
+fi
+launcher=$(dirname "$binary")/pingwatch-lambda-bootstrap
+if [ ! -x "$launcher" ]; then
+  echo "package-lambda: $launcher is missing: it is built with pingwatch-lambda (make package)" >&2
   exit 2
 fi
 for tool in ldd zip strip; do
@@ -67,21 +74,13 @@ chmod 755 "$stage/lib/$loader"
 # Debug info is not needed at run time; a smaller zip uploads and cold-starts faster.
 find "$stage/lib" -name '*.so*' ! -name "$loader" -exec strip --strip-debug {} + 2>/dev/null || true
 
-cat > "$stage/bootstrap" <<BOOTSTRAP
-#!/bin/sh
-# pingwatch Lambda bootstrap (provided.al2023): run bin/pingwatch with the loader and libraries bundled in
-# lib/, because Amazon Linux 2023's glibc is older than the one pingwatch was built against.
-set -e
-root="\${LAMBDA_TASK_ROOT:-\${0%/*}}"
-# TLS trust: Amazon Linux keeps its CA bundle at /etc/pki/tls/certs/ca-bundle.crt, not where Debian's
-# libcurl and OpenSSL look by default. Point every consumer at it when it exists; otherwise keep the defaults.
-if [ -f /etc/pki/tls/certs/ca-bundle.crt ]; then
-  export SSL_CERT_FILE=/etc/pki/tls/certs/ca-bundle.crt
-  export CURL_CA_BUNDLE=/etc/pki/tls/certs/ca-bundle.crt
-  export AWS_CA_BUNDLE=/etc/pki/tls/certs/ca-bundle.crt
+# The launcher, built beside the binary (src/runtime/lambda_bootstrap.cpp): it must name the loader bundled here.
+if ! grep -qaF "$loader" "$launcher"; then
+  echo "package-lambda: $launcher does not start lib/$loader: rebuild it for this machine" >&2
+  exit 2
 fi
-exec "\$root/lib/$loader" --library-path "\$root/lib" "\$root/bin/pingwatch" "\$@"
-BOOTSTRAP
+cp "$launcher" "$stage/bootstrap"
+strip --strip-all "$stage/bootstrap"
 chmod 755 "$stage/bootstrap" "$stage/bin/pingwatch"
 
 mkdir -p "$(dirname "$output")"
