@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (tests/fuzz/fuzz_*.cpp) with clang++ in their own build dir and runs each for a
-# bounded time on its committed corpus (tests/fuzz/corpus/<target>/). Fails on the first crash, leak or
-# sanitizer report. Usage: scripts/fuzz.sh [BUILD_DIR]; FUZZ_SECONDS (default 15) per target, FUZZ_JOBS.
+# bounded time on its committed corpus (tests/fuzz/corpus/<target>/), FUZZ_JOBS targets at a time. Fails on a
+# crash, leak or sanitizer report in any target.
+# Usage: scripts/fuzz.sh [BUILD_DIR]; FUZZ_SECONDS (default 15) per target, FUZZ_JOBS (default: the cores).
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRC/build-fuzz}
@@ -13,10 +14,10 @@ cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPIL
 targets=$(cd "$SRC/tests/fuzz" && ls fuzz_*.cpp | sed 's/\.cpp$//')
 # shellcheck disable=SC2086
 cmake --build "$BUILD" -j "$JOBS" --target $targets
-total_execs=0
-for t in $targets; do
-  name=${t#fuzz_}
-  corpus="$SRC/tests/fuzz/corpus/$name"
+# One target per core at a time (each libFuzzer run is one process): FUZZ_JOBS runs side by side.
+run_target() {
+  local t=$1 name=${1#fuzz_} work log execs
+  local corpus="$SRC/tests/fuzz/corpus/$name"
   work=$(mktemp -d)
   cp "$corpus"/* "$work"/ 2>/dev/null || true
   log="$BUILD/$t.log"
@@ -27,11 +28,28 @@ for t in $targets; do
     echo "fuzz: $t FAILED; artifact and log under $BUILD ($log):" >&2
     grep -E "ERROR|SUMMARY|Test unit written" "$log" >&2 || tail -20 "$log" >&2
     rm -rf "$work"
-    exit 1
+    return 1
   fi
   execs=$(grep -oE "Done [0-9]+ runs" "$log" | grep -oE "[0-9]+" | tail -1)
-  total_execs=$((total_execs + ${execs:-0}))
+  echo "${execs:-0}" >"$BUILD/$t.execs"
   echo "fuzz: $t ok, ${execs:-?} executions in ${SECONDS_EACH} s, corpus $(ls "$work" | wc -l) inputs"
   rm -rf "$work"
+}
+failed=0
+running=0
+for t in $targets; do
+  if ((running >= JOBS)); then
+    wait -n || failed=1
+    running=$((running - 1))
+  fi
+  run_target "$t" &
+  running=$((running + 1))
 done
+while ((running > 0)); do
+  wait -n || failed=1
+  running=$((running - 1))
+done
+((failed == 0)) || exit 1
+total_execs=0
+for t in $targets; do total_execs=$((total_execs + $(cat "$BUILD/$t.execs"))); done
 echo "fuzz: all targets ok, $total_execs executions"

@@ -31,6 +31,7 @@
 #include "aws/cloudwatch_client.h"
 #include "aws/sns_client.h"
 #include "aws/ssm_client.h"
+#include "core/shard.h"
 #include "monitor/alarm_memo.h"
 #include "monitor/config.h"
 
@@ -69,6 +70,8 @@ struct JobContext {
   std::shared_ptr<AlarmMemoStore> alarm_memo;
   // watch: called once per account-region ("<account>/<region>") after its cycle (the daemon's status server).
   std::function<void(const std::string& scope, const WatchCycleResult&)> on_watch_cycle;
+  // watch: this run's shard, over watch.shard (the Lambda invocation's {"shard":"k/N"}). Unset: watch.shard.
+  std::optional<core::Shard> shard;
 };
 
 // What one cycle did; to_json() is the Lambda's response and the CLI's output.

@@ -16,6 +16,7 @@
 #include "aws/sns_client.h"
 #include "aws/ssm_client.h"
 #include "core/notice.h"
+#include "core/shard.h"
 #include "core/transitions.h"
 #include "monitor/config.h"
 #include "monitor/notifier.h"
@@ -44,6 +45,8 @@ struct WatchSettings {
   bool resend_in_doubt = true;
   int interval_seconds = 60;
   std::vector<WatchAccount> accounts;     // empty: the default credentials and region
+  // watch.shard "k/N" (core/shard.h): only the (account, region) pairs of shard k of N. Empty: every pair.
+  std::optional<core::Shard> shard;
 };
 
 // Reads [watch] (and PINGWATCH_WATCH_*); throws ConfigError naming the key.

@@ -40,8 +40,18 @@ std::string default_owner() {
   return fmt::format("{}:{}", host, getpid());
 }
 
-std::string scope_of(const Pair& pair) {
-  return (pair.account.empty() ? std::string("default") : pair.account) + "/" + pair.region;
+// Default credentials keep the label "default" (their account is learnt later): the scope and the shard hash
+// both use it, so neither moves when the account becomes known.
+std::string account_label(const Pair& pair) { return pair.account.empty() ? std::string("default") : pair.account; }
+
+std::string scope_of(const Pair& pair) { return account_label(pair) + "/" + pair.region; }
+
+// watch.shard: keep the pairs of this shard. The state scope above does not depend on the shard, so a pair that
+// moves to another shard when N changes takes its state (and its unsent notices) with it.
+std::vector<Pair> pairs_of_shard(std::vector<Pair> pairs, const std::optional<core::Shard>& shard) {
+  if (!shard) return pairs;
+  std::erase_if(pairs, [&](const Pair& p) { return !core::in_shard(account_label(p), p.region, *shard); });
+  return pairs;
 }
 
 WatchCycleResult run_pair(const Settings& settings, const WatchSettings& watch, const WatchRunOptions& options, const Pair& pair) {
@@ -158,6 +168,7 @@ WatchRunResult run_watch(const Settings& settings, const WatchSettings& watch, c
     if (regions.empty()) regions.push_back(aws::ClientFactory(settings.aws).region());
     for (const auto& r : regions) pairs.push_back({a.role_arn, r, account_of_role(a.role_arn)});
   }
+  pairs = pairs_of_shard(std::move(pairs), watch.shard);
   WatchRunResult out;
   out.job.job = "watch";
   out.job.dry_run = options.dry_run;
@@ -193,6 +204,7 @@ WatchRunResult run_watch(const Settings& settings, const WatchSettings& watch, c
                        {"api_calls", c.api_calls}, {"lost_race", c.lost_race}});
   }
   out.job.plan = {{"watch", details}, {"failures", out.failures}};
+  if (watch.shard) out.job.plan["shard"] = core::to_string(*watch.shard);
   return out;
 }
 
@@ -222,7 +234,8 @@ JobDefinition watch_job_definition() {
   JobDefinition d;
   d.name = "watch";
   d.run = [](JobContext& ctx) {
-    const auto watch = watch_settings_for(ctx.settings);
+    auto watch = watch_settings_for(ctx.settings);
+    if (ctx.shard) watch.shard = ctx.shard;
     WatchRunOptions o;
     o.dry_run = ctx.dry_run;
     o.deadline = ctx.deadline;

@@ -75,6 +75,18 @@ core::MaintenanceWindow parse_window(const std::string& key, const std::string& 
   return w;
 }
 
+// watch.shard (PINGWATCH_WATCH_SHARD, --shard): "k/N", or empty for every pair.
+std::optional<core::Shard> load_shard(const ConfigSource& source) {
+  auto valid = [](const std::string& v) -> std::optional<std::string> {
+    std::string why;
+    if (v.empty() || core::parse_shard(v, &why)) return std::nullopt;
+    return why;
+  };
+  const std::string text = source.get_string("watch.shard", "", valid);
+  if (text.empty()) return std::nullopt;
+  return core::parse_shard(text);
+}
+
 }  // namespace
 
 std::string default_state_path() {
@@ -160,6 +172,7 @@ WatchSettings load_watch_settings(const ConfigSource& source) {
     }
     s.accounts.push_back(std::move(acct));
   }
+  s.shard = load_shard(source);
   if (p.full_inventory_every * s.interval_seconds > p.stale_threshold_seconds() + p.health_interval_seconds) {
     bad("watch.full_every", std::to_string(p.full_inventory_every),
         fmt::format("a full inventory every {} s would let staleness go unseen too long; keep full_every x interval <= {} s",

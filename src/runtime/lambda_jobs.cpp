@@ -47,6 +47,21 @@ nlohmann::json job_result_or_throw(const monitor::JobResult& result) {
   return result.to_json();
 }
 
+std::optional<core::Shard> shard_from_event(const nlohmann::json& event, const std::string& job) {
+  if (!event.is_object() || !event.contains("shard")) return std::nullopt;
+  const auto& field = event["shard"];
+  const std::string text = field.is_string() ? field.get<std::string>() : field.dump();
+  std::string why;
+  std::optional<core::Shard> shard = field.is_string() ? core::parse_shard(text, &why) : std::nullopt;
+  if (!field.is_string()) why = "use a string \"k/N\", e.g. {\"shard\":\"1/3\"}";
+  if (shard && job != "watch") why = "only the watch handler shards; remove \"shard\" from this rule's Input";
+  if (!why.empty()) {
+    throw HandlerError("event.shard = " + text + " is not allowed: " + why, "Event.InvalidShard",
+                       nlohmann::json{{"job", job}, {"shard", field}});
+  }
+  return shard;
+}
+
 HandlerTable job_handler_table() {
   register_watch_job();
   HandlerTable table;
@@ -71,6 +86,7 @@ HandlerTable job_handler_table() {
         if (event.is_object() && event.contains("dry_run") && event["dry_run"].is_boolean()) {
           job_context.dry_run = event["dry_run"].get<bool>();
         }
+        job_context.shard = shard_from_event(event, job.name);
         return job_result_or_throw(job.run(job_context));
       };
     };

@@ -179,6 +179,31 @@ def check_stack(moto, template, label, params, unsupported):
     check(any(t.endswith(":SSM-Ping") for t in topics), f"{label}: the SSM-Ping topic exists", str(topics))
 
 
+def check_watch_shards(moto, label, shards):
+    """WatchShards=N: exactly N schedule rules invoke PingwatchWatch, with the inputs {"shard":"1/N"} .. {"shard":"N/N"}
+    (the handler reads them: src/runtime/lambda_jobs.cpp), each allowed to invoke it, and N runs may be active."""
+    events = pwtest.boto3_client("events", moto.url)
+    lam = pwtest.boto3_client("lambda", moto.url)
+    watch_arn = lam.get_function(FunctionName="PingwatchWatch")["Configuration"]["FunctionArn"]
+    inputs = []
+    for rule in events.list_rules()["Rules"]:
+        for target in events.list_targets_by_rule(Rule=rule["Name"])["Targets"]:
+            if target["Arn"] == watch_arn:
+                inputs.append(json.loads(target.get("Input", "{}")).get("shard"))
+    want = [f"{k}/{shards}" for k in range(1, shards + 1)]
+    check(sorted(inputs, key=lambda s: int(s.split("/")[0])) == want,
+          f"{label}: exactly {shards} rules invoke the watch function, with the shards {want}", str(inputs))
+    policy = json.loads(lam.get_policy(FunctionName="PingwatchWatch")["Policy"])
+    sources = {st["Condition"]["ArnLike"]["AWS:SourceArn"] for st in policy["Statement"] if "Condition" in st}
+    rule_arns = {r["Arn"] for r in events.list_rules()["Rules"] if r["Name"].startswith("PingwatchWatchRule")}
+    check(sources == rule_arns, f"{label}: each of the {shards} watch rules may invoke the function", f"{sources} vs {rule_arns}")
+    reserved = lam.get_function(FunctionName="PingwatchWatch").get("Concurrency", {}).get("ReservedConcurrentExecutions")
+    if reserved is None:
+        print(f"  {label}: moto does not report the reserved concurrency; the template's declaration is checked instead")
+    else:
+        check(int(reserved) == shards, f"{label}: reserved concurrency {shards} (one run per shard)", str(reserved))
+
+
 def main():
     why = pwtest.moto_available(module=True, min_botocore=(1, 43))
     if why:
@@ -197,7 +222,16 @@ def main():
         for mode in modes:
             params = dict(base, **({"Mode": mode} if mode else {}))
             check_stack(moto, template, f"Mode={mode}" if mode else "template", params, unsupported)
+            if mode in ("watch", "both"):
+                check_watch_shards(moto, f"Mode={mode}", 1)   # the default: one rule, every pair in one run
             moto.reset()
+        for mode, shards in (("watch", 3), ("both", 20)):   # watch.shard k/N over N rules (docs/deploy.md)
+            params = dict(base, Mode=mode, WatchShards=str(shards))
+            check_stack(moto, template, f"Mode={mode} WatchShards={shards}", params, unsupported)
+            check_watch_shards(moto, f"Mode={mode} WatchShards={shards}", shards)
+            moto.reset()
+        declared = template["Resources"]["PingwatchWatch"]["Properties"]["ReservedConcurrentExecutions"]
+        check(declared == {"Ref": "WatchShards"}, "the watch function's reserved concurrency is WatchShards", str(declared))
     pwtest.done()
 
 

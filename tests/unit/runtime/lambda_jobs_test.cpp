@@ -62,3 +62,48 @@ TEST(LambdaJobs, TableHasEveryRegisteredJob) {
   EXPECT_EQ(table.count("publish"), 1u);
   EXPECT_EQ(table.count("sync-alarms"), 1u);
 }
+
+TEST(LambdaJobs, ShardComesFromTheEventsConstantInput) {
+  EXPECT_EQ(shard_from_event(nlohmann::json{{"shard", "2/3"}}, "watch"), (core::Shard{2, 3}));
+  // A plain scheduled event, a test invoke, or no event: watch.shard applies.
+  EXPECT_EQ(shard_from_event(nlohmann::json{{"detail-type", "Scheduled Event"}, {"source", "aws.events"}}, "watch"), std::nullopt);
+  EXPECT_EQ(shard_from_event(nlohmann::json{{"dry_run", true}}, "watch"), std::nullopt);
+  EXPECT_EQ(shard_from_event(nullptr, "watch"), std::nullopt);
+  for (const auto& bad : {nlohmann::json{{"shard", "4/3"}}, nlohmann::json{{"shard", "0/1"}}, nlohmann::json{{"shard", 2}},
+                          nlohmann::json{{"shard", "1/21"}}, nlohmann::json{{"shard", nullptr}}}) {
+    try {
+      shard_from_event(bad, "watch");
+      ADD_FAILURE() << bad.dump() << " accepted";
+    } catch (const HandlerError& e) {
+      EXPECT_EQ(e.type, "Event.InvalidShard");
+      EXPECT_EQ(std::string(e.what()).rfind("event.shard = ", 0), 0u) << e.what();
+      EXPECT_NE(std::string(e.what()).find("k/N"), std::string::npos) << e.what();
+    }
+  }
+  try {
+    shard_from_event(nlohmann::json{{"shard", "1/2"}}, "publish");
+    ADD_FAILURE() << "a shard sent to publish was accepted";
+  } catch (const HandlerError& e) {
+    EXPECT_NE(std::string(e.what()).find("only the watch handler shards"), std::string::npos) << e.what();
+  }
+}
+
+TEST(LambdaJobs, WatchHandlerRunsTheEventsShard) {
+  // The Lambda environment: watch.shard 1/1 configured, one pair (default credentials, us-east-1), which is in
+  // shard 1 of 2 (core/shard_test.cpp pins the hash): the event's 2/2 must win and watch nothing, so no call is made.
+  setenv("AWS_REGION", "us-east-1", 1);
+  setenv("PINGWATCH_WATCH_SHARD", "1/1", 1);
+  setenv("PINGWATCH_WATCH_STATE", "/nonexistent/pingwatch-lambda-shard-test.db", 1);
+  const auto handler = job_handler_table().at("watch")();
+  const InvocationContext context;
+  const auto response = handler(nlohmann::json{{"shard", "2/2"}}, context);
+  EXPECT_EQ(response["plan"]["shard"], "2/2") << response.dump();
+  EXPECT_TRUE(response["plan"]["watch"].empty()) << response.dump();
+  try {
+    handler(nlohmann::json{{"shard", "3/2"}}, context);
+    ADD_FAILURE() << "shard 3/2 accepted";
+  } catch (const HandlerError& e) {
+    EXPECT_EQ(e.type, "Event.InvalidShard") << e.what();
+  }
+  for (const char* name : {"AWS_REGION", "PINGWATCH_WATCH_SHARD", "PINGWATCH_WATCH_STATE"}) unsetenv(name);
+}
