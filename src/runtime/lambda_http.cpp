@@ -39,7 +39,6 @@ class Reader {
  public:
   explicit Reader(int fd) : fd_(fd) {}
   bool received_any() const { return received_any_; }
-  bool at_eof() { return buffer_.size() == pos_ && !fill(); }
 
   std::string line() {   // without its CRLF
     for (;;) {
