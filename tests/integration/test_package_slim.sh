@@ -28,7 +28,7 @@ else
 fi
 
 # A Runtime API that accepts the connection and never answers /next: the bootstrap is then where Lambda freezes it.
-maps=$(/usr/bin/python3 - "$tmp/task" <<'PY'
+maps=$(/usr/bin/python3 - "$tmp/task" 2>"$tmp/probe.err" <<'PY'
 import os, socket, subprocess, sys, time
 task = sys.argv[1]
 srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1); srv.settimeout(30)
@@ -46,9 +46,9 @@ try:
 finally:
     proc.kill(); proc.wait()
 PY
-)
+) || true
 echo "mapped at the first /next: $maps"
-if [ -z "$maps" ]; then bad "no /next request seen"
+if [ -z "$maps" ]; then bad "no /next request seen: $(tail -5 "$tmp/probe.err")"
 elif echo "$maps" | grep -Eq 'lib(curl|crypto|ssl|cpp-httplib)'; then bad "loaded before the first /next: $maps"
 else ok "blocked in the first /next with $(echo "$maps" | wc -w) shared objects mapped, none of libcurl or OpenSSL"; fi
 
