@@ -4,14 +4,16 @@ BUILD_DIR   ?= build
 ASAN_DIR    ?= build-asan
 CMAKE_FLAGS ?=
 PINGWATCH   := $(BUILD_DIR)/src/pingwatch
+# The slim Lambda executable the zip holds (no CLI, daemon, status server or local stack).
+PINGWATCH_LAMBDA := $(BUILD_DIR)/src/pingwatch-lambda
 # The sanitizer build compiles only what the unit tests need.
 UNIT_TESTS  := test_core test_aws test_monitor test_local test_runtime
 # A failing ctest stays a failure when its output is piped through sed.
 SHELL       := bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: setup configure build build-demo build-tests build-asan test test-release test-unit test-asan test-fuzz \
-        test-fuzz-after-asan demo package bench soak deploy clean
+.PHONY: setup configure build build-demo build-lambda build-tests build-asan test test-release test-unit test-asan \
+        test-fuzz test-fuzz-after-asan demo package bench soak deploy clean
 
 setup:
 	@scripts/setup.sh
@@ -22,9 +24,12 @@ configure: setup
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# The demo needs the binary alone, not the tests and benchmarks a full build compiles.
+# The demo needs the binary and the Lambda executable it deploys, not the tests and benchmarks a full build compiles.
 build-demo: configure
-	@cmake --build $(BUILD_DIR) -j $(JOBS) --target pingwatch
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target pingwatch pingwatch-lambda
+
+build-lambda: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target pingwatch-lambda
 
 # What ctest runs on the optimised build (tests/CMakeLists.txt: pingwatch_tests), not the benchmarks.
 build-tests: configure
@@ -61,8 +66,8 @@ test-unit: build
 demo: build-demo
 	@if [ -x scripts/demo.sh ]; then scripts/demo.sh $(PINGWATCH); else $(PINGWATCH) --help; fi
 
-package: build-demo
-	@scripts/package-lambda.sh $(PINGWATCH)
+package: build-lambda
+	@scripts/package-lambda.sh $(PINGWATCH_LAMBDA)
 
 bench: build
 	@scripts/bench.sh $(BUILD_DIR)

@@ -39,6 +39,9 @@ p.add_argument("--merge", action="store_true",
                help="keep the other fleet sizes (and, with --skip-extras, the cold-start and stack figures) of an "
                     "existing docs/benchmarks.json: re-measure one size without re-running the rest")
 p.add_argument("--skip-extras", action="store_true", help="skip the cold-start and stack-throughput measurements")
+p.add_argument("--cold-start-only", action="store_true",
+               help="measure only the Lambda cold starts (and the zip's size); keep every other figure of an existing "
+                    "docs/benchmarks.json")
 args = p.parse_args()
 
 BIN = os.path.join(args.build, "src", "pingwatch")
@@ -182,6 +185,8 @@ results = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(), 
            "latency_ms": args.latency, "rounds": args.rounds, "sizes": {}}
 JSON_PATH = os.path.join(args.out, "benchmarks.json")
 previous = {}
+if args.cold_start_only:
+    args.merge, args.sizes = True, ""
 if args.merge and os.path.exists(JSON_PATH):
     previous = json.load(open(JSON_PATH))
     results["sizes"] = previous.get("sizes", {})
@@ -265,8 +270,11 @@ COLD_RUNS = 11   # exec-to-first-request is a few milliseconds: more runs than t
 
 
 def cold_starts(stack_url):
-    zip_path = os.path.join(ROOT, "dist", "pingwatch-lambda-x86_64.zip")
+    # The zip `make package` builds, from this build's slim executable (pingwatch-lambda).
     task = tempfile.mkdtemp(prefix="pingwatch-bench-task-")
+    zip_path = os.path.join(task, "pingwatch-lambda.zip")
+    subprocess.run([os.path.join(ROOT, "scripts", "package-lambda.sh"), os.path.join(args.build, "src", "pingwatch-lambda"),
+                    zip_path], check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["unzip", "-q", "-o", zip_path, "-d", task], check=True)
     cpp = [cold_start([os.path.join(task, "bootstrap")],
                       {"_HANDLER": "publish", "LAMBDA_TASK_ROOT": task, "AWS_ENDPOINT_URL": stack_url})
@@ -280,7 +288,13 @@ def cold_starts(stack_url):
         return {"first_next_ms": med(xs, "first_next_ms"), "first_invocation_ms": med(xs, "first_invocation_ms"),
                 "first_next_ms_range": [min(x["first_next_ms"] for x in xs), max(x["first_next_ms"] for x in xs)],
                 "runs": len(xs)}
-    return {"pingwatch": summary(cpp), "python": summary(py)}
+    out = {"pingwatch": summary(cpp), "python": summary(py), "zip_bytes": os.path.getsize(zip_path)}
+    print(f"cold start, median of {COLD_RUNS}: exec to first next: pingwatch {out['pingwatch']['first_next_ms']:.1f} ms, "
+          f"python + boto3 {out['python']['first_next_ms']:.1f} ms: "
+          f"{out['python']['first_next_ms'] / max(out['pingwatch']['first_next_ms'], 1e-9):.1f}x sooner; first invocation "
+          f"done: {out['pingwatch']['first_invocation_ms']:.1f} ms against {out['python']['first_invocation_ms']:.1f} ms; "
+          f"zip {out['zip_bytes'] / 1e6:.2f} MB", flush=True)
+    return out
 
 
 # --- the local stack itself: requests per second on this machine ---------------------------------------------------
@@ -316,7 +330,11 @@ else:
         results["cold_start"] = cold_starts(small.url)
     finally:
         small.close()
-    results["stack_throughput"] = stack_throughput()
+    if args.cold_start_only:
+        if "stack_throughput" in previous:
+            results["stack_throughput"] = previous["stack_throughput"]
+    else:
+        results["stack_throughput"] = stack_throughput()
 
 os.makedirs(args.out, exist_ok=True)
 with open(JSON_PATH, "w") as f:

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-scripts/package-lambda.sh "$build/src/pingwatch" >/dev/null
+scripts/package-lambda.sh "$build/src/pingwatch-lambda" >/dev/null
 if [ -x "$build/bench/pingwatch_microbench" ]; then
   "$build/bench/pingwatch_microbench" --benchmark_min_time=0.2 --benchmark_format=console | tee docs/microbench.txt
 fi

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-build/src/pingwatch}
-scripts/package-lambda.sh "$bin" >/dev/null
+scripts/package-lambda.sh "$(dirname "$bin")/pingwatch-lambda" >/dev/null   # the slim Lambda executable beside it
 zip=dist/pingwatch-lambda-x86_64.zip
 
 work=$(mktemp -d)

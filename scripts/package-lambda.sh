@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# Builds dist/pingwatch-lambda-<arch>.zip for the provided.al2023 runtime from a built pingwatch binary.
+# Builds dist/pingwatch-lambda-<arch>.zip for the provided.al2023 runtime from the built pingwatch-lambda (the
+# slim Lambda executable: no CLI, daemon, status server or local stack; libcurl loaded at the first AWS request).
 #
 # Amazon Linux 2023 has glibc 2.34, older than the 2.36 this binary is linked against on Debian 12, so the zip
-# carries its own dynamic loader and every shared library the binary needs (as aws-lambda-cpp's packager
-# does), and `bootstrap` is a shell script that starts the binary through that loader:
+# carries its own dynamic loader and the shared libraries the binary needs at exec (as aws-lambda-cpp's packager
+# does), and `bootstrap` starts the binary through that loader (pingwatch-lambda-bootstrap, a static executable
+# built beside the binary: src/runtime/lambda_bootstrap.cpp; it also points libcurl and OpenSSL at Amazon Linux's
+# CA bundle when it exists):
 #   bootstrap                      exec lib/ld-linux-*.so.* --library-path $LAMBDA_TASK_ROOT/lib bin/pingwatch
-#   bin/pingwatch                  the binary, unchanged (stripped of debug info)
+#   bin/pingwatch                  the binary (stripped)
 #   lib/*.so*                      the loader, libc and every library ldd lists
+# Not bundled, the system's instead (docs/deploy.md, "What the zip holds"): libcurl.so.4 and OpenSSL 3, which the
+# binary dlopen()s at its first AWS request (AL2023's libcurl-minimal and the OpenSSL 3 it is linked against).
 #
-# usage: scripts/package-lambda.sh [PATH_TO_PINGWATCH] [OUTPUT_ZIP]
+# usage: scripts/package-lambda.sh [PATH_TO_PINGWATCH_LAMBDA] [OUTPUT_ZIP]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-binary=${1:-build/src/pingwatch}
+binary=${1:-build/src/pingwatch-lambda}
 case "$(uname -m)" in
   x86_64) arch=x86_64 ;;
   aarch64) arch=arm64 ;;
@@ -21,7 +26,12 @@ esac
 output=${2:-dist/pingwatch-lambda-$arch.zip}
 
 if [ ! -x "$binary" ]; then
-  echo "package-lambda: $binary is not an executable: build first (make build) or pass the binary's path" >&2
+  echo "package-lambda: $binary is not an executable: build first (make package) or pass the binary's path" >&2
+  exit 2
+fi
+launcher=$(dirname "$binary")/pingwatch-lambda-bootstrap
+if [ ! -x "$launcher" ]; then
+  echo "package-lambda: $launcher is missing: it is built with pingwatch-lambda (make package)" >&2
   exit 2
 fi
 for tool in ldd zip strip; do
@@ -32,8 +42,17 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/lib"
 
+# Only the slim executable: the full pingwatch links libcurl at exec, whose ~30 dependencies would triple the zip
+# and the time to the first /next. pingwatch-lambda loads libcurl and libcrypto at its first AWS request
+# (src/runtime/lambda_lazy_libs.cpp).
+if ldd "$binary" | grep -Eq 'lib(curl|crypto|ssl)\.so'; then
+  echo "package-lambda: $binary loads libcurl or OpenSSL at exec: package build/src/pingwatch-lambda (make package)" >&2
+  exit 2
+fi
+
 cp "$binary" "$stage/bin/pingwatch"
-strip --strip-debug "$stage/bin/pingwatch"
+# Symbols are not needed at run time (exception types are reported from typeid, not from the symbol table).
+strip --strip-all "$stage/bin/pingwatch"
 
 # Every library ldd resolves, plus the loader (the line with no "=>", an absolute path).
 loader=""
@@ -55,21 +74,13 @@ chmod 755 "$stage/lib/$loader"
 # Debug info is not needed at run time; a smaller zip uploads and cold-starts faster.
 find "$stage/lib" -name '*.so*' ! -name "$loader" -exec strip --strip-debug {} + 2>/dev/null || true
 
-cat > "$stage/bootstrap" <<BOOTSTRAP
-#!/bin/sh
-# pingwatch Lambda bootstrap (provided.al2023): run bin/pingwatch with the loader and libraries bundled in
-# lib/, because Amazon Linux 2023's glibc is older than the one pingwatch was built against.
-set -e
-root="\${LAMBDA_TASK_ROOT:-\${0%/*}}"
-# TLS trust: Amazon Linux keeps its CA bundle at /etc/pki/tls/certs/ca-bundle.crt, not where Debian's
-# libcurl and OpenSSL look by default. Point every consumer at it when it exists; otherwise keep the defaults.
-if [ -f /etc/pki/tls/certs/ca-bundle.crt ]; then
-  export SSL_CERT_FILE=/etc/pki/tls/certs/ca-bundle.crt
-  export CURL_CA_BUNDLE=/etc/pki/tls/certs/ca-bundle.crt
-  export AWS_CA_BUNDLE=/etc/pki/tls/certs/ca-bundle.crt
+# The launcher, built beside the binary (src/runtime/lambda_bootstrap.cpp): it must name the loader bundled here.
+if ! grep -qaF "$loader" "$launcher"; then
+  echo "package-lambda: $launcher does not start lib/$loader: rebuild it for this machine" >&2
+  exit 2
 fi
-exec "\$root/lib/$loader" --library-path "\$root/lib" "\$root/bin/pingwatch" "\$@"
-BOOTSTRAP
+cp "$launcher" "$stage/bootstrap"
+strip --strip-all "$stage/bootstrap"
 chmod 755 "$stage/bootstrap" "$stage/bin/pingwatch"
 
 mkdir -p "$(dirname "$output")"

@@ -3,6 +3,8 @@
 // Exit codes: 0 ok, 1 partial failure, 2 cannot start (credentials, endpoint, config, permission, network).
 #include <CLI/CLI.hpp>
 
+#include "runtime/lambda_runtime.h"   // run_lambda_runtime: main() runs it when AWS_LAMBDA_RUNTIME_API is set
+
 namespace pingwatch::runtime {
 
 void register_status_command(CLI::App& app, int& exit_code);   // cli_status.cpp
@@ -10,8 +12,5 @@ void register_job_commands(CLI::App& app, int& exit_code);     // cli_jobs.cpp: 
 void register_local_commands(CLI::App& app, int& exit_code);   // cli_local.cpp: local, local fault
 void register_watch_commands(CLI::App& app, int& exit_code);   // cli_watch.cpp: watch, cost
 void register_deploy_commands(CLI::App& app, int& exit_code);  // cli_deploy.cpp: deploy
-
-// Lambda custom runtime (provided.al2023): used when AWS_LAMBDA_RUNTIME_API is set. Returns the exit code.
-int run_lambda_runtime();                                       // lambda_runtime.cpp
 
 }  // namespace pingwatch::runtime

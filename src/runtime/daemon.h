@@ -7,13 +7,10 @@
 
 #include "monitor/config.h"
 #include "monitor/jobs.h"
+#include "runtime/logging.h"
 #include "runtime/status_server.h"
 
 namespace pingwatch::runtime {
-
-// Sets spdlog's default logger: JSON lines ({"time","level","msg"} plus the fields of a message that is
-// itself a JSON object) or plain text, on stdout or stderr, at the configured level.
-void configure_logging(const monitor::LogSettings& settings, bool to_stdout);
 
 struct DaemonOptions {
   std::vector<std::string> jobs{"publish", "sync-alarms"};

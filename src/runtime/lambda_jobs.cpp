@@ -6,22 +6,18 @@
 
 #include "monitor/config.h"
 #include "monitor/jobs.h"
-#include "runtime/commands.h"
-#include "runtime/daemon.h"
+#include "monitor/watch_job.h"
 #include "runtime/lambda_handler.h"
 #include "runtime/lambda_jobs.h"
+#include "runtime/logging.h"
 
 namespace pingwatch::runtime {
 
 namespace {
 
-// Jobs registered by CLI modules (watch, from register_watch_commands) are registered when main() builds its
-// CLI; in bootstrap mode main() never does, so register them on a scratch app here.
-void register_cli_registered_jobs() {
-  CLI::App scratch;
-  int unused_exit_code = 0;
-  register_watch_commands(scratch, unused_exit_code);
-}
+// publish, sync-alarms and cycle are always registered (monitor/jobs.cpp); watch is registered by whoever runs
+// it: the CLI when main() builds it, and here, since the Lambda runtime builds no CLI.
+void register_watch_job() { monitor::register_job(monitor::watch_job_definition()); }
 
 // The job's clock is steady_clock; the Lambda deadline is wall-clock epoch milliseconds.
 std::chrono::steady_clock::time_point to_steady(SystemTime t) {
@@ -67,7 +63,7 @@ std::optional<core::Shard> shard_from_event(const nlohmann::json& event, const s
 }
 
 HandlerTable job_handler_table() {
-  register_cli_registered_jobs();
+  register_watch_job();
   HandlerTable table;
   for (const auto& name : monitor::job_names()) {
     table[name] = [name]() -> LambdaHandler {

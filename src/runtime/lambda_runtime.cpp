@@ -1,12 +1,12 @@
-// `bootstrap` mode: the process Lambda starts on provided.al2023 (main.cpp calls this when
+// `bootstrap` mode: the process Lambda starts on provided.al2023 (lambda_main.cpp, and main.cpp when
 // AWS_LAMBDA_RUNTIME_API is set). _HANDLER (the function's Handler setting) chooses the job.
 #include <cstdlib>
 #include <iostream>
 
-#include "runtime/commands.h"
 #include "runtime/lambda_handler.h"
 #include "runtime/lambda_log.h"
 #include "runtime/lambda_loop.h"
+#include "runtime/lambda_runtime.h"
 #include "runtime/lambda_runtime_api.h"
 
 namespace pingwatch::runtime {
@@ -20,7 +20,7 @@ int run_lambda_runtime() {
   }
   std::unique_ptr<RuntimeApi> api;
   try {
-    api = make_curl_runtime_api(host_port);
+    api = make_runtime_api(host_port);
   } catch (const std::exception& e) {
     log.error("cannot start the Runtime API client", {{"error", e.what()}});
     return 2;

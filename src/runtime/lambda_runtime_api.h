@@ -49,8 +49,9 @@ class RuntimeApi {
   virtual void post_init_error(const LambdaError& error) = 0;
 };
 
-// libcurl, one keep-alive connection to host:port (the value of AWS_LAMBDA_RUNTIME_API).
-// /next has a connect timeout only: it legitimately blocks while the environment is frozen.
-std::unique_ptr<RuntimeApi> make_curl_runtime_api(const std::string& host_port);
+// One keep-alive HTTP/1.1 connection to host:port (the value of AWS_LAMBDA_RUNTIME_API), on plain sockets
+// (lambda_http.h): no libcurl before the first /next. /next has a connect timeout only: it legitimately blocks
+// while the environment is frozen.
+std::unique_ptr<RuntimeApi> make_runtime_api(const std::string& host_port);
 
 }  // namespace pingwatch::runtime

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The packaged zip as real functions on `pingwatch local`'s Lambda (which runs `bootstrap` per function
 # instance against its own Runtime API and points AWS_ENDPOINT_URL at the stack): created with the AWS CLI
-# exactly as the template configures them (provided.al2023, Handler publish / sync-alarms, CWAlarmSNSTopic),
+# exactly as the template configures them (provided.al2023, Handler publish / sync-alarms / cycle, CWAlarmSNSTopic),
 # invoked, and checked against what SSM and CloudWatch on the stack then hold.
 set -euo pipefail
 SRC=${PINGWATCH_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -17,7 +17,7 @@ ok()  { echo "ok   - $1"; passed=$((passed + 1)); }
 bad() { echo "FAIL - $1"; failed=$((failed + 1)); }
 finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
 
-"$SRC/scripts/package-lambda.sh" "$BIN" "$tmp/pingwatch-lambda.zip" >/dev/null
+"$SRC/scripts/package-lambda.sh" "${PINGWATCH_LAMBDA_BIN:-$(dirname "$BIN")/pingwatch-lambda}" "$tmp/pingwatch-lambda.zip" >/dev/null
 # Time scale 1: publish stamps its data with the server's (simulated) clock while the stack maps client
 # timestamps from the wall clock, so at a faster scale the data land hours "in the future" and are refused.
 "$BIN" local --port 0 --nodes "$NODES" --time-scale 1 >"$tmp/stack.out" 2>"$tmp/stack.err" &
@@ -50,9 +50,11 @@ create LambdaFunctionCheckSSMAgentStatus publish LambdaFunctionCheckSSMAgentStat
   "Variables={PINGWATCH_METRIC_NAMESPACE=SSM Agent}"
 create LambdaCreateCWAlarm sync-alarms LambdaCreateCWAlarmRole \
   "Variables={CWAlarmSNSTopic=$topic,PINGWATCH_METRIC_NAMESPACE=SSM Agent,PINGWATCH_ALARM_PREFIX=ssm-agent-}"
+create PingwatchCycle cycle LambdaCreateCWAlarmRole \
+  "Variables={CWAlarmSNSTopic=$topic,PINGWATCH_METRIC_NAMESPACE=SSM Agent,PINGWATCH_ALARM_PREFIX=ssm-agent-}"
 create BadHandler no-such-job LambdaFunctionCheckSSMAgentStatusRole
 # A new function is Pending until Lambda has set it up: wait for Active as AWS clients do.
-for fn in LambdaFunctionCheckSSMAgentStatus LambdaCreateCWAlarm BadHandler; do
+for fn in LambdaFunctionCheckSSMAgentStatus LambdaCreateCWAlarm PingwatchCycle BadHandler; do
   aws_local lambda wait function-active-v2 --function-name "$fn" || bad "$fn never became Active"
 done
 
@@ -77,6 +79,14 @@ invoke LambdaCreateCWAlarm "$tmp/sync2.json"
   && ok "second sync-alarms run writes nothing" || bad "second run: $(cat "$tmp/sync2.json")"
 invoke LambdaCreateCWAlarm "$tmp/dry.json" '{"dry_run": true}'
 [ "$(field "$tmp/dry.json" dry_run)" = True ] && ok "{\"dry_run\": true} event plans only" || bad "dry run: $(cat "$tmp/dry.json")"
+
+# cycle (the template's alarms-mode Handler): publish, then sync-alarms on the nodes it read; the alarms exist
+invoke PingwatchCycle "$tmp/cycle.json"
+if ! grep -q FunctionError "$tmp/cycle.json.meta" && [ "$(field "$tmp/cycle.json" job)" = cycle ] \
+   && [ "$(field "$tmp/cycle.json" nodes_seen)" = "$NODES" ] && [ "$(field "$tmp/cycle.json" data_published)" = "$NODES" ] \
+   && [ "$(field "$tmp/cycle.json" alarms_created)" = 0 ] && [ "$(field "$tmp/cycle.json" alarms_unchanged)" = "$NODES" ]; then
+  ok "cycle on the local Lambda: $NODES nodes published, their $NODES alarms unchanged"
+else bad "cycle: $(cat "$tmp/cycle.json.meta" "$tmp/cycle.json")"; fi
 
 # an unknown handler is an init error
 invoke BadHandler "$tmp/bad.json" || true

@@ -11,7 +11,7 @@ BIN=${PINGWATCH_BIN:?PINGWATCH_BIN must point at the built pingwatch}
 command -v unzip >/dev/null || { echo "unzip not found (scripts/setup.sh installs it)"; echo "0 passed, 1 failed"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-"$SRC/scripts/package-lambda.sh" "$BIN" "$tmp/pingwatch-lambda.zip"
+"$SRC/scripts/package-lambda.sh" "${PINGWATCH_LAMBDA_BIN:-$(dirname "$BIN")/pingwatch-lambda}" "$tmp/pingwatch-lambda.zip"
 mkdir "$tmp/task"
 (cd "$tmp/task" && unzip -q "$tmp/pingwatch-lambda.zip")
 [ -x "$tmp/task/bootstrap" ] || { echo "zip has no executable bootstrap at its root"; echo "0 passed, 1 failed"; exit 1; }

@@ -2,20 +2,31 @@
 # TLS trust in the packaged bootstrap: the fake SSM/CloudWatch speaks HTTPS with a self-signed certificate.
 #  1. AWS_CA_BUNDLE=<that certificate> -> the invocation succeeds (the bundled binary honours AWS_CA_BUNDLE);
 #  2. no bundle -> the invocation fails at /error with a certificate error (verification is on);
-#  3. the bootstrap's Amazon Linux branch: a copy of bootstrap whose AL2023 path (/etc/pki/tls/certs/ca-bundle.crt)
-#     is replaced by a temp file holding the certificate -> succeeds with no variable passed in.
+#  3. the bootstrap's Amazon Linux branch: a copy of bootstrap (a static executable) whose AL2023 path
+#     (/etc/pki/tls/certs/ca-bundle.crt) is patched to a shorter temp file holding the certificate -> succeeds with
+#     no variable passed in.
 set -euo pipefail
 SRC=${PINGWATCH_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${PINGWATCH_BIN:?PINGWATCH_BIN must point at the built pingwatch}
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d)
+pki=$(mktemp -d /tmp/pwca.XXXXXX)   # short: the patched path must fit where the 32-byte AL2023 path was
+trap 'rm -rf "$tmp" "$pki"' EXIT
 
-"$SRC/scripts/package-lambda.sh" "$BIN" "$tmp/pingwatch-lambda.zip" >/dev/null
-mkdir "$tmp/task" "$tmp/pki"
+"$SRC/scripts/package-lambda.sh" "${PINGWATCH_LAMBDA_BIN:-$(dirname "$BIN")/pingwatch-lambda}" "$tmp/pingwatch-lambda.zip" >/dev/null
+mkdir "$tmp/task"
 (cd "$tmp/task" && unzip -q "$tmp/pingwatch-lambda.zip")
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext "subjectAltName=IP:127.0.0.1" \
   -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
-cp "$tmp/cert.pem" "$tmp/pki/ca-bundle.crt"
-sed "s|/etc/pki/tls/certs/ca-bundle.crt|$tmp/pki/ca-bundle.crt|g" "$tmp/task/bootstrap" > "$tmp/task/bootstrap-al2023"
+cp "$tmp/cert.pem" "$pki/ca.crt"
+/usr/bin/python3 - "$tmp/task/bootstrap" "$tmp/task/bootstrap-al2023" "$pki/ca.crt" <<'PY'
+import sys
+src, dst, path = sys.argv[1], sys.argv[2], sys.argv[3].encode()
+old = b"/etc/pki/tls/certs/ca-bundle.crt"
+assert len(path) <= len(old), path
+data = open(src, "rb").read()
+assert old + b"\0" in data, "the bootstrap does not name the Amazon Linux CA bundle"
+open(dst, "wb").write(data.replace(old + b"\0", path.ljust(len(old) + 1, b"\0")))
+PY
 chmod 755 "$tmp/task/bootstrap-al2023"
 
 cat > "$tmp/fake.py" <<'PY'

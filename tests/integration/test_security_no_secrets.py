@@ -19,6 +19,8 @@ import time
 import uuid
 
 PINGWATCH = os.environ["PINGWATCH_BIN"]
+# What the Lambda zip holds: the slim executable built beside pingwatch.
+PINGWATCH_LAMBDA = os.environ.get("PINGWATCH_LAMBDA_BIN", os.path.join(os.path.dirname(PINGWATCH), "pingwatch-lambda"))
 SECRET = "SECRETMARKER" + uuid.uuid4().hex
 TOKEN = "TOKENMARKER" + uuid.uuid4().hex
 WRONG = "WRONGSECRETMARKER" + uuid.uuid4().hex
@@ -76,7 +78,7 @@ def run_functions(url, env, work, topic, stack_pid):
     """Deploys the packaged zip as four functions, invokes each; returns (function creds, invocation outputs)."""
     source = os.environ.get("PINGWATCH_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
     zip_path = os.path.join(work, "pingwatch-lambda.zip")
-    subprocess.run([os.path.join(source, "scripts/package-lambda.sh"), PINGWATCH, zip_path], check=True,
+    subprocess.run([os.path.join(source, "scripts/package-lambda.sh"), PINGWATCH_LAMBDA, zip_path], check=True,
                    capture_output=True, timeout=300)
     aws = ["/usr/bin/aws", "--endpoint-url", url]
     functions = [("Publish", "publish", {}), ("SyncAlarms", "sync-alarms", {"CWAlarmSNSTopic": topic}),

@@ -1,4 +1,4 @@
-// The curl Runtime API client against a real HTTP server on 127.0.0.1 (random port).
+// The Runtime API client (plain sockets) against a real HTTP server on 127.0.0.1 (random port).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -26,6 +26,7 @@ struct RuntimeApiServer {
   std::vector<Recorded> requests;
   std::atomic<int> next_status{200};
   std::atomic<int> next_delay_ms{0};
+  std::atomic<bool> chunked_next{false};   // /next's event as two chunks (Transfer-Encoding: chunked)
 
   RuntimeApiServer() {
     server.Get("/2018-06-01/runtime/invocation/next", [this](const httplib::Request& req, httplib::Response& res) {
@@ -36,7 +37,18 @@ struct RuntimeApiServer {
       res.set_header("Lambda-Runtime-Deadline-Ms", "1542409706888");
       res.set_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-2:123456789012:function:custom-runtime");
       res.set_header("Lambda-Runtime-Trace-Id", "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1");
-      res.set_content(R"({"source":"aws.events"})", "application/json");
+      if (chunked_next) {
+        res.set_chunked_content_provider("application/json", [](size_t offset, httplib::DataSink& sink) {
+          if (offset == 0) {
+            sink.write(R"({"source":)", 10);
+            sink.write(R"("aws.events"})", 13);
+          }
+          sink.done();
+          return true;
+        });
+      } else {
+        res.set_content(R"({"source":"aws.events"})", "application/json");
+      }
     });
     auto accept = [this](const httplib::Request& req, httplib::Response& res) {
       record(req);
@@ -64,9 +76,9 @@ struct RuntimeApiServer {
 
 }  // namespace
 
-TEST(CurlRuntimeApi, NextReadsEveryInvocationHeader) {
+TEST(RuntimeApiClient, NextReadsEveryInvocationHeader) {
   RuntimeApiServer server;
-  auto api = make_curl_runtime_api(server.address());
+  auto api = make_runtime_api(server.address());
   const Invocation inv = api->next();
   EXPECT_EQ(inv.request_id, "8476a536-e9f4-11e8-9739-2dfe598c3fcd");
   EXPECT_EQ(inv.deadline_ms, 1542409706888);
@@ -77,16 +89,16 @@ TEST(CurlRuntimeApi, NextReadsEveryInvocationHeader) {
   EXPECT_EQ(server.requests[0].method, "GET");
 }
 
-TEST(CurlRuntimeApi, NextWaitsAsLongAsTheServerTakes) {
+TEST(RuntimeApiClient, NextWaitsAsLongAsTheServerTakes) {
   RuntimeApiServer server;
   server.next_delay_ms = 1500;   // a frozen environment: /next must not time out
-  auto api = make_curl_runtime_api(server.address());
+  auto api = make_runtime_api(server.address());
   EXPECT_EQ(api->next().request_id, "8476a536-e9f4-11e8-9739-2dfe598c3fcd");
 }
 
-TEST(CurlRuntimeApi, PostsGoToTheDocumentedPaths) {
+TEST(RuntimeApiClient, PostsGoToTheDocumentedPaths) {
   RuntimeApiServer server;
-  auto api = make_curl_runtime_api(server.address());
+  auto api = make_runtime_api(server.address());
   const std::string big(5000, 'x');   // > 1 KiB: no Expect: 100-continue detour
   api->post_response("req-1", R"({"nodes_seen":3,"pad":")" + big + "\"}");
   api->post_error("req-2", {"Aws.AccessDeniedException", "denied", {"ssm:DescribeInstanceInformation"}});
@@ -105,10 +117,10 @@ TEST(CurlRuntimeApi, PostsGoToTheDocumentedPaths) {
   EXPECT_EQ(server.requests[2].error_type, "Runtime.HandlerNotFound");
 }
 
-TEST(CurlRuntimeApi, UnexpectedStatusIsAnErrorWithThatStatus) {
+TEST(RuntimeApiClient, UnexpectedStatusIsAnErrorWithThatStatus) {
   RuntimeApiServer server;
   server.next_status = 500;
-  auto api = make_curl_runtime_api(server.address());
+  auto api = make_runtime_api(server.address());
   try {
     api->next();
     FAIL() << "expected RuntimeApiError";
@@ -117,17 +129,41 @@ TEST(CurlRuntimeApi, UnexpectedStatusIsAnErrorWithThatStatus) {
   }
 }
 
-TEST(CurlRuntimeApi, UnreachableIsAnErrorWithoutStatus) {
+TEST(RuntimeApiClient, UnreachableIsAnErrorWithoutStatus) {
   int port = 0;
   {
     RuntimeApiServer probe;   // a port that was free a moment ago and is closed now
     port = probe.port;
   }
-  auto api = make_curl_runtime_api("127.0.0.1:" + std::to_string(port));
+  auto api = make_runtime_api("127.0.0.1:" + std::to_string(port));
   try {
     api->next();
     FAIL() << "expected RuntimeApiError";
   } catch (const RuntimeApiError& e) {
     EXPECT_EQ(e.http_status, 0);
   }
+}
+
+// The client reads bodies by Content-Length, chunked or until close (lambda_http.cpp): a chunked /next.
+TEST(RuntimeApiClient, ChunkedEventBodyIsReassembled) {
+  RuntimeApiServer server;
+  server.chunked_next = true;
+  auto api = make_runtime_api(server.address());
+  const Invocation inv = api->next();
+  EXPECT_EQ(inv.request_id, "8476a536-e9f4-11e8-9739-2dfe598c3fcd");
+  EXPECT_EQ(inv.payload, R"({"source":"aws.events"})");
+  api->post_response("req", "{}");   // the connection is still usable after a chunked reply
+  EXPECT_EQ(server.requests.size(), 2u);
+}
+
+// A peer that closes the connection after each reply ("Connection: close"): every request opens a new one.
+TEST(RuntimeApiClient, ServesOnAfterThePeerClosesTheConnection) {
+  RuntimeApiServer server;
+  server.server.set_keep_alive_max_count(1);
+  auto api = make_runtime_api(server.address());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(api->next().request_id, "8476a536-e9f4-11e8-9739-2dfe598c3fcd");
+    api->post_response("req", "{}");
+  }
+  EXPECT_EQ(server.requests.size(), 6u);
 }
