@@ -1,5 +1,7 @@
 #include "core/cost_model.h"
 
+#include "core/transitions.h"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -86,6 +88,7 @@ PriceTable parse_price_table(const nlohmann::json& doc) {
   p.pingwatch_lambda_memory_mb = number_or(a, "assumptions.", "pingwatch_lambda_memory_mb", p.pingwatch_lambda_memory_mb);
   p.pingwatch_seconds_per_call = number_or(a, "assumptions.", "pingwatch_seconds_per_call", p.pingwatch_seconds_per_call);
   p.watch_state_bytes_per_node = number_or(a, "assumptions.", "watch_state_bytes_per_node", p.watch_state_bytes_per_node);
+  p.watch_notice_bytes = number_or(a, "assumptions.", "watch_notice_bytes", p.watch_notice_bytes);
   p.watch_notices_per_month = number_or(a, "assumptions.", "watch_notices_per_month", p.watch_notices_per_month);
   p.watch_metrics_per_region = number_or(a, "assumptions.", "watch_metrics_per_region", p.watch_metrics_per_region);
   return p;
@@ -102,6 +105,55 @@ double custom_metrics_usd(double metrics, const std::vector<MetricTier>& tiers) 
     if (metrics <= floor) break;
   }
   return usd;
+}
+
+DynamoRequests watch_dynamodb_cycle(const WatchCycleShape& c, const PriceTable& p) {
+  constexpr double kChunkBytes = 300 * 1024;   // a write-ahead chunk (state_store_dynamodb.cpp)
+  constexpr double kBatch = 25;                // items per BatchWriteItem
+  const double record_kb = std::ceil(p.watch_state_bytes_per_node / 1024.0);
+  const double notice_kb = std::ceil(p.watch_notice_bytes / 1024.0);
+  DynamoRequests r;
+  // Reads: meta twice (the plan, then the load), the records (all, or the hot ones and those pulled), the outbox.
+  r.get_item = 2 + c.records_pulled;
+  const double loaded_bytes = (c.full ? c.nodes : c.hot_records) * p.watch_state_bytes_per_node;
+  r.query = (c.full ? 2 : 1) + 1;   // node# and hot#, or hot# only; then notice#
+  r.rru = 2 + c.records_pulled * record_kb + (c.full ? 1 : 0) + std::max(1.0, ceil_div(loaded_bytes, 4096)) +
+          std::max(1.0, ceil_div(c.notices_kept * p.watch_notice_bytes, 4096));
+  // Writes: the commit point always; with anything to apply, the write-ahead record, the items, the notices
+  // and the clearing (meta, then the chunks).
+  r.update_item = 1 + 2 * c.published;   // claim and mark sent
+  r.wru = 1 + 2 * c.published * notice_kb;
+  const double items = c.records_written + c.records_removed + c.records_moved;
+  if (items + c.notices > 0) {
+    const double wal_bytes = 100 + (c.records_written + c.records_moved) * p.watch_state_bytes_per_node +
+                             c.notices * p.watch_notice_bytes;
+    const double chunks = std::max(1.0, ceil_div(wal_bytes, kChunkBytes));
+    r.put_item = chunks + c.notices;
+    r.update_item += 1;
+    r.batch_write_item = ceil_div(items, kBatch) + ceil_div(chunks, kBatch);
+    r.wru += std::ceil(wal_bytes / 1024.0) + chunks + items * record_kb + c.notices * notice_kb + 1;
+  }
+  return r;
+}
+
+WatchCycleShape parse_cycle_shape(const nlohmann::json& j) {
+  WatchCycleShape c;
+  c.full = j.value("full", false);
+  c.nodes = j.value("nodes", 0.0);
+  c.records_written = j.value("records_written", 0.0);
+  c.records_removed = j.value("records_removed", 0.0);
+  c.records_moved = j.value("records_moved", 0.0);
+  c.hot_records = j.value("hot_records", 0.0);
+  c.records_pulled = j.value("records_pulled", 0.0);
+  c.notices = j.value("notices", 0.0);
+  c.published = j.value("published", 0.0);
+  c.notices_kept = j.value("notices_kept", 0.0);
+  return c;
+}
+
+nlohmann::json dynamodb_requests_json(const DynamoRequests& r) {
+  return {{"GetItem", r.get_item}, {"Query", r.query}, {"PutItem", r.put_item}, {"UpdateItem", r.update_item},
+          {"BatchWriteItem", r.batch_write_item}, {"rru", r.rru}, {"wru", r.wru}};
 }
 
 std::vector<DesignCost> estimate_costs(const CostInput& in, const PriceTable& p) {
@@ -162,16 +214,26 @@ std::vector<DesignCost> estimate_costs(const CostInput& in, const PriceTable& p)
     const double calls_per_cycle = ssm_calls / minutes + pairs;   // + PutMetricData
     d.lines.push_back(lambda_duration(calls_per_cycle * p.pingwatch_seconds_per_call * minutes,
                                       p.pingwatch_lambda_memory_mb, p));
-    // DynamoDB: the state is read once per cycle (eventually consistent: 0.5 RRU per 4 KB) and the
-    // commit record written (about 2 WRU) per cycle and account-region.
-    const double rru = pairs * std::max(1.0, ceil_div(per_pair * p.watch_state_bytes_per_node, 4096)) * 0.5 * minutes;
-    d.lines.push_back({"DynamoDB reads (state per cycle)", rru, "RRU", rru / 1e6 * p.dynamodb_usd_per_million_rru});
-    // Writes: the commit's meta update and write-ahead record every cycle; on full-inventory cycles (every
-    // 10th) every node's record changes (new last ping): one item write each, plus the record carrying them.
-    const double full_cycles = minutes / 10.0;
-    const double wal_kb_full = std::ceil(per_pair * p.watch_state_bytes_per_node / 1024.0);
-    const double wru = pairs * (3 * minutes + full_cycles * (per_pair + 2 * wal_kb_full)) + 3 * p.watch_notices_per_month;
-    d.lines.push_back({"DynamoDB writes (commits; node records on full cycles)", wru, "WRU",
+    // DynamoDB, per account-region: a steady cycle reads meta, the hot records (none in a quiet fleet) and
+    // the outbox, and writes the commit point only; a full inventory (every 10th cycle) reads every record and
+    // rewrites the cold ones whose last ping left its bucket: 10 minutes of a kPingBucketSeconds bucket.
+    const double full_cycles = minutes / 10.0, steady_cycles = minutes - full_cycles;
+    WatchCycleShape steady;
+    steady.nodes = per_pair;
+    steady.notices_kept = p.watch_notices_per_month / pairs * 7 / 30;
+    WatchCycleShape full = steady;
+    full.full = true;
+    full.records_written = std::ceil(per_pair * std::min(1.0, 600.0 / kPingBucketSeconds));
+    const double notices = p.watch_notices_per_month / pairs;   // recorded once, published once
+    WatchCycleShape noticing;
+    noticing.notices = noticing.published = 1;
+    const auto s = watch_dynamodb_cycle(steady, p), f = watch_dynamodb_cycle(full, p);
+    const auto n = watch_dynamodb_cycle(noticing, p), quiet = watch_dynamodb_cycle({}, p);
+    const double rru = pairs * (steady_cycles * s.rru + full_cycles * f.rru);
+    d.lines.push_back({"DynamoDB reads (meta, hot records, outbox; all records on full cycles)", rru, "RRU",
+                       rru / 1e6 * p.dynamodb_usd_per_million_rru});
+    const double wru = pairs * (steady_cycles * s.wru + full_cycles * f.wru + notices * (n.wru - quiet.wru));
+    d.lines.push_back({"DynamoDB writes (commit point; records whose ping bucket moved; notices)", wru, "WRU",
                        wru / 1e6 * p.dynamodb_usd_per_million_wru});
     const double gb = nodes * p.watch_state_bytes_per_node / 1e9;
     d.lines.push_back({"DynamoDB storage", gb, "GB-month", gb * p.dynamodb_usd_per_gb_month});
