@@ -55,8 +55,8 @@ class StateStore {
 
   virtual StoredState load() = 0;
   // The meta only (version, baseline, cycle, last_full_cycle): enough to choose between load() and
-  // load_compact() without loading the records twice.
-  virtual StoredState load_meta() = 0;
+  // load_compact() without loading the records twice. The default loads everything and drops the records.
+  virtual StoredState load_meta();
   // For partial cycles: as load(), but quiet records (core::is_quiet) come in StoredState::quiet, not in
   // watch.nodes. The default loads everything and splits (same answer, no memory saved).
   virtual StoredState load_compact();

@@ -19,6 +19,12 @@ std::optional<OutboxStatus> parse_outbox_status(std::string_view text) {
   return std::nullopt;
 }
 
+StoredState StateStore::load_meta() {
+  StoredState s = load();
+  s.watch.nodes.clear();
+  return s;
+}
+
 StoredState StateStore::load_compact() {
   StoredState s = load();
   for (auto it = s.watch.nodes.begin(); it != s.watch.nodes.end();) {
