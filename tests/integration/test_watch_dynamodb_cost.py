@@ -58,7 +58,7 @@ def main():
     work = tempfile.mkdtemp(prefix="pingwatch-ddb-cost-")
     log_path = os.path.join(work, "stack.log")
     log = open(log_path, "w")
-    stack = subprocess.Popen([BIN, "local", "--port", "0", "--nodes", str(NODES), "--time-scale", "60",
+    stack = subprocess.Popen([BIN, "local", "--port", "0", "--nodes", str(NODES), "--time-scale", "600",
                               "--mailbox", os.path.join(work, "mail")], stdout=log, stderr=subprocess.STDOUT, env=ENV)
     try:
         endpoint = None
