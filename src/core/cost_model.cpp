@@ -230,10 +230,10 @@ std::vector<DesignCost> estimate_costs(const CostInput& in, const PriceTable& p)
     const auto s = watch_dynamodb_cycle(steady, p), f = watch_dynamodb_cycle(full, p);
     const auto n = watch_dynamodb_cycle(noticing, p), quiet = watch_dynamodb_cycle({}, p);
     const double rru = pairs * (steady_cycles * s.rru + full_cycles * f.rru);
-    d.lines.push_back({"DynamoDB reads (meta, hot records, outbox; all records on full cycles)", rru, "RRU",
+    d.lines.push_back({"DynamoDB reads (state and outbox, each cycle)", rru, "RRU",
                        rru / 1e6 * p.dynamodb_usd_per_million_rru});
     const double wru = pairs * (steady_cycles * s.wru + full_cycles * f.wru + notices * (n.wru - quiet.wru));
-    d.lines.push_back({"DynamoDB writes (commit point; records whose ping bucket moved; notices)", wru, "WRU",
+    d.lines.push_back({"DynamoDB writes (commits, rewritten records)", wru, "WRU",
                        wru / 1e6 * p.dynamodb_usd_per_million_wru});
     const double gb = nodes * p.watch_state_bytes_per_node / 1e9;
     d.lines.push_back({"DynamoDB storage", gb, "GB-month", gb * p.dynamodb_usd_per_gb_month});

@@ -228,15 +228,17 @@ StoredState observe_everything(StateStore& store, FleetReader& reader, const Wat
 // Quiet nodes this cycle lists or asks about are judged on their full records. Ids the compact load did not
 // return at all may be cold records (DynamoDB): each one found is taken off the cold count.
 void pull_in_play(StateStore& store, StoredState& loaded, const std::set<std::string>& in_play) {
-  std::set<std::string> quiet_ids;
-  for (const auto& q : loaded.quiet) quiet_ids.insert(q.instance_id);
-  std::vector<std::string> wanted;
+  std::set<std::string> quiet_in_play;   // never a set of every quiet id: that is the memory compact loading saves
+  for (const auto& q : loaded.quiet) {
+    if (in_play.count(q.instance_id)) quiet_in_play.insert(q.instance_id);
+  }
+  std::vector<std::string> wanted(quiet_in_play.begin(), quiet_in_play.end());
   for (const auto& id : in_play) {
-    if (quiet_ids.count(id) || (loaded.cold > 0 && !loaded.watch.nodes.count(id))) wanted.push_back(id);
+    if (loaded.cold > 0 && !quiet_in_play.count(id) && !loaded.watch.nodes.count(id)) wanted.push_back(id);
   }
   if (wanted.empty()) return;
   for (auto& r : store.load_records(wanted)) {
-    if (!quiet_ids.count(r.instance_id)) --loaded.cold;
+    if (!quiet_in_play.count(r.instance_id)) --loaded.cold;
     std::string id = r.instance_id;
     loaded.watch.nodes.insert_or_assign(std::move(id), std::move(r));
   }
