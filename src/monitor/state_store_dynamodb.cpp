@@ -80,8 +80,8 @@ class DynamoStateStore : public StateStore {
     StoredState s;
     read_meta(s);
     hot_ids_.clear();
-    for (const auto& item : query_prefix("node#")) add_record(s, item, false);
-    for (const auto& item : query_prefix("hot#")) add_record(s, item, true);
+    for_each_item("node#", [&](const json& item) { add_record(s, item, false); });
+    for_each_item("hot#", [&](const json& item) { add_record(s, item, true); });
     loaded_in_full_ = true;
     return s;
   }
@@ -91,7 +91,7 @@ class DynamoStateStore : public StateStore {
     read_meta(s);
     if (layout_ != kLayout) return load();   // an older table: every record is judged, then rewritten
     hot_ids_.clear();
-    for (const auto& item : query_prefix("hot#")) add_record(s, item, true);
+    for_each_item("hot#", [&](const json& item) { add_record(s, item, true); });
     for (auto it = s.watch.nodes.begin(); it != s.watch.nodes.end();) {
       if (core::is_quiet(it->second)) {   // a hot quiet record: one that missed a ping
         s.quiet.push_back(core::quiet_node(it->second));
@@ -323,12 +323,29 @@ class DynamoStateStore : public StateStore {
                              std::to_string(kActiveChecks * kActivePoll.count() / 1000) + " s");
   }
 
-  std::vector<json> query_prefix(const std::string& prefix) {
-    return db_->query_all({{"TableName", table_},
-                           {"KeyConditionExpression", "#pk = :pk AND begins_with(#sk, :p)"},
-                           {"ExpressionAttributeNames", names({"pk", "sk"})},
-                           {"ExpressionAttributeValues", {{":pk", S(scope_)}, {":p", S(prefix)}}},
-                           {"ConsistentRead", true}});
+  json prefix_query(const std::string& prefix) const {
+    return {{"TableName", table_},
+            {"KeyConditionExpression", "#pk = :pk AND begins_with(#sk, :p)"},
+            {"ExpressionAttributeNames", names({"pk", "sk"})},
+            {"ExpressionAttributeValues", {{":pk", S(scope_)}, {":p", S(prefix)}}},
+            {"ConsistentRead", true}};
+  }
+
+  std::vector<json> query_prefix(const std::string& prefix) { return db_->query_all(prefix_query(prefix)); }
+
+  // One Query page (up to 1 MB) at a time: 100,000 records never sit in memory as DynamoDB JSON all at once.
+  template <typename OnItem>
+  void for_each_item(const std::string& prefix, OnItem on_item) {
+    json request = prefix_query(prefix);
+    for (;;) {
+      auto page = db_->query(request);
+      for (const auto& item : page.items) on_item(item);
+      if (page.last_evaluated_key.is_null() || page.last_evaluated_key.empty()) return;
+      if (request.contains("ExclusiveStartKey") && request["ExclusiveStartKey"] == page.last_evaluated_key) {
+        throw std::runtime_error("state store: DynamoDB Query repeated its LastEvaluatedKey in " + table_);
+      }
+      request["ExclusiveStartKey"] = std::move(page.last_evaluated_key);
+    }
   }
 
   void batch(const std::vector<json>& requests) {
