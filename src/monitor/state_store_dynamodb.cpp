@@ -118,11 +118,14 @@ class DynamoStateStore : public StateStore {
 
   bool commit(long expected_version, const core::WatchState& previous, const core::WatchState& next,
               const std::vector<core::Notice>& notices, double now) override {
-    const auto changes = plan_writes(previous, next);
-    json wal = {{"puts", changes.puts}, {"deletes", changes.deletes}, {"notices", json::array()}, {"now", now}};
+    auto changes = plan_writes(previous, next);
+    json wal = {{"notices", json::array()}, {"now", now}};
+    const bool no_items = changes.puts.empty() && changes.deletes.empty();
+    wal["puts"] = std::move(changes.puts);   // moved, not copied: a first inventory puts every record
+    wal["deletes"] = std::move(changes.deletes);
     for (const auto& n : notices) wal["notices"].push_back(notice_to_json(n));
     const long version = expected_version + 1;
-    const bool nothing_to_apply = changes.puts.empty() && changes.deletes.empty() && notices.empty();
+    const bool nothing_to_apply = no_items && notices.empty();
     const auto chunk_keys = nothing_to_apply ? std::vector<std::string>{} : put_write_ahead(version, wal.dump());
     try {
       move_meta(expected_version, next, changes.cold_delta, chunk_keys.size());
@@ -230,7 +233,7 @@ class DynamoStateStore : public StateStore {
   }
 
   struct Writes {
-    json puts = json::array();      // {"sk", "rec"}
+    json puts = json::array();      // {"sk", "rec": the record's JSON text}
     json deletes = json::array();   // sk
     long cold_delta = 0;            // added to meta.cold at the commit point
   };
@@ -249,7 +252,7 @@ class DynamoStateStore : public StateStore {
       const bool was_hot = existed && hot_ids_.count(id) > 0;
       const bool moves = existed && was_hot == cold;
       if (!upserts.count(id) && !moves) continue;
-      w.puts.push_back({{"sk", cold ? cold_key(id) : hot_key(id)}, {"rec", record_to_json(record)}});
+      w.puts.push_back({{"sk", cold ? cold_key(id) : hot_key(id)}, {"rec", record_to_json(record).dump()}});
       if (moves) w.deletes.push_back(was_hot ? hot_key(id) : cold_key(id));
       if (!migrating) w.cold_delta += (cold ? 1 : 0) - (existed && !was_hot ? 1 : 0);
     }
@@ -362,7 +365,7 @@ class DynamoStateStore : public StateStore {
   void apply(const json& wal) {
     std::vector<json> writes;
     for (const auto& p : wal.value("puts", json::array())) {
-      writes.push_back({{"PutRequest", {{"Item", {{"pk", S(scope_)}, {"sk", S(p.at("sk").get<std::string>())}, {"rec", S(p.at("rec").dump())}}}}}});
+      writes.push_back({{"PutRequest", {{"Item", {{"pk", S(scope_)}, {"sk", S(p.at("sk").get<std::string>())}, {"rec", S(p.at("rec").get<std::string>())}}}}}});
     }
     for (const auto& sk : wal.value("deletes", json::array())) writes.push_back({{"DeleteRequest", {{"Key", key(sk.get<std::string>())}}}});
     // A write-ahead record left by the previous layout (a crash just before an upgrade): node# for everything.
