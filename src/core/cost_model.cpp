@@ -125,7 +125,8 @@ DynamoRequests watch_dynamodb_cycle(const WatchCycleShape& c, const PriceTable& 
   r.wru = 1 + 2 * c.published * notice_kb;
   const double items = c.records_written + c.records_removed + c.records_moved;
   if (items + c.notices > 0) {
-    const double wal_bytes = 100 + (c.records_written + c.records_moved) * p.watch_state_bytes_per_node +
+    // Each record rides in the write-ahead record as escaped JSON text with its key: ~1.2 x its size + 40.
+    const double wal_bytes = 100 + (c.records_written + c.records_moved) * (1.2 * p.watch_state_bytes_per_node + 40) +
                              c.notices * p.watch_notice_bytes;
     const double chunks = std::max(1.0, ceil_div(wal_bytes, kChunkBytes));
     r.put_item = chunks + c.notices;
