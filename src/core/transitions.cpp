@@ -1,6 +1,7 @@
 #include "core/transitions.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 #include <fmt/format.h>
@@ -129,12 +130,12 @@ class CycleEvaluator {
     }
     if (auto why = suppression(record, tags); !why.empty()) {
       t.suppressed_by = why;
-      record.held_kind = std::string(to_string(t.kind));
+      record.held_kind = t.kind;
       return;
     }
     t.notify = true;
     record.alerted = true;
-    record.held_kind.clear();
+    record.held_kind.reset();
   }
 
   void change(NodeRecord& record, Condition to, EpochSeconds since, const std::string& previous_status,
@@ -156,7 +157,7 @@ class CycleEvaluator {
       record.since = since;
       record.episode.clear();
       record.alerted = false;
-      record.held_kind.clear();
+      record.held_kind.reset();
       record.vanished_reason.clear();
       out.push_back(std::move(t));
       return;
@@ -164,7 +165,7 @@ class CycleEvaluator {
     if (from == Condition::Healthy) {
       record.episode = episode_key(record, since);
       record.alerted = false;
-      record.held_kind.clear();
+      record.held_kind.reset();
     }
     if (to != Condition::Absent) record.vanished_reason.clear();
     record.condition = to;
@@ -204,16 +205,15 @@ class CycleEvaluator {
 
   // A withheld down notice goes out once the tag or window that held it has lifted.
   void release_held(NodeRecord& record, const std::map<std::string, std::string>& tags, std::vector<Transition>& out) {
-    if (record.held_kind.empty() || record.alerted || !is_unhealthy(record.condition)) return;
+    if (!record.held_kind || record.alerted || !is_unhealthy(record.condition)) return;
     if (!suppression(record, tags).empty()) return;
-    auto kind = parse_transition_kind(record.held_kind).value_or(TransitionKind::Lost);
-    Transition t = make_transition(kind, record, record.condition, record.condition, record.ssm_status, record.since,
+    Transition t = make_transition(*record.held_kind, record, record.condition, record.condition, record.ssm_status, record.since,
                                    now_, record.episode);
     t.deferred = true;
     if (!policy_allows(policy_, t)) return;
     t.notify = true;
     record.alerted = true;
-    record.held_kind.clear();
+    record.held_kind.reset();
     out.push_back(std::move(t));
   }
 
@@ -336,7 +336,7 @@ bool full_inventory_due(const WatchState& state, const WatchPolicy& policy) {
 }
 
 bool is_quiet(const NodeRecord& r) {
-  return r.condition == Condition::Healthy && !r.pending && r.held_kind.empty();
+  return r.condition == Condition::Healthy && !r.pending && !r.held_kind;
 }
 
 QuietNode quiet_node(const NodeRecord& r) {
@@ -345,15 +345,53 @@ QuietNode quiet_node(const NodeRecord& r) {
 
 namespace {
 
-// When last listed, its ping was already older than one interval + grace: it missed a ping. Nodes that
-// were fresh when last listed are not asked about until the next full inventory (that is what keeps a
-// steady cycle at a few calls; docs/watch.md shows staleness is still caught in time).
+double suspect_age(const WatchPolicy& policy) { return policy.health_interval_seconds + policy.stale_grace_seconds; }
+
+// Nodes that were fresh when last listed are not asked about until the next full inventory (that is what
+// keeps a steady cycle at a few calls; docs/watch.md shows staleness is still caught in time).
 bool missed_a_ping(const std::optional<EpochSeconds>& last_ping, EpochSeconds last_seen, EpochSeconds now,
-                   double suspect_age) {
-  return last_ping && last_seen - *last_ping > suspect_age && now - *last_ping > suspect_age;
+                   double age) {
+  return last_ping && last_seen - *last_ping > age && now - *last_ping > age;
+}
+
+// Everything of a record but the last ping and last seen.
+bool same_but_times(NodeRecord a, const NodeRecord& b) {
+  a.last_ping = b.last_ping;
+  a.last_seen = b.last_seen;
+  return a == b;
+}
+
+// Each node's buckets start at its own offset (from its id), so a fleet's rewrites spread evenly over time
+// instead of all coming at one boundary.
+std::optional<long long> ping_bucket(const std::string& instance_id, const std::optional<EpochSeconds>& last_ping) {
+  if (!last_ping) return std::nullopt;
+  std::uint64_t h = 1469598103934665603ULL;   // FNV-1a, as stable_hash
+  for (unsigned char ch : instance_id) h = (h ^ ch) * 1099511628211ULL;
+  const double offset = static_cast<double>(h % static_cast<std::uint64_t>(kPingBucketSeconds));
+  return static_cast<long long>(std::floor((*last_ping + offset) / kPingBucketSeconds));
 }
 
 }  // namespace
+
+bool missed_a_ping(const std::optional<EpochSeconds>& last_ping, EpochSeconds last_seen, const WatchPolicy& policy) {
+  return last_ping && last_seen - *last_ping > suspect_age(policy);
+}
+
+bool is_cold(const NodeRecord& r, const WatchPolicy& policy) {
+  return is_quiet(r) && !missed_a_ping(r.last_ping, r.last_seen, policy);
+}
+
+void keep_unmoved_records(const WatchState& previous, WatchState& next, const WatchPolicy& policy) {
+  for (auto& [id, record] : next.nodes) {
+    auto it = previous.nodes.find(id);
+    if (it == previous.nodes.end()) continue;
+    const NodeRecord& stored = it->second;
+    if (is_cold(stored, policy) && is_cold(record, policy) && same_but_times(record, stored) &&
+        ping_bucket(id, record.last_ping) == ping_bucket(id, stored.last_ping)) {
+      record = stored;
+    }
+  }
+}
 
 std::vector<std::string> ids_to_verify(const WatchState& state, const std::set<std::string>& unhealthy_listed,
                                        EpochSeconds now, const WatchPolicy& policy, const std::vector<QuietNode>& quiet) {
@@ -365,7 +403,7 @@ std::vector<std::string> ids_to_verify(const WatchState& state, const std::set<s
     std::string id;
   };
   std::vector<Candidate> candidates;
-  const double suspect_age = policy.health_interval_seconds + policy.stale_grace_seconds;
+  const double age = suspect_age(policy);
   for (const auto& [id, record] : state.nodes) {
     if (unhealthy_listed.count(id)) continue;
     const double ping = record.last_ping.value_or(record.last_seen);
@@ -375,13 +413,13 @@ std::vector<std::string> ids_to_verify(const WatchState& state, const std::set<s
       candidates.push_back({1, ping, id});
     } else if (record.pending) {
       candidates.push_back({2, ping, id});
-    } else if (record.condition == Condition::Healthy && missed_a_ping(record.last_ping, record.last_seen, now, suspect_age)) {
+    } else if (record.condition == Condition::Healthy && missed_a_ping(record.last_ping, record.last_seen, now, age)) {
       candidates.push_back({3, ping, id});
     }
   }
   for (const auto& q : quiet) {
     if (unhealthy_listed.count(q.instance_id)) continue;
-    if (missed_a_ping(q.last_ping, q.last_seen, now, suspect_age)) candidates.push_back({3, *q.last_ping, q.instance_id});
+    if (missed_a_ping(q.last_ping, q.last_seen, now, age)) candidates.push_back({3, *q.last_ping, q.instance_id});
   }
   std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
     if (a.urgency != b.urgency) return a.urgency < b.urgency;
@@ -397,7 +435,7 @@ std::vector<std::string> ids_to_verify(const WatchState& state, const std::set<s
 }
 
 FleetCounts count_fleet(const WatchState& state, const std::vector<Transition>& transitions,
-                        const std::vector<QuietNode>& quiet) {
+                        const std::vector<QuietNode>& quiet, long cold) {
   FleetCounts counts;
   for (const char* s : {"Online", "ConnectionLost", "Inactive", "Unknown", "Vanished"}) counts.by_status[s] = 0;
   for (Condition c : {Condition::Healthy, Condition::Stale, Condition::Lost, Condition::Absent}) {
@@ -415,6 +453,8 @@ FleetCounts count_fleet(const WatchState& state, const std::vector<Transition>& 
   }
   counts.by_condition[std::string(to_string(Condition::Healthy))] += static_cast<long>(quiet.size());
   for (const auto& q : quiet) ++counts.by_status[std::string(to_string(q.status))];
+  counts.by_condition[std::string(to_string(Condition::Healthy))] += cold;
+  counts.by_status[std::string(to_string(PingStatus::Online))] += cold;
   for (const auto& t : transitions) ++counts.by_transition[std::string(to_string(t.kind))];
   return counts;
 }

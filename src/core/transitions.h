@@ -34,7 +34,7 @@ struct NodeRecord {
   // Notification bookkeeping for the current unhealthy episode.
   std::string episode;       // deterministic key of the episode ("" while healthy)
   bool alerted = false;      // a down notice was queued for this episode
-  std::string held_kind;     // a down transition withheld by a tag/maintenance window, sent when they lift
+  std::optional<TransitionKind> held_kind;   // a down transition withheld by a tag/maintenance window, sent when they lift
   std::string vanished_reason;
   bool ignored = false;      // carries the ignore tag (as of the last full inventory)
   // What a notice about this node shows (kept so a vanished node can still be described).
@@ -60,6 +60,15 @@ struct QuietNode {
 bool is_quiet(const NodeRecord& record);
 QuietNode quiet_node(const NodeRecord& record);
 
+// When last listed, its ping was already older than one health interval + grace: it missed a ping, and a
+// partial cycle asks about it (ids_to_verify).
+bool missed_a_ping(const std::optional<EpochSeconds>& last_ping, EpochSeconds last_seen, const WatchPolicy& policy);
+// A quiet node that had not missed a ping: until the next full inventory a partial cycle needs nothing of it
+// but that it exists (it is counted healthy and Online). The DynamoDB store keeps such records apart and
+// does not read them on partial cycles.
+bool is_cold(const NodeRecord& record, const WatchPolicy& policy);
+
+
 struct WatchState {
   std::map<std::string, NodeRecord> nodes;
   bool baseline = false;        // a complete full inventory has been seen (new nodes after it "appeared")
@@ -67,6 +76,15 @@ struct WatchState {
   long last_full_cycle = -1;    // cycle number of the last full inventory
   bool operator==(const WatchState&) const = default;
 };
+
+// Stored last pings of cold nodes move in buckets of this size: between full inventories a cold node's
+// record is rewritten only when its condition, its facts or its ping bucket moved, or it stops being cold.
+// Nothing a cycle decides depends on a cold node's exact last ping (ids_to_verify needs only "missed a
+// ping", which a rewrite keeps exact); a vanished notice shows the last ping stored, at most this old.
+inline constexpr double kPingBucketSeconds = 6 * 3600.0;
+// `next` with every cold record whose only change since `previous` is a last ping (and last seen) in the
+// same bucket put back as it was stored: those records are not rewritten. Decisions are unchanged.
+void keep_unmoved_records(const WatchState& previous, WatchState& next, const WatchPolicy& policy);
 
 // What one cycle saw. A full inventory lists every managed node (when snapshot.complete); a partial one
 // lists the nodes not Online and the ids asked for by InstanceIds (queried_ids: absent there = not listed).
@@ -138,8 +156,9 @@ struct FleetCounts {
   std::map<std::string, long> by_transition;   // every kind, 0 included
 };
 // `quiet`: nodes not in state.nodes, counted as healthy with their status.
+// `cold`: further quiet nodes known only by number (healthy, Online).
 FleetCounts count_fleet(const WatchState& state, const std::vector<Transition>& transitions,
-                        const std::vector<QuietNode>& quiet = {});
+                        const std::vector<QuietNode>& quiet = {}, long cold = 0);
 
 // 64-bit FNV-1a as 16 hex digits: the deterministic ids of episodes and notices.
 std::string stable_hash(std::string_view text);

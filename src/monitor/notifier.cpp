@@ -62,7 +62,7 @@ DeliveryReport deliver_outbox(StateStore& store, NoticePublisher& publisher, con
   for (const auto& entry : store.unsent()) {
     if (options.stop_requested && options.stop_requested()) break;
     const double t = now();
-    const bool in_doubt = entry.status == "sending";
+    const bool in_doubt = entry.status == OutboxStatus::Sending;
     if (in_doubt && entry.claimed_at > t - options.lease_seconds) {
       ++report.skipped;   // another run is publishing it right now
       continue;

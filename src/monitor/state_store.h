@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -24,9 +25,14 @@
 
 namespace pingwatch::monitor {
 
+// Where a notice is in the outbox. The stored forms are the words "pending", "sending", "sent".
+enum class OutboxStatus { Pending, Sending, Sent };
+std::string_view to_string(OutboxStatus status);
+std::optional<OutboxStatus> parse_outbox_status(std::string_view text);
+
 struct OutboxEntry {
   core::Notice notice;
-  std::string status = "pending";   // pending | sending | sent
+  OutboxStatus status = OutboxStatus::Pending;
   int attempts = 0;                 // publishes started
   double created_at = 0;
   double claimed_at = 0;
@@ -39,6 +45,7 @@ struct StoredState {
   core::WatchState watch;
   long version = 0;                 // bumped by every commit
   std::vector<core::QuietNode> quiet;   // load_compact(): quiet records, not in watch.nodes
+  long cold = 0;   // load_compact(): further quiet records known only by number (core::is_cold; DynamoDB)
 };
 
 class StateStore {
@@ -47,11 +54,17 @@ class StateStore {
   virtual std::string describe() const = 0;   // "sqlite:/path (scope)" for logs
 
   virtual StoredState load() = 0;
+  // The meta only (version, baseline, cycle, last_full_cycle): enough to choose between load() and
+  // load_compact() without loading the records twice. The default loads everything and drops the records.
+  virtual StoredState load_meta();
   // For partial cycles: as load(), but quiet records (core::is_quiet) come in StoredState::quiet, not in
   // watch.nodes. The default loads everything and splits (same answer, no memory saved).
   virtual StoredState load_compact();
   // The full records of these ids (those that exist), e.g. quiet nodes a partial cycle lists after all.
+  // Ids neither in watch.nodes nor in quiet may be cold records (or unknown): each one found is one less cold.
   virtual std::vector<core::NodeRecord> load_records(const std::vector<std::string>& ids);
+  // The policy that tells cold records (core::is_cold) from the others; the DynamoDB store files them apart.
+  virtual void use_policy(const core::WatchPolicy& policy) { (void)policy; }
   // Writes the records that differ between `previous` and `next` (and removes forgotten ones), next's
   // meta, and `notices` as pending (ids already present are left as they are), iff the stored version is
   // still expected_version. Returns false (and writes nothing) when another run committed first.
@@ -72,7 +85,9 @@ class StateStore {
 std::unique_ptr<StateStore> open_sqlite_state_store(const std::string& path, const std::string& scope);
 
 
-// DynamoDB table (Lambda): pk = scope, sk = "meta" | "node#<id>" | "notice#<id>" | "wal#<version>#<owner>#<k>".
+// DynamoDB table (Lambda): pk = scope, sk = "meta" | "node#<id>" (cold records) | "hot#<id>" (the others) |
+// "notice#<id>" | "wal#<version>#<owner>#<k>". meta counts the cold records, so a partial cycle reads meta and
+// the hot records only.
 // A commit writes a write-ahead record, then moves the meta item's version with a conditional update (the
 // commit point: overlapping invocations cannot both pass it), then applies and clears the record; load()
 // finishes a commit that a crash interrupted. create_table: create the table (on-demand) when missing.

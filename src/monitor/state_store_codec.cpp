@@ -3,6 +3,28 @@
 
 namespace pingwatch::monitor {
 
+std::string_view to_string(OutboxStatus status) {
+  switch (status) {
+    case OutboxStatus::Pending: return "pending";
+    case OutboxStatus::Sending: return "sending";
+    case OutboxStatus::Sent: return "sent";
+  }
+  return "pending";
+}
+
+std::optional<OutboxStatus> parse_outbox_status(std::string_view text) {
+  for (auto s : {OutboxStatus::Pending, OutboxStatus::Sending, OutboxStatus::Sent}) {
+    if (to_string(s) == text) return s;
+  }
+  return std::nullopt;
+}
+
+StoredState StateStore::load_meta() {
+  StoredState s = load();
+  s.watch.nodes.clear();
+  return s;
+}
+
 StoredState StateStore::load_compact() {
   StoredState s = load();
   for (auto it = s.watch.nodes.begin(); it != s.watch.nodes.end();) {
@@ -33,7 +55,7 @@ nlohmann::json record_to_json(const core::NodeRecord& r) {
                       {"last_seen", r.last_seen},
                       {"episode", r.episode},
                       {"alerted", r.alerted},
-                      {"held_kind", r.held_kind},
+                      {"held_kind", r.held_kind ? std::string(core::to_string(*r.held_kind)) : std::string()},
                       {"vanished_reason", r.vanished_reason},
                       {"ignored", r.ignored},
                       {"name_tag", r.name_tag},
@@ -65,7 +87,9 @@ core::NodeRecord record_from_json(const nlohmann::json& j) {
   }
   r.episode = j.value("episode", "");
   r.alerted = j.value("alerted", false);
-  r.held_kind = j.value("held_kind", "");
+  if (const auto held = j.value("held_kind", ""); !held.empty()) {
+    r.held_kind = core::parse_transition_kind(held).value_or(core::TransitionKind::Lost);   // as it was always read
+  }
   r.vanished_reason = j.value("vanished_reason", "");
   r.ignored = j.value("ignored", false);
   r.name_tag = j.value("name_tag", "");

@@ -6,8 +6,16 @@
 //   3. apply: node items (BatchWriteItem), notices (PutItem IF attribute_not_exists: never reset a sent one);
 //   4. UpdateItem meta REMOVE wal_owner IF wal_owner = owner; delete the chunks.
 // load() first finishes any commit whose step 3/4 a crash interrupted (applying twice is harmless).
+// A commit with nothing to apply (no record changed, no notice: most cycles) is step 2 alone.
+//
+// Reads stay small: cold records (core::is_cold: healthy, nothing in progress, no missed ping) live under
+// node#<id>, every other record under hot#<id>, and meta counts the cold ones (`cold`, moved at the commit
+// point with the records). A partial cycle reads meta and hot# only, and the few cold records it lists or
+// asks about by GetItem. A table written before this layout (meta without `layout`) is read in full and
+// rewritten in the new layout by its first commit.
 #include <chrono>
 #include <random>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -38,6 +46,10 @@ double num(const json& item, const std::string& name) {
 }
 bool is_conditional_failure(const aws::AwsError& e) { return e.code == "ConditionalCheckFailedException"; }
 
+constexpr long kLayout = 2;   // meta.layout: node# = cold records, hot# = the others, meta.cold = their count
+std::string cold_key(const std::string& id) { return "node#" + id; }
+std::string hot_key(const std::string& id) { return "hot#" + id; }
+
 // Every attribute name an expression mentions is written "#<name>" and mapped here. DynamoDB refuses its 573
 // reserved words (cycle, status, ...) as bare names; a placeholder for every name keeps that true of any
 // expression this file will ever write, without anyone checking the list.
@@ -58,52 +70,65 @@ class DynamoStateStore : public StateStore {
 
   std::string describe() const override { return "dynamodb:" + table_ + " (" + scope_ + ")"; }
 
-  StoredState load() override {
-    auto meta = db_->get_item(table_, key("meta"), true);
-    if (meta && meta->contains("wal_owner")) {
-      finish_commit(*meta);
-      meta = db_->get_item(table_, key("meta"), true);
-    }
+  StoredState load_meta() override {
     StoredState s;
-    if (meta) {
-      s.version = static_cast<long>(num(*meta, "version"));
-      s.watch.baseline = num(*meta, "baseline") != 0;
-      s.watch.cycle = static_cast<long>(num(*meta, "cycle"));
-      s.watch.last_full_cycle = static_cast<long>(num(*meta, "last_full_cycle"));
-    }
-    for (const auto& item : query_prefix("node#")) {
-      auto r = record_from_json(json::parse(str(item, "rec")));
-      std::string id = r.instance_id;
-      s.watch.nodes.emplace(std::move(id), std::move(r));
-    }
+    read_meta(s);
     return s;
   }
 
+  StoredState load() override {
+    StoredState s;
+    read_meta(s);
+    hot_ids_.clear();
+    for_each_item("node#", [&](const json& item) { add_record(s, item, false); });
+    for_each_item("hot#", [&](const json& item) { add_record(s, item, true); });
+    loaded_in_full_ = true;
+    return s;
+  }
+
+  StoredState load_compact() override {
+    StoredState s;
+    read_meta(s);
+    if (layout_ != kLayout) return load();   // an older table: every record is judged, then rewritten
+    hot_ids_.clear();
+    for_each_item("hot#", [&](const json& item) { add_record(s, item, true); });
+    for (auto it = s.watch.nodes.begin(); it != s.watch.nodes.end();) {
+      if (core::is_quiet(it->second)) {   // a hot quiet record: one that missed a ping
+        s.quiet.push_back(core::quiet_node(it->second));
+        it = s.watch.nodes.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    s.cold = cold_;
+    loaded_in_full_ = false;
+    return s;
+  }
+
+  std::vector<core::NodeRecord> load_records(const std::vector<std::string>& ids) override {
+    std::vector<core::NodeRecord> out;
+    for (const auto& id : ids) {
+      auto item = db_->get_item(table_, key(hot_ids_.count(id) ? hot_key(id) : cold_key(id)), true);
+      if (item) out.push_back(record_from_json(json::parse(str(*item, "rec"))));
+    }
+    return out;
+  }
+
+  void use_policy(const core::WatchPolicy& policy) override { policy_ = policy; }
+
   bool commit(long expected_version, const core::WatchState& previous, const core::WatchState& next,
               const std::vector<core::Notice>& notices, double now) override {
-    const auto diff = diff_states(previous, next);
-    json wal = {{"upserts", json::array()}, {"removals", diff.removals}, {"notices", json::array()}, {"now", now}};
-    for (const auto& id : diff.upserts) wal["upserts"].push_back(record_to_json(next.nodes.at(id)));
+    auto changes = plan_writes(previous, next);
+    json wal = {{"notices", json::array()}, {"now", now}};
+    const bool no_items = changes.puts.empty() && changes.deletes.empty();
+    wal["puts"] = std::move(changes.puts);   // moved, not copied: a first inventory puts every record
+    wal["deletes"] = std::move(changes.deletes);
     for (const auto& n : notices) wal["notices"].push_back(notice_to_json(n));
-    const std::string text = wal.dump();
     const long version = expected_version + 1;
-    std::vector<std::string> chunk_keys;
-    for (std::size_t off = 0, k = 0; off < text.size() || k == 0; off += kChunkBytes, ++k) {
-      const std::string sk = fmt::format("wal#{}#{}#{}", version, owner_, k);
-      db_->put_item(table_, {{"pk", S(scope_)}, {"sk", S(sk)}, {"data", S(text.substr(off, kChunkBytes))}});
-      chunk_keys.push_back(sk);
-    }
-    aws::DynamoCondition cond;
-    cond.condition_expression = expected_version == 0 ? "attribute_not_exists(#version) OR #version = :v0" : "#version = :v0";
-    cond.expression_attribute_names = names({"version", "baseline", "cycle", "last_full_cycle", "wal_owner", "wal_chunks", "wal_version"});
-    cond.expression_attribute_values = {{":v0", N(expected_version)}, {":v1", N(version)},     {":b", N(static_cast<long>(next.baseline))},
-                                        {":c", N(next.cycle)},        {":f", N(next.last_full_cycle)}, {":o", S(owner_)},
-                                        {":n", N(static_cast<long>(chunk_keys.size()))}};
+    const bool nothing_to_apply = no_items && notices.empty();
+    const auto chunk_keys = nothing_to_apply ? std::vector<std::string>{} : put_write_ahead(version, wal.dump());
     try {
-      db_->update_item(table_, key("meta"),
-                       "SET #version = :v1, #baseline = :b, #cycle = :c, #last_full_cycle = :f, #wal_owner = :o, #wal_chunks = :n, "
-                       "#wal_version = :v1",
-                       cond);
+      move_meta(expected_version, next, changes.cold_delta, chunk_keys.size());
     } catch (const aws::AwsError& e) {
       if (!is_conditional_failure(e)) throw;
       // A refusal after an attempt with no answer may be our own first attempt, applied: read who committed.
@@ -112,6 +137,7 @@ class DynamoStateStore : public StateStore {
         return false;
       }
     }
+    if (nothing_to_apply) return true;
     apply(wal);
     clear(version, chunk_keys);
     return true;
@@ -120,16 +146,17 @@ class DynamoStateStore : public StateStore {
   // Whether meta holds this store's own commit of `version` (its write-ahead record not yet cleared).
   bool committed_by_us(long version) {
     const auto meta = db_->get_item(table_, key("meta"), true);
-    return meta && static_cast<long>(num(*meta, "wal_version")) == version && str(*meta, "wal_owner") == owner_;
+    return meta && str(*meta, "last_commit") == commit_tag(version);
   }
 
   std::vector<OutboxEntry> unsent() override {
     std::vector<OutboxEntry> out;
     for (const auto& item : query_prefix("notice#")) {
-      if (str(item, "status") == "sent") continue;
+      const auto status = parse_outbox_status(str(item, "status")).value_or(OutboxStatus::Pending);
+      if (status == OutboxStatus::Sent) continue;
       OutboxEntry e;
       e.notice = notice_from_json(json::parse(str(item, "notice")));
-      e.status = str(item, "status");
+      e.status = status;
       e.attempts = static_cast<int>(num(item, "attempts"));
       e.created_at = num(item, "created_at");
       e.claimed_at = num(item, "claimed_at");
@@ -180,6 +207,95 @@ class DynamoStateStore : public StateStore {
 
  private:
   json key(const std::string& sk) const { return {{"pk", S(scope_)}, {"sk", S(sk)}}; }
+  std::string commit_tag(long version) const { return fmt::format("{}#{}", version, owner_); }
+
+  // meta, after finishing a commit a crash interrupted; remembers the layout and the cold count.
+  void read_meta(StoredState& s) {
+    auto meta = db_->get_item(table_, key("meta"), true);
+    if (meta && meta->contains("wal_owner")) {
+      finish_commit(*meta);
+      meta = db_->get_item(table_, key("meta"), true);
+    }
+    layout_ = meta ? static_cast<long>(num(*meta, "layout")) : kLayout;   // a new table starts in the layout
+    cold_ = meta ? static_cast<long>(num(*meta, "cold")) : 0;
+    if (!meta) return;
+    s.version = static_cast<long>(num(*meta, "version"));
+    s.watch.baseline = num(*meta, "baseline") != 0;
+    s.watch.cycle = static_cast<long>(num(*meta, "cycle"));
+    s.watch.last_full_cycle = static_cast<long>(num(*meta, "last_full_cycle"));
+  }
+
+  void add_record(StoredState& s, const json& item, bool hot) {
+    auto r = record_from_json(json::parse(str(item, "rec")));
+    if (hot) hot_ids_.insert(r.instance_id);
+    std::string id = r.instance_id;
+    s.watch.nodes.insert_or_assign(std::move(id), std::move(r));
+  }
+
+  struct Writes {
+    json puts = json::array();      // {"sk", "rec": the record's JSON text}
+    json deletes = json::array();   // sk
+    long cold_delta = 0;            // added to meta.cold at the commit point
+  };
+
+  // The items a commit writes: changed records under the key their coldness gives (and removed from the other
+  // one when they move), removed records. Migrating an older table, every record moves to its key.
+  Writes plan_writes(const core::WatchState& previous, const core::WatchState& next) {
+    Writes w;
+    const bool migrating = layout_ != kLayout;
+    if (migrating && !loaded_in_full_) throw std::logic_error("state store: an older table is committed only after load()");
+    const auto diff = diff_states(previous, next);
+    std::set<std::string> upserts(diff.upserts.begin(), diff.upserts.end());
+    for (const auto& [id, record] : next.nodes) {
+      const bool cold = core::is_cold(record, policy_);
+      const bool existed = previous.nodes.count(id) > 0;
+      const bool was_hot = existed && hot_ids_.count(id) > 0;
+      const bool moves = existed && was_hot == cold;
+      if (!upserts.count(id) && !moves) continue;
+      w.puts.push_back({{"sk", cold ? cold_key(id) : hot_key(id)}, {"rec", record_to_json(record).dump()}});
+      if (moves) w.deletes.push_back(was_hot ? hot_key(id) : cold_key(id));
+      if (!migrating) w.cold_delta += (cold ? 1 : 0) - (existed && !was_hot ? 1 : 0);
+    }
+    for (const auto& id : diff.removals) {
+      const bool was_hot = hot_ids_.count(id) > 0;
+      w.deletes.push_back(was_hot ? hot_key(id) : cold_key(id));
+      if (!migrating && !was_hot) --w.cold_delta;
+    }
+    if (migrating) {   // an older meta has no count: if_not_exists(cold, 0) + every cold record
+      for (const auto& [id, record] : next.nodes) w.cold_delta += core::is_cold(record, policy_) ? 1 : 0;
+    }
+    return w;
+  }
+
+  std::vector<std::string> put_write_ahead(long version, const std::string& text) {
+    std::vector<std::string> chunk_keys;
+    for (std::size_t off = 0, k = 0; off < text.size() || k == 0; off += kChunkBytes, ++k) {
+      const std::string sk = fmt::format("wal#{}#{}#{}", version, owner_, k);
+      db_->put_item(table_, {{"pk", S(scope_)}, {"sk", S(sk)}, {"data", S(text.substr(off, kChunkBytes))}});
+      chunk_keys.push_back(sk);
+    }
+    return chunk_keys;
+  }
+
+  // The commit point: meta moves to the next version iff it is still the one loaded. With chunks, it names
+  // the write-ahead record that load() applies if this run dies before clearing it.
+  void move_meta(long expected_version, const core::WatchState& next, long cold_delta, std::size_t chunks) {
+    const long version = expected_version + 1;
+    aws::DynamoCondition cond;
+    cond.condition_expression = expected_version == 0 ? "attribute_not_exists(#version) OR #version = :v0" : "#version = :v0";
+    cond.expression_attribute_names = names({"version", "baseline", "cycle", "last_full_cycle", "layout", "cold", "last_commit"});
+    cond.expression_attribute_values = {{":v0", N(expected_version)}, {":v1", N(version)},     {":b", N(static_cast<long>(next.baseline))},
+                                        {":c", N(next.cycle)},        {":f", N(next.last_full_cycle)}, {":l", N(kLayout)},
+                                        {":zero", N(0L)},             {":dc", N(cold_delta)},  {":t", S(commit_tag(version))}};
+    std::string update = "SET #version = :v1, #baseline = :b, #cycle = :c, #last_full_cycle = :f, #layout = :l, "
+                         "#cold = if_not_exists(#cold, :zero) + :dc, #last_commit = :t";
+    if (chunks > 0) {
+      cond.expression_attribute_names.update(names({"wal_owner", "wal_chunks", "wal_version"}));
+      cond.expression_attribute_values.update({{":o", S(owner_)}, {":n", N(static_cast<long>(chunks))}});
+      update += ", #wal_owner = :o, #wal_chunks = :n, #wal_version = :v1";
+    }
+    db_->update_item(table_, key("meta"), update, cond);
+  }
 
   // The table's status ("" while it is not visible yet); with create, a missing table is created (CREATING).
   std::string table_status(bool create) {
@@ -210,12 +326,29 @@ class DynamoStateStore : public StateStore {
                              std::to_string(kActiveChecks * kActivePoll.count() / 1000) + " s");
   }
 
-  std::vector<json> query_prefix(const std::string& prefix) {
-    return db_->query_all({{"TableName", table_},
-                           {"KeyConditionExpression", "#pk = :pk AND begins_with(#sk, :p)"},
-                           {"ExpressionAttributeNames", names({"pk", "sk"})},
-                           {"ExpressionAttributeValues", {{":pk", S(scope_)}, {":p", S(prefix)}}},
-                           {"ConsistentRead", true}});
+  json prefix_query(const std::string& prefix) const {
+    return {{"TableName", table_},
+            {"KeyConditionExpression", "#pk = :pk AND begins_with(#sk, :p)"},
+            {"ExpressionAttributeNames", names({"pk", "sk"})},
+            {"ExpressionAttributeValues", {{":pk", S(scope_)}, {":p", S(prefix)}}},
+            {"ConsistentRead", true}};
+  }
+
+  std::vector<json> query_prefix(const std::string& prefix) { return db_->query_all(prefix_query(prefix)); }
+
+  // One Query page (up to 1 MB) at a time: 100,000 records never sit in memory as DynamoDB JSON all at once.
+  template <typename OnItem>
+  void for_each_item(const std::string& prefix, OnItem on_item) {
+    json request = prefix_query(prefix);
+    for (;;) {
+      auto page = db_->query(request);
+      for (const auto& item : page.items) on_item(item);
+      if (page.last_evaluated_key.is_null() || page.last_evaluated_key.empty()) return;
+      if (request.contains("ExclusiveStartKey") && request["ExclusiveStartKey"] == page.last_evaluated_key) {
+        throw std::runtime_error("state store: DynamoDB Query repeated its LastEvaluatedKey in " + table_);
+      }
+      request["ExclusiveStartKey"] = std::move(page.last_evaluated_key);
+    }
   }
 
   void batch(const std::vector<json>& requests) {
@@ -231,10 +364,15 @@ class DynamoStateStore : public StateStore {
 
   void apply(const json& wal) {
     std::vector<json> writes;
-    for (const auto& r : wal.at("upserts")) {
-      writes.push_back({{"PutRequest", {{"Item", {{"pk", S(scope_)}, {"sk", S("node#" + r.at("id").get<std::string>())}, {"rec", S(r.dump())}}}}}});
+    for (const auto& p : wal.value("puts", json::array())) {
+      writes.push_back({{"PutRequest", {{"Item", {{"pk", S(scope_)}, {"sk", S(p.at("sk").get<std::string>())}, {"rec", S(p.at("rec").get<std::string>())}}}}}});
     }
-    for (const auto& id : wal.at("removals")) writes.push_back({{"DeleteRequest", {{"Key", key("node#" + id.get<std::string>())}}}});
+    for (const auto& sk : wal.value("deletes", json::array())) writes.push_back({{"DeleteRequest", {{"Key", key(sk.get<std::string>())}}}});
+    // A write-ahead record left by the previous layout (a crash just before an upgrade): node# for everything.
+    for (const auto& r : wal.value("upserts", json::array())) {
+      writes.push_back({{"PutRequest", {{"Item", {{"pk", S(scope_)}, {"sk", S(cold_key(r.at("id").get<std::string>()))}, {"rec", S(r.dump())}}}}}});
+    }
+    for (const auto& id : wal.value("removals", json::array())) writes.push_back({{"DeleteRequest", {{"Key", key(cold_key(id.get<std::string>()))}}}});
     batch(writes);
     for (const auto& n : wal.at("notices")) {
       aws::DynamoCondition cond;
@@ -292,6 +430,11 @@ class DynamoStateStore : public StateStore {
   std::string table_;
   std::string scope_;
   std::string owner_;
+  core::WatchPolicy policy_;
+  long layout_ = kLayout;
+  long cold_ = 0;
+  std::set<std::string> hot_ids_;   // records last loaded from hot# (the others are under node#)
+  bool loaded_in_full_ = false;
 };
 
 }  // namespace

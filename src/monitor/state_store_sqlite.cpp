@@ -90,6 +90,11 @@ class SqliteStateStore : public StateStore {
   std::string describe() const override { return "sqlite:" + path_ + " (" + scope_ + ")"; }
 
   StoredState load() override { return read(false); }
+  StoredState load_meta() override {
+    StoredState s;
+    read_meta(s);
+    return s;
+  }
   StoredState load_compact() override { return read(true); }
 
   std::vector<core::NodeRecord> load_records(const std::vector<std::string>& ids) override {
@@ -165,8 +170,7 @@ class SqliteStateStore : public StateStore {
   }
 
   // Meta and every record; with `compact`, quiet records become QuietNode (one parsed record at a time).
-  StoredState read(bool compact) {
-    StoredState s;
+  void read_meta(StoredState& s) {
     Statement meta(db_, "SELECT version, baseline, cycle, last_full_cycle FROM watch_meta WHERE scope = ?");
     meta.bind(1, scope_);
     if (meta.step()) {
@@ -175,6 +179,11 @@ class SqliteStateStore : public StateStore {
       s.watch.cycle = static_cast<long>(meta.integer(2));
       s.watch.last_full_cycle = static_cast<long>(meta.integer(3));
     }
+  }
+
+  StoredState read(bool compact) {
+    StoredState s;
+    read_meta(s);
     Statement nodes(db_, "SELECT record FROM watch_nodes WHERE scope = ?");
     nodes.bind(1, scope_);
     while (nodes.step()) {
@@ -197,7 +206,7 @@ class SqliteStateStore : public StateStore {
     while (q.step()) {
       OutboxEntry e;
       e.notice = notice_from_json(nlohmann::json::parse(q.text(0)));
-      e.status = q.text(1);
+      e.status = parse_outbox_status(q.text(1)).value_or(OutboxStatus::Pending);
       e.attempts = static_cast<int>(q.integer(2));
       e.created_at = q.real(3);
       e.claimed_at = q.real(4);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -209,6 +210,7 @@ nlohmann::json WatchCycleResult::to_json() const {
           {"nodes_known", nodes_known},
           {"nodes_listed", nodes_listed},
           {"verify_ids", verify_ids},
+          {"state_writes", {{"records", records_written}, {"removed", records_removed}, {"moved", records_moved}}},
           {"api_calls", api_calls},
           {"metric_calls", metric_calls},
           {"transitions", ts},
@@ -222,6 +224,124 @@ nlohmann::json WatchCycleResult::to_json() const {
           {"errors", errors}};
 }
 
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point started) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+// Full inventory: every node listed, every record judged (and the ignore tag looked up once).
+StoredState observe_everything(StateStore& store, FleetReader& reader, const WatchSettings& settings, core::Observation& obs) {
+  const auto& policy = settings.policy;
+  StoredState loaded = store.load();
+  obs.full = true;
+  obs.snapshot = reader.all();
+  if (settings.lookup_ignore_tag && !policy.ignore_tag_key.empty() && obs.snapshot.complete) {
+    obs.ignored_ids = reader.tagged(policy.ignore_tag_key, policy.ignore_tag_value);
+  }
+  return loaded;
+}
+
+// Quiet nodes this cycle lists or asks about are judged on their full records. Ids the compact load did not
+// return at all may be cold records (DynamoDB): each one found is taken off the cold count.
+void pull_in_play(StateStore& store, StoredState& loaded, const std::set<std::string>& in_play) {
+  std::set<std::string> quiet_in_play;   // never a set of every quiet id: that is the memory compact loading saves
+  for (const auto& q : loaded.quiet) {
+    if (in_play.count(q.instance_id)) quiet_in_play.insert(q.instance_id);
+  }
+  std::vector<std::string> wanted(quiet_in_play.begin(), quiet_in_play.end());
+  for (const auto& id : in_play) {
+    if (loaded.cold > 0 && !quiet_in_play.count(id) && !loaded.watch.nodes.count(id)) wanted.push_back(id);
+  }
+  if (wanted.empty()) return;
+  for (auto& r : store.load_records(wanted)) {
+    if (!quiet_in_play.count(r.instance_id)) --loaded.cold;
+    std::string id = r.instance_id;
+    loaded.watch.nodes.insert_or_assign(std::move(id), std::move(r));
+  }
+  std::erase_if(loaded.quiet, [&](const core::QuietNode& q) { return loaded.watch.nodes.count(q.instance_id) > 0; });
+}
+
+// Partial cycle: the nodes not Online, then by id the few in play (core::ids_to_verify). Quiet nodes are
+// loaded compactly (core::QuietNode, or only counted): a 100,000-node steady cycle holds a few MB of state.
+StoredState observe_cheaply(StateStore& store, FleetReader& reader, const core::WatchPolicy& policy, core::Observation& obs,
+                            WatchCycleResult& result) {
+  StoredState loaded = store.load_compact();
+  obs.full = false;
+  obs.snapshot = reader.not_online();
+  std::set<std::string> listed;
+  for (const auto& n : obs.snapshot.nodes) listed.insert(n.instance_id);
+  const auto ids = core::ids_to_verify(loaded.watch, listed, obs.snapshot.server_time, policy, loaded.quiet);
+  std::set<std::string> in_play = listed;
+  in_play.insert(ids.begin(), ids.end());
+  pull_in_play(store, loaded, in_play);
+  result.verify_ids = static_cast<long>(ids.size());
+  if (ids.empty()) return loaded;
+  auto verified = reader.by_ids(ids);
+  for (auto& n : verified.nodes) {
+    if (!listed.count(n.instance_id)) obs.snapshot.nodes.push_back(std::move(n));
+  }
+  obs.snapshot.server_time = std::max(obs.snapshot.server_time, verified.server_time);
+  if (verified.complete) obs.queried_ids.insert(ids.begin(), ids.end());
+  return loaded;
+}
+
+// Decide; a first pass tells which nodes need EC2's word (why a node vanished; Name tags for notices).
+core::CycleOutcome decide(const StoredState& loaded, core::Observation& obs, FleetReader& reader, const WatchSettings& settings) {
+  auto outcome = core::evaluate_cycle(loaded.watch, obs, settings.policy);
+  if (!settings.use_ec2) return outcome;
+  std::vector<std::string> ids;
+  for (const auto& t : outcome.transitions) {
+    if (t.notify || t.kind == core::TransitionKind::Vanished) ids.push_back(t.instance_id);
+  }
+  if (ids.empty()) return outcome;
+  auto facts = reader.ec2_facts(ids);
+  if (facts.reasons.empty() && facts.tags.empty()) return outcome;
+  obs.vanished_reasons = std::move(facts.reasons);
+  obs.tags = std::move(facts.tags);
+  return core::evaluate_cycle(loaded.watch, obs, settings.policy);
+}
+
+// What the commit will write, as the stores count it (state_store.h): changed records, removed ones,
+// records that move between cold and hot (DynamoDB), notices.
+void count_writes(const StoredState& loaded, const core::WatchState& next, const core::WatchPolicy& policy,
+                  WatchCycleResult& result) {
+  const auto diff = diff_states(loaded.watch, next);
+  result.records_written = static_cast<long>(diff.upserts.size());
+  result.records_removed = static_cast<long>(diff.removals.size());
+  for (const auto& [id, record] : next.nodes) {
+    auto it = loaded.watch.nodes.find(id);
+    if (it != loaded.watch.nodes.end() && core::is_cold(it->second, policy) != core::is_cold(record, policy)) {
+      ++result.records_moved;
+    }
+  }
+}
+
+void publish_metrics(MetricsSink* metrics, const WatchSettings& settings, double observed_at, WatchCycleResult& result) {
+  if (!metrics || !settings.publish_metrics) return;
+  try {
+    ++result.metric_calls;
+    metrics->put(result.counts, observed_at);
+  } catch (const std::exception& e) {
+    result.errors.push_back(std::string("PutMetricData: ") + e.what());
+  }
+}
+
+void deliver(StateStore& store, NoticePublisher* publisher, const WatchSettings& settings, const WatchCycleOptions& options,
+             std::function<double()> clock, WatchCycleResult& result) {
+  if (!publisher) return;
+  DeliveryOptions d;
+  d.owner = options.owner;
+  d.lease_seconds = settings.lease_seconds;
+  d.resend_in_doubt = settings.resend_in_doubt;
+  d.now = std::move(clock);
+  d.hook = options.hook;
+  result.delivery = deliver_outbox(store, *publisher, d);
+  for (const auto& e : result.delivery.errors) result.errors.push_back(e);
+}
+
+}  // namespace
+
 WatchCycleResult run_watch_cycle(StateStore& store, FleetReader& reader, NoticePublisher* publisher, MetricsSink* metrics,
                                  const WatchSettings& settings, const WatchCycleOptions& options) {
   const auto started = std::chrono::steady_clock::now();
@@ -229,114 +349,47 @@ WatchCycleResult run_watch_cycle(StateStore& store, FleetReader& reader, NoticeP
   result.scope = store.describe();
   const auto& policy = settings.policy;
   const long calls_before = reader.api_calls();
+  store.use_policy(policy);
 
-  // Partial cycles load quiet nodes compactly (core::QuietNode): a 100,000-node steady cycle then holds
-  // ~10 MB of state instead of ~60 MB, and evaluates (copies) only the few records in play.
-  StoredState loaded = store.load_compact();
   core::Observation obs;
-  result.full_inventory = core::full_inventory_due(loaded.watch, policy);
-  if (result.full_inventory) {
-    loaded = store.load();   // every node is judged: every record in full
-    obs.full = true;
-    obs.snapshot = reader.all();
-    if (settings.lookup_ignore_tag && !policy.ignore_tag_key.empty() && obs.snapshot.complete) {
-      obs.ignored_ids = reader.tagged(policy.ignore_tag_key, policy.ignore_tag_value);
-    }
-  } else {
-    obs.full = false;
-    obs.snapshot = reader.not_online();
-    std::set<std::string> listed;
-    for (const auto& n : obs.snapshot.nodes) listed.insert(n.instance_id);
-    const auto ids = core::ids_to_verify(loaded.watch, listed, obs.snapshot.server_time, policy, loaded.quiet);
-    // Quiet nodes this cycle lists or asks about are judged on their full records.
-    std::set<std::string> in_play = listed;
-    in_play.insert(ids.begin(), ids.end());
-    std::vector<std::string> wanted;
-    for (const auto& q : loaded.quiet) {
-      if (in_play.count(q.instance_id)) wanted.push_back(q.instance_id);
-    }
-    if (!wanted.empty()) {
-      for (auto& r : store.load_records(wanted)) {
-        std::string id = r.instance_id;
-        loaded.watch.nodes.insert_or_assign(std::move(id), std::move(r));
-      }
-      std::erase_if(loaded.quiet, [&](const core::QuietNode& q) { return loaded.watch.nodes.count(q.instance_id) > 0; });
-    }
-    result.verify_ids = static_cast<long>(ids.size());
-    if (!ids.empty()) {
-      auto verified = reader.by_ids(ids);
-      for (auto& n : verified.nodes) {
-        if (!listed.count(n.instance_id)) obs.snapshot.nodes.push_back(std::move(n));
-      }
-      obs.snapshot.server_time = std::max(obs.snapshot.server_time, verified.server_time);
-      if (verified.complete) obs.queried_ids.insert(ids.begin(), ids.end());
-    }
-  }
+  result.full_inventory = core::full_inventory_due(store.load_meta().watch, policy);
+  StoredState loaded = result.full_inventory ? observe_everything(store, reader, settings, obs)
+                                             : observe_cheaply(store, reader, policy, obs, result);
   obs.observed_at = reader.take_observed_times();
   result.inventory_complete = obs.snapshot.complete;
   result.nodes_listed = static_cast<long>(obs.snapshot.nodes.size());
   result.server_time = obs.snapshot.server_time;
 
-  // First pass tells which nodes need EC2's word (why a node vanished; Name tags for notices).
-  auto outcome = core::evaluate_cycle(loaded.watch, obs, policy);
-  if (settings.use_ec2) {
-    std::vector<std::string> ids;
-    for (const auto& t : outcome.transitions) {
-      if (t.notify || t.kind == core::TransitionKind::Vanished) ids.push_back(t.instance_id);
-    }
-    if (!ids.empty()) {
-      auto facts = reader.ec2_facts(ids);
-      if (!facts.reasons.empty() || !facts.tags.empty()) {
-        obs.vanished_reasons = std::move(facts.reasons);
-        obs.tags = std::move(facts.tags);
-        outcome = core::evaluate_cycle(loaded.watch, obs, policy);
-      }
-    }
-  }
+  auto outcome = decide(loaded, obs, reader, settings);
   result.api_calls = reader.api_calls() - calls_before;
   result.transitions = outcome.transitions;
   result.notices = core::build_notices(outcome.transitions, options.notice_context, policy);
-  result.counts = core::count_fleet(outcome.state, outcome.transitions, loaded.quiet);
-  result.nodes_known = static_cast<long>(outcome.state.nodes.size() + loaded.quiet.size());
+  result.counts = core::count_fleet(outcome.state, outcome.transitions, loaded.quiet, loaded.cold);
+  result.nodes_known = static_cast<long>(outcome.state.nodes.size() + loaded.quiet.size()) + loaded.cold;
+  // Cold records whose last ping only moved within its bucket are not rewritten (decisions unchanged).
+  core::keep_unmoved_records(loaded.watch, outcome.state, policy);
+  count_writes(loaded, outcome.state, policy, result);
 
   const double observed_at = obs.snapshot.server_time;
   const auto clock = [&] {
     if (options.now) return options.now();
-    // Server time advanced by the local time elapsed since the observation.
-    return observed_at + std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return observed_at + seconds_since(started);   // server time advanced by the local time since the observation
   };
   if (options.dry_run) {
-    result.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    result.duration_seconds = seconds_since(started);
     return result;
   }
   if (options.hook) options.hook("before-commit", "");
   result.committed = store.commit(loaded.version, loaded.watch, outcome.state, result.notices, clock());
   if (!result.committed) {
     result.lost_race = true;   // another run committed this version: it owns these notices
-    result.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    result.duration_seconds = seconds_since(started);
     return result;
   }
   if (options.hook) options.hook("after-commit", "");
-
-  if (metrics && settings.publish_metrics) {
-    try {
-      ++result.metric_calls;
-      metrics->put(result.counts, observed_at);
-    } catch (const std::exception& e) {
-      result.errors.push_back(std::string("PutMetricData: ") + e.what());
-    }
-  }
-  if (publisher) {
-    DeliveryOptions d;
-    d.owner = options.owner;
-    d.lease_seconds = settings.lease_seconds;
-    d.resend_in_doubt = settings.resend_in_doubt;
-    d.now = clock;
-    d.hook = options.hook;
-    result.delivery = deliver_outbox(store, *publisher, d);
-    for (const auto& e : result.delivery.errors) result.errors.push_back(e);
-  }
-  result.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  publish_metrics(metrics, settings, observed_at, result);
+  deliver(store, publisher, settings, options, clock, result);
+  result.duration_seconds = seconds_since(started);
   return result;
 }
 

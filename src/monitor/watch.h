@@ -111,6 +111,9 @@ struct WatchCycleResult {
   long nodes_known = 0;
   long nodes_listed = 0;
   long verify_ids = 0;
+  long records_written = 0;   // what the commit writes: changed records, removed ones, cold<->hot moves
+  long records_removed = 0;
+  long records_moved = 0;
   long api_calls = 0;                // SSM + EC2 reads this cycle
   long metric_calls = 0;
   std::vector<core::Transition> transitions;

@@ -120,12 +120,18 @@ std::string find_prices(const std::string& flag) {
   throw std::runtime_error("cost: no price table found: pass --prices FILE (the repository's data/prices.json) or set PINGWATCH_PRICES");
 }
 
-int run_cost_command(long nodes, int accounts, int regions, const std::string& prices_flag, bool json_out) {
+int run_cost_command(long nodes, int accounts, int regions, const std::string& prices_flag, bool json_out,
+                     const std::string& dynamodb_cycle) {
   try {
     const std::string path = find_prices(prices_flag);
     std::ifstream in(path);
     if (!in) throw std::runtime_error("cost: cannot read " + path);
     const auto prices = core::parse_price_table(nlohmann::json::parse(in));
+    if (!dynamodb_cycle.empty()) {   // one cycle's DynamoDB requests as the model predicts them
+      std::cout << core::dynamodb_requests_json(core::watch_dynamodb_cycle(
+                       core::parse_cycle_shape(nlohmann::json::parse(dynamodb_cycle)), prices)).dump() << std::endl;
+      return 0;
+    }
     const auto designs = core::estimate_costs({nodes, accounts, regions}, prices);
     if (json_out) {
       nlohmann::json j = {{"nodes", nodes}, {"accounts", accounts}, {"regions", regions}, {"prices", path},
@@ -187,13 +193,16 @@ void register_watch_commands(CLI::App& app, int& exit_code) {
   static int accounts = 1, regions = 1;
   static std::string prices;
   static bool json_out = false;
+  static std::string dynamodb_cycle;
   auto* cost = app.add_subcommand("cost", "monthly cost: the post's design, the post fixed, and watch");
   cost->add_option("--nodes", nodes, "managed nodes in the whole fleet")->required();
   cost->add_option("--accounts", accounts, "accounts the fleet spreads over (default 1)");
   cost->add_option("--regions", regions, "regions per account (default 1)");
   cost->add_option("--prices", prices, "price table (default: data/prices.json)");
   cost->add_flag("--json", json_out, "machine-readable output");
-  cost->callback([&exit_code] { exit_code = run_cost_command(nodes, accounts, regions, prices, json_out); });
+  cost->add_option("--dynamodb-cycle", dynamodb_cycle,
+                   "JSON shape of one watch cycle (full, nodes, records_written, ...): print its predicted DynamoDB requests");
+  cost->callback([&exit_code] { exit_code = run_cost_command(nodes, accounts, regions, prices, json_out, dynamodb_cycle); });
 }
 
 }  // namespace pingwatch::runtime
