@@ -23,10 +23,14 @@
 
 namespace pingwatch::monitor {
 
-// One account (through an assumed role, or the default credentials when role_arn is empty) and its regions.
+// One account (through an assumed role, or the default credentials when role_arn is empty) and its regions;
+// or, with `organization`, every ACTIVE account of the organization (organizations:ListAccounts from the home
+// account), each through the role member_role_name in it, and the home account with its own credentials.
 struct WatchAccount {
   std::string role_arn;
   std::vector<std::string> regions;   // empty: the default region
+  bool organization = false;          // "organization:ROLE_NAME@REGION+REGION"
+  std::string member_role_name;       // with organization: the role assumed in each member account
 };
 
 struct WatchSettings {
@@ -44,6 +48,8 @@ struct WatchSettings {
   bool resend_in_doubt = true;
   int interval_seconds = 60;
   std::vector<WatchAccount> accounts;     // empty: the default credentials and region
+  std::vector<std::string> exclude_accounts;   // account ids an organization entry skips
+  int member_failure_cycles = 5;          // a member failing this many cycles in a row is notified once
 };
 
 // Reads [watch] (and PINGWATCH_WATCH_*); throws ConfigError naming the key.
