@@ -88,7 +88,7 @@ MemberFailureLedger::Outcome MemberFailureLedger::failed(core::MemberFailure fai
       failure.consecutive_cycles = static_cast<int>(next.cycle);
       failure.first_failed_at = static_cast<double>(next.last_full_cycle);
       failure.observed_at = now;
-      failure.streak = next.last_full_cycle;
+      failure.streak = loaded.version;   // versions only grow: each streak's notice has its own id
       notices.push_back(core::member_failure_notice(failure));
     }
     if (!store->commit(loaded.version, loaded.watch, next, notices, now)) continue;

@@ -33,7 +33,7 @@ OrganizationMembers organization_members(const std::string& cache_key, aws::Orga
 // Consecutive cycles in which a member account could not be watched, kept in watch's own state store (its own
 // scope per member, "member/<account>", so Lambda invocations count too): the scope holds no node, its meta's
 // `cycle` is the streak's length and `last_full_cycle` when it began (epoch seconds). When a streak reaches
-// `threshold`, one notice is committed to that scope's outbox with the count (exactly once, as node notices)
+// `threshold`, one notice (its id from the scope's version then) is committed to that scope's outbox with the count (exactly once, as node notices)
 // and delivered. A member that is watched again ends its streak. Remembers the counts it saw, so a healthy
 // member costs no read after the first cycle of the process.
 class MemberFailureLedger {
