@@ -105,6 +105,9 @@ def resolve(value, params, resources):
         return re.sub(r"\$\{([^}]+)\}", lambda m: names[m.group(1)] if m.group(1) in names else
                       resolve({"Ref": m.group(1)}, params, resources)
                       if "." not in m.group(1) else "<getatt:" + m.group(1) + ">", text)
+    if isinstance(value, dict) and "Fn::Join" in value:
+        sep, items = value["Fn::Join"]
+        return sep.join(resolve(x, params, resources) for x in items)
     if isinstance(value, dict) and "Fn::GetAtt" in value:
         res, attr = value["Fn::GetAtt"]
         if resources.get(res, {}).get("Type") == "AWS::Logs::LogGroup" and attr == "Arn":
@@ -393,7 +396,10 @@ def check_template(template, methods):
         entries = [HANDLERS[p] for p in COMPOSED.get(handler, [handler])]
         needed = operations_called([f for e in entries for f in code_path(e)], methods)
         allowed = {}   # action -> [(resources, condition)]
-        for policy in rp.get("Policies", []):
+        # Inline policies, and AWS::IAM::RolePolicy resources attached to this role (organization mode's).
+        attached = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::IAM::RolePolicy"
+                    and r["Properties"].get("RoleName") == {"Ref": role_ref}]
+        for policy in rp.get("Policies", []) + attached:
             for st in policy["PolicyDocument"]["Statement"]:
                 check(st.get("Effect") == "Allow", f"{role_ref}: only Allow statements expected")
                 check("NotAction" not in st and "NotResource" not in st, f"{role_ref}: NotAction/NotResource used")
