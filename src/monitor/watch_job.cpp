@@ -121,8 +121,7 @@ void add_organization_pairs(const WatchSettings& watch, const WatchAccount& entr
 
 std::string WatchPair::scope() const { return (account.empty() ? std::string("default") : account) + "/" + region; }
 
-WatchPairs watch_pairs(const Settings& settings, const WatchSettings& watch, const ClientConfigFor& home) {
-  (void)settings;
+WatchPairs watch_pairs(const WatchSettings& watch, const ClientConfigFor& home) {
   WatchPairs out;
   const auto accounts = watch.accounts.empty() ? std::vector<WatchAccount>{WatchAccount{}} : watch.accounts;
   for (const auto& a : accounts) {
@@ -282,7 +281,7 @@ WatchRunResult run_watch(const Settings& settings, const WatchSettings& watch, c
   WatchRunResult out;
   out.job.job = "watch";
   out.job.dry_run = options.dry_run;
-  WatchPairs discovered = watch_pairs(settings, watch, home);
+  WatchPairs discovered = watch_pairs(watch, home);
   for (const auto& f : discovered.failures) {
     out.failures.push_back(f);
     out.job.errors.push_back(f);

@@ -63,7 +63,7 @@ struct WatchPairs {
 // ROLE_ARN and default entries as configured; an organization entry lists the organization's accounts (cached,
 // organization_members) and keeps the ACTIVE ones not in watch.exclude_accounts, the home account with its own
 // credentials and each member through arn:<partition>:iam::<id>:role/<ROLE_NAME>.
-WatchPairs watch_pairs(const Settings& settings, const WatchSettings& watch, const ClientConfigFor& home_config);
+WatchPairs watch_pairs(const WatchSettings& watch, const ClientConfigFor& home_config);
 
 WatchRunResult run_watch(const Settings& settings, const WatchSettings& watch, const WatchRunOptions& options);
 
