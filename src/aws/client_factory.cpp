@@ -72,7 +72,7 @@ ClientConfig ClientFactory::config_for(const ServiceInfo& service) {
   }
   EndpointInputs inputs{signing_region, std::nullopt, options_.profile, getenv_};
   if (!options_.endpoint_url.empty()) inputs.endpoint_url = options_.endpoint_url;
-  config.region = signing_region;
+  config.region = aws::signing_region(service, inputs);
   config.endpoint = resolve_endpoint(service, inputs);
   config.credentials = credentials();
   config.http = shared_http_client();

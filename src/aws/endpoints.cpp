@@ -56,6 +56,21 @@ std::string partition_of(const std::string& region) {
   return "aws";
 }
 
+std::string partition_global_region(const std::string& partition) {
+  if (partition == "aws-cn") return "cn-northwest-1";
+  if (partition == "aws-us-gov") return "us-gov-west-1";
+  return "us-east-1";
+}
+
+std::string signing_region(const ServiceInfo& service, const EndpointInputs& inputs) {
+  if (!service.partition_global || inputs.region.empty()) return inputs.region;
+  const std::string partition = partition_of(inputs.region);
+  const std::string global = partition_global_region(partition);
+  const std::string prefix = service.endpoint_prefix.empty() ? service.signing_name : service.endpoint_prefix;
+  const std::string standard = "https://" + prefix + "." + global + "." + dns_suffix(partition);
+  return resolve_endpoint(service, inputs) == standard ? global : inputs.region;
+}
+
 std::string resolve_region(const std::string& profile, const GetEnv& getenv) {
   if (auto r = non_empty(getenv, "AWS_REGION")) return *r;
   if (auto r = non_empty(getenv, "AWS_DEFAULT_REGION")) return *r;
@@ -105,7 +120,9 @@ std::string resolve_endpoint(const ServiceInfo& service, const EndpointInputs& i
 
   check_region(inputs.region);
   const std::string prefix = service.endpoint_prefix.empty() ? service.signing_name : service.endpoint_prefix;
-  return "https://" + prefix + "." + inputs.region + "." + dns_suffix(partition_of(inputs.region));
+  const std::string partition = partition_of(inputs.region);
+  const std::string region = service.partition_global ? partition_global_region(partition) : inputs.region;
+  return "https://" + prefix + "." + region + "." + dns_suffix(partition);
 }
 
 }  // namespace pingwatch::aws

@@ -108,10 +108,25 @@ std::string short_utc(EpochSeconds t) {
   return fmt::format("{:%m-%d %H:%M}", fmt::gmtime(seconds));
 }
 
+// "Prod (111111111111)"; the name is cut so subjects keep room for the node (SNS: < 100 characters).
+std::string account_label(const std::string& id, const std::string& name, std::size_t max_name = 24) {
+  if (name.empty()) return id;
+  const std::string shown = name.size() > max_name ? name.substr(0, max_name - 3) + "..." : name;
+  return id.empty() ? shown : fmt::format("{} ({})", shown, id);
+}
+
 std::string where(const NoticeContext& c) {
   std::string s = c.region;
-  if (!c.account_id.empty()) s = c.account_id + "/" + s;
+  if (!c.account_id.empty() || !c.account_name.empty()) s = account_label(c.account_id, c.account_name) + "/" + s;
   return s;
+}
+
+void add_account(Notice& n, const NoticeContext& c) {
+  if (!c.account_id.empty()) n.attributes["pingwatch.account_id"] = c.account_id;
+  if (!c.account_name.empty()) {
+    n.attributes["pingwatch.account_name"] = c.account_name;
+    n.json["account_name"] = c.account_name;
+  }
 }
 
 }  // namespace
@@ -138,7 +153,7 @@ Notice single_notice(const Transition& t, const NoticeContext& c) {
   body += fmt::format("IP address:     {}\n", dash(t.ip_address));
   body += fmt::format("Platform:       {}\n", dash(t.platform));
   body += fmt::format("Agent version:  {}\n", dash(t.agent_version));
-  body += fmt::format("Account/Region: {} {}\n", dash(c.account_id),
+  body += fmt::format("Account/Region: {} {}\n", dash(account_label(c.account_id, c.account_name, 256)),
                       c.region_name.empty() ? c.region : fmt::format("{} ({})", c.region, c.region_name));
   if (t.deferred) body += "Note:           held back by an exclusion or maintenance window until now\n";
   body += fmt::format("Console:        {}\n", console_link(c.region, t.instance_id));
@@ -156,7 +171,7 @@ Notice single_notice(const Transition& t, const NoticeContext& c) {
                   {"pingwatch.instance_id", t.instance_id},
                   {"pingwatch.region", c.region},
                   {"pingwatch.count", "1"}};
-  if (!c.account_id.empty()) n.attributes["pingwatch.account_id"] = c.account_id;
+  add_account(n, c);
   return n;
 }
 
@@ -211,7 +226,38 @@ Notice digest_notice(const std::vector<const Transition*>& transitions, const No
                   {"pingwatch.transition", "digest"},
                   {"pingwatch.region", c.region},
                   {"pingwatch.count", std::to_string(transitions.size())}};
-  if (!c.account_id.empty()) n.attributes["pingwatch.account_id"] = c.account_id;
+  add_account(n, c);
+  return n;
+}
+
+Notice member_failure_notice(const MemberFailure& f) {
+  Notice n;
+  n.id = stable_hash("member-failure|" + f.account_id + "|" + std::to_string(f.streak));
+  n.transition_keys = {"member-failure|" + f.account_id + "|" + std::to_string(f.streak)};
+  const std::string who = account_label(f.account_id, f.account_name);
+  n.subject = sanitize_subject(fmt::format("[pingwatch] MEMBER UNREACHABLE: {} for {} cycles", who, f.consecutive_cycles));
+  std::string regions;
+  for (const auto& r : f.regions) regions += (regions.empty() ? "" : ", ") + r;
+  std::string body;
+  body += fmt::format("Account {} has not been watched for {} cycles in a row: its managed nodes are not monitored.\n\n",
+                      account_label(f.account_id, f.account_name, 256), f.consecutive_cycles);
+  body += fmt::format("Account:        {}\n", f.account_id);
+  body += fmt::format("Account name:   {}\n", dash(f.account_name));
+  body += fmt::format("Role:           {}\n", dash(f.role_arn));
+  body += fmt::format("Regions:        {}\n", dash(regions));
+  body += fmt::format("Failing since:  {} ({} ago)\n", format_utc(f.first_failed_at), format_age(f.observed_at - f.first_failed_at));
+  body += fmt::format("Last error:     {}\n", dash(f.error));
+  body += "\nDeploy the member role to this account (deploy/member-role.yaml, docs/deploy.md: StackSets), or add the\n"
+          "account to watch.exclude_accounts. The other accounts are watched as usual.\n";
+  body += fmt::format("\nNotice id {} (a resend carries the same id).\n", n.id);
+  n.body = std::move(body);
+  n.json = {{"pingwatch_notice", 1},  {"notice_id", n.id},         {"kind", "member-failure"},
+            {"account_id", f.account_id}, {"account_name", f.account_name}, {"role_arn", f.role_arn},
+            {"regions", f.regions}, {"consecutive_cycles", f.consecutive_cycles}, {"error", f.error},
+            {"first_failed_at", f.first_failed_at}, {"observed_at", f.observed_at}};
+  n.attributes = {{"pingwatch.notice_id", n.id}, {"pingwatch.transition", "member-failure"},
+                  {"pingwatch.account_id", f.account_id}, {"pingwatch.count", "1"}};
+  if (!f.account_name.empty()) n.attributes["pingwatch.account_name"] = f.account_name;
   return n;
 }
 

@@ -16,6 +16,7 @@ struct NoticeContext {
   std::string account_id;     // may be empty when unknown
   std::string region;         // e.g. us-east-1
   std::string region_name;    // e.g. "US East (N. Virginia)"; optional, shown in the body
+  std::string account_name;   // the account's name in AWS Organizations; optional, shown next to the id
 };
 
 struct Notice {
@@ -46,6 +47,22 @@ std::vector<Notice> build_notices(const std::vector<Transition>& transitions, co
 Notice single_notice(const Transition& transition, const NoticeContext& context);
 Notice digest_notice(const std::vector<const Transition*>& transitions, const NoticeContext& context,
                      int part = 0, int parts = 0);
+
+// A member account of an organization that watch could not read for `consecutive_cycles` cycles in a row (its
+// role missing, or refusing: AccessDenied). One notice per streak: `streak` (a number that changes from one streak
+// to the next, e.g. the ledger's version when it started) makes its id, so a recomputed cycle repeats the same id.
+struct MemberFailure {
+  std::string account_id;
+  std::string account_name;
+  std::string role_arn;
+  std::vector<std::string> regions;
+  int consecutive_cycles = 0;
+  std::string error;         // the last failure, as AWS said it
+  EpochSeconds first_failed_at = 0;
+  EpochSeconds observed_at = 0;
+  long streak = 0;
+};
+Notice member_failure_notice(const MemberFailure& failure);
 
 // A notice published again after an attempt whose outcome is unknown (docs/watch.md, exactly once): the body
 // starts by saying it may be a duplicate of one already delivered (same notice id), the JSON has

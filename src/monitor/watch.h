@@ -24,10 +24,14 @@
 
 namespace pingwatch::monitor {
 
-// One account (through an assumed role, or the default credentials when role_arn is empty) and its regions.
+// One account (through an assumed role, or the default credentials when role_arn is empty) and its regions;
+// or, with `organization`, every ACTIVE account of the organization (organizations:ListAccounts from the home
+// account), each through the role member_role_name in it, and the home account with its own credentials.
 struct WatchAccount {
   std::string role_arn;
   std::vector<std::string> regions;   // empty: the default region
+  bool organization = false;          // "organization:ROLE_NAME@REGION+REGION"
+  std::string member_role_name;       // with organization: the role assumed in each member account
 };
 
 struct WatchSettings {
@@ -47,6 +51,8 @@ struct WatchSettings {
   std::vector<WatchAccount> accounts;     // empty: the default credentials and region
   // watch.shard "k/N" (core/shard.h): only the (account, region) pairs of shard k of N. Empty: every pair.
   std::optional<core::Shard> shard;
+  std::vector<std::string> exclude_accounts;   // account ids an organization entry skips
+  int member_failure_cycles = 5;          // a member failing this many cycles in a row is notified once
 };
 
 // Reads [watch] (and PINGWATCH_WATCH_*); throws ConfigError naming the key.

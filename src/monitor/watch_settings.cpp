@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <iomanip>
+#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -87,6 +88,56 @@ std::optional<core::Shard> load_shard(const ConfigSource& source) {
   return core::parse_shard(text);
 }
 
+std::optional<std::string> valid_account_id(const std::string& v) {
+  static const std::regex re("^[0-9]{12}$");
+  if (std::regex_match(v, re)) return std::nullopt;
+  return "use 12-digit AWS account ids, e.g. [\"111111111111\"]";
+}
+
+const char* const kAccountsHelp =
+    "use ROLE_ARN@REGION[+REGION...], default@REGION[+REGION...] or organization:ROLE_NAME@REGION[+REGION...] "
+    "(e.g. organization:PingwatchMember@us-east-1+ap-northeast-1)";
+
+std::vector<std::string> parse_regions(const std::string& entry, const std::string& text) {
+  static const std::regex region("^[a-z]{2}(-[a-z]+)+-[0-9]+$");
+  std::vector<std::string> out;
+  std::istringstream regions(text);
+  for (std::string r; std::getline(regions, r, '+');) {
+    if (r.empty()) continue;
+    if (!std::regex_match(r, region)) bad("watch.accounts", entry, "\"" + r + "\" is not a region name: " + kAccountsHelp);
+    out.push_back(r);
+  }
+  return out;
+}
+
+// "ROLE_ARN@r1+r2", "default@r1+r2" (default credentials) or "organization:ROLE_NAME@r1+r2" (at most one).
+std::vector<WatchAccount> parse_accounts(const ConfigSource& source) {
+  static const std::regex role_name("^[A-Za-z0-9+=,.@_-]{1,64}$");   // IAM role names
+  std::vector<WatchAccount> out;
+  bool organization_seen = false;
+  for (const auto& a : source.get_list("watch.accounts", {})) {
+    WatchAccount acct;
+    const auto at = a.find('@');
+    const std::string who = a.substr(0, at);
+    if (at != std::string::npos) acct.regions = parse_regions(a, a.substr(at + 1));
+    if (who.rfind("organization:", 0) == 0) {
+      acct.organization = true;
+      acct.member_role_name = who.substr(13);
+      if (!std::regex_match(acct.member_role_name, role_name)) {
+        bad("watch.accounts", a, "after organization: comes the member role's name (1 to 64 of A-Z a-z 0-9 +=,.@_-), not an ARN: " +
+                                     std::string(kAccountsHelp));
+      }
+      if (organization_seen) bad("watch.accounts", a, "give one organization: entry (its regions joined with +)");
+      organization_seen = true;
+    } else if (who != "default") {
+      if (who.rfind("arn:", 0) != 0) bad("watch.accounts", a, kAccountsHelp);
+      acct.role_arn = who;
+    }
+    out.push_back(std::move(acct));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string default_state_path() {
@@ -155,23 +206,9 @@ WatchSettings load_watch_settings(const ConfigSource& source) {
   }
   for (const auto& w : source.get_list("watch.maintenance_windows", {})) p.maintenance_windows.push_back(parse_window("watch.maintenance_windows", w));
 
-  // Accounts: "ROLE_ARN@region1+region2" or "default@region1+region2" (default credentials).
-  for (const auto& a : source.get_list("watch.accounts", {})) {
-    WatchAccount acct;
-    const auto at = a.find('@');
-    acct.role_arn = a.substr(0, at);
-    if (acct.role_arn == "default") acct.role_arn.clear();
-    if (!acct.role_arn.empty() && acct.role_arn.rfind("arn:", 0) != 0) {
-      bad("watch.accounts", a, "use ROLE_ARN@REGION[+REGION...] or default@REGION[+REGION...]");
-    }
-    if (at != std::string::npos) {
-      std::istringstream regions(a.substr(at + 1));
-      for (std::string r; std::getline(regions, r, '+');) {
-        if (!r.empty()) acct.regions.push_back(r);
-      }
-    }
-    s.accounts.push_back(std::move(acct));
-  }
+  s.accounts = parse_accounts(source);
+  s.exclude_accounts = source.get_list("watch.exclude_accounts", {}, valid_account_id);
+  s.member_failure_cycles = static_cast<int>(source.get_int("watch.member_failure_cycles", 5, int_range(1, 10000)));
   s.shard = load_shard(source);
   if (p.full_inventory_every * s.interval_seconds > p.stale_threshold_seconds() + p.health_interval_seconds) {
     bad("watch.full_every", std::to_string(p.full_inventory_every),

@@ -183,7 +183,8 @@ void register_watch_commands(CLI::App& app, int& exit_code) {
   flags.add(*watch, "--hold-cycles", "watch.hold_cycles", "a new condition must hold this many cycles (flap suppression)");
   flags.add(*watch, "--full-every", "watch.full_every", "full inventory every N cycles");
   flags.add(*watch, "--metric-namespace", "watch.metric_namespace", "namespace of the aggregate metrics (default pingwatch)");
-  flags.add(*watch, "--accounts", "watch.accounts", "ROLE_ARN@REGION[+REGION] entries, comma-separated");
+  flags.add(*watch, "--accounts", "watch.accounts",
+            "ROLE_ARN@REGION[+REGION], default@REGION[+REGION] or organization:ROLE_NAME@REGION[+REGION] entries, comma-separated");
   flags.add(*watch, "--shard", "watch.shard", "k/N: only the account-regions of shard k of N (1 <= k <= N <= 20)");
   watch->add_flag("--dry-run", flags.dry_run, "decide and print the notices; commit and send nothing");
   watch->add_flag("--text", flags.text, "human-readable output instead of JSON");

@@ -43,6 +43,7 @@ GATED = {
         "dynamodb:DescribeTable": "watch.create_table",
         "sts:AssumeRole": "watch.accounts",               # member accounts: none unless configured
         "ec2:DescribeInstances": "watch.use_ec2",         # vanished reason (stopped/terminated/...): on by default
+        "organizations:ListAccounts": "watch.accounts",   # organization:ROLE_NAME@REGIONS entries
     },
 }
 # handler -> config key of the CloudWatch namespace its PutMetricData writes (default: the Namespace parameter)
@@ -57,11 +58,13 @@ CLIENTS = {
     "StsClient": ("sts", "sts"),
     "DynamoDbClient": ("dynamodb", "dynamodb"),
     "Ec2Client": ("ec2", "ec2"),
+    "OrganizationsClient": ("organizations", "organizations"),
 }
 # Receivers' names that identify a client when a method name exists in several classes.
 RECEIVER_HINTS = {"ssm": "SsmClient", "cloudwatch": "CloudWatchClient", "cw": "CloudWatchClient",
                   "sns": "SnsClient", "events": "EventsClient", "sts": "StsClient", "dynamodb": "DynamoDbClient",
-                  "ddb": "DynamoDbClient", "ec2": "Ec2Client"}
+                  "ddb": "DynamoDbClient", "ec2": "Ec2Client",
+                  "organizations": "OrganizationsClient"}
 # Actions any identity may call whatever its policies say: "No permissions are required to perform this
 # operation" (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html). A role must not
 # list them (granting nothing, they would only mislead a reviewer).
@@ -96,9 +99,15 @@ def resolve(value, params, resources):
             return str(params[name].get("Default", "<" + name + ">"))
         return "<ref:" + name + ">"
     if isinstance(value, dict) and "Fn::Sub" in value:
-        text = value["Fn::Sub"]
-        return re.sub(r"\$\{([^}]+)\}", lambda m: resolve({"Ref": m.group(1)}, params, resources)
+        text, names = value["Fn::Sub"], {}
+        if isinstance(text, list):   # [template, {name: value}]
+            text, names = text[0], {k: resolve(v, params, resources) for k, v in text[1].items()}
+        return re.sub(r"\$\{([^}]+)\}", lambda m: names[m.group(1)] if m.group(1) in names else
+                      resolve({"Ref": m.group(1)}, params, resources)
                       if "." not in m.group(1) else "<getatt:" + m.group(1) + ">", text)
+    if isinstance(value, dict) and "Fn::Join" in value:
+        sep, items = value["Fn::Join"]
+        return sep.join(resolve(x, params, resources) for x in items)
     if isinstance(value, dict) and "Fn::GetAtt" in value:
         res, attr = value["Fn::GetAtt"]
         if resources.get(res, {}).get("Type") == "AWS::Logs::LogGroup" and attr == "Arn":
@@ -106,6 +115,51 @@ def resolve(value, params, resources):
             return f"arn:aws:logs:ap-northeast-1:123456789012:log-group:{name}:*"
         return f"<getatt:{res}.{attr}>"
     return json.dumps(value)
+
+
+def specialize(template, overrides):
+    """The template as CloudFormation would deploy it with these parameter values (defaults otherwise):
+    conditions evaluated, Fn::If resolved, AWS::NoValue removed, resources whose condition is false dropped."""
+    template = json.loads(json.dumps(template))
+    params = template.get("Parameters", {})
+    for name, value in overrides.items():
+        if not check(name in params, f"template has no parameter {name} (organization mode needs MemberRoleName)"):
+            continue
+        params[name]["Default"] = value
+    conditions = template.get("Conditions", {})
+
+    def condition(c):
+        if isinstance(c, str):
+            return condition(conditions[c])
+        (fn, args), = c.items()
+        if fn == "Condition":
+            return condition(args)
+        if fn == "Fn::Equals":
+            return resolve(args[0], params, {}) == resolve(args[1], params, {})
+        if fn == "Fn::Not":
+            return not condition(args[0])
+        if fn == "Fn::Or":
+            return any(condition(a) for a in args)
+        if fn == "Fn::And":
+            return all(condition(a) for a in args)
+        raise ValueError(f"condition {fn} not understood")
+
+    no_value = {"Ref": "AWS::NoValue"}
+
+    def walk(v):
+        if isinstance(v, dict):
+            if len(v) == 1 and "Fn::If" in v:
+                name, yes, no = v["Fn::If"]
+                return walk(yes if condition(name) else no)
+            out = {k: walk(x) for k, x in v.items()}
+            return {k: x for k, x in out.items() if x != no_value}
+        if isinstance(v, list):
+            return [x for x in (walk(y) for y in v) if x != no_value]
+        return v
+
+    template["Resources"] = {name: walk(r) for name, r in template["Resources"].items()
+                             if "Condition" not in r or condition(r["Condition"])}
+    return template
 
 
 def as_list(v):
@@ -232,13 +286,20 @@ def operations_called(paths, methods):
 
 
 # ---------------------------------------------------------------- main
-def main():
-    # --template PATH checks another copy (test_template_validate.sh feeds it broken ones: it must fail).
-    path = sys.argv[sys.argv.index("--template") + 1] if "--template" in sys.argv else os.path.join(SRC, "deploy/template.yaml")
-    template = load_template(path)
+# Parameter sets the template is checked with: every function (Mode both), without and with organization mode.
+SCENARIOS = [
+    ("Mode=both", {"Mode": "both"}),
+    ("Mode=both MemberRoleName=PingwatchMember", {"Mode": "both", "MemberRoleName": "PingwatchMember",
+                                                   "WatchRegions": "us-east-1+ap-northeast-1"}),
+]
+# Services watch calls with a member account's credentials (watch_job.cpp run_pair: the reader and the metrics);
+# state, topic, STS and Organizations are the home account's.
+MEMBER_SERVICES = {"ssm", "ec2", "cloudwatch"}
+
+
+def check_template(template, methods):
     params = template.get("Parameters", {})
     resources = template["Resources"]
-    methods = client_method_operations()
     check("SsmClient" in methods and "CloudWatchClient" in methods,
           "typed clients not found under src/aws (ssm_client.cpp, cloudwatch_client.cpp)")
     check(methods.get("SsmClient", {}).get("for_each_instance_information_page") == {"DescribeInstanceInformation"},
@@ -283,6 +344,8 @@ def main():
         "cloudwatch:PutMetricAlarm": alarm_arn,
         "cloudwatch:DeleteAlarms": alarm_arn,
         "cloudwatch:TagResource": alarm_arn,
+        "organizations:ListAccounts": "*",   # no resource-level permissions for ListAccounts
+        "sts:AssumeRole": f"arn:aws:iam::*:role/{params.get('MemberRoleName', {}).get('Default', '<none>')}",
     }
 
     # Every environment variable the template sets is one pingwatch reads (a typo would be silently ignored).
@@ -333,7 +396,10 @@ def main():
         entries = [HANDLERS[p] for p in COMPOSED.get(handler, [handler])]
         needed = operations_called([f for e in entries for f in code_path(e)], methods)
         allowed = {}   # action -> [(resources, condition)]
-        for policy in rp.get("Policies", []):
+        # Inline policies, and AWS::IAM::RolePolicy resources attached to this role (organization mode's).
+        attached = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::IAM::RolePolicy"
+                    and r["Properties"].get("RoleName") == {"Ref": role_ref}]
+        for policy in rp.get("Policies", []) + attached:
             for st in policy["PolicyDocument"]["Statement"]:
                 check(st.get("Effect") == "Allow", f"{role_ref}: only Allow statements expected")
                 check("NotAction" not in st and "NotResource" not in st, f"{role_ref}: NotAction/NotResource used")
@@ -392,6 +458,58 @@ def main():
         report.append(f"{fname} [{handler}] role {role_ref}: code calls {sorted(code_actions)}; "
                       f"role allows {sorted(role_actions)} + logs")
 
+    return report
+
+
+def check_member_role(path, methods):
+    """deploy/member-role.yaml allows exactly what watch calls with a member's credentials, trusts only the
+    home account's watch role, and only from inside the organization."""
+    template = load_template(path)
+    params = template["Parameters"]
+    watch_template = load_template(os.path.join(SRC, "deploy/template.yaml"))
+    needed = {a for a in operations_called(code_path(HANDLERS["watch"]), methods) if a.split(":")[0] in MEMBER_SERVICES}
+    roles = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    if not check(len(roles) == 1, f"{path}: expected one role"):
+        return []
+    rp = roles[0]["Properties"]
+    trust = rp["AssumeRolePolicyDocument"]["Statement"]
+    want_principal = "arn:aws:iam::<HomeAccountId>:role/" + params["WatchRoleName"]["Default"]
+    check(len(trust) == 1 and trust[0].get("Action") == "sts:AssumeRole"
+          and resolve(trust[0].get("Principal", {}).get("AWS"), params, {}) == want_principal,
+          f"member role: trust must be the home watch role {want_principal} only, got {trust}")
+    org = (trust[0].get("Condition") or {}).get("StringEquals", {}).get("aws:PrincipalOrgID")
+    check(org == {"Ref": "OrganizationId"}, f"member role: trust needs aws:PrincipalOrgID = OrganizationId, got {org}")
+    watch_role_name = watch_template["Resources"]["PingwatchWatchRole"]["Properties"]["RoleName"]
+    check(resolve(watch_role_name, watch_template["Parameters"], {}) == params["WatchRoleName"]["Default"],
+          f"member role: WatchRoleName default differs from the watch role's name {watch_role_name}")
+    allowed = {}
+    for policy in rp.get("Policies", []):
+        for st in policy["PolicyDocument"]["Statement"]:
+            for action in as_list(st["Action"]):
+                check("*" not in action, f"member role: wildcard action {action}")
+                allowed[action] = (as_list(st["Resource"]), st.get("Condition"))
+    for action in sorted(needed - set(allowed)):
+        check(False, f"member role: watch calls {action} in member accounts but the role does not allow it")
+    for action in sorted(set(allowed) - needed):
+        check(False, f"member role allows {action} but watch never calls it in a member account")
+    for action, (res, cond) in allowed.items():
+        check(res == ["*"], f"member role: {action} on {res}: these actions have no resource-level permissions, use *")
+        if action == "cloudwatch:PutMetricData":
+            ns = (cond or {}).get("StringEquals", {}).get("cloudwatch:namespace")
+            check(ns == {"Ref": "WatchMetricNamespace"}, "member role: PutMetricData must be conditioned on the namespace")
+    return [f"member role ({os.path.relpath(path, SRC)}): watch calls {sorted(needed)} there; role allows {sorted(allowed)}"]
+
+
+def main():
+    # --template PATH checks another copy (test_template_validate.sh feeds it broken ones: it must fail).
+    path = sys.argv[sys.argv.index("--template") + 1] if "--template" in sys.argv else os.path.join(SRC, "deploy/template.yaml")
+    raw = load_template(path)
+    methods = client_method_operations()
+    report = []
+    for label, overrides in SCENARIOS:
+        report += [f"[{label}] {line}" for line in check_template(specialize(raw, overrides), methods)]
+    member = sys.argv[sys.argv.index("--member-role") + 1] if "--member-role" in sys.argv else os.path.join(SRC, "deploy/member-role.yaml")
+    report += check_member_role(member, methods)
     for line in report:
         print(line)
     for f in failures:

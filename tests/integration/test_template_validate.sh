@@ -23,6 +23,14 @@ for mode in watch alarms both; do   # each deployment mode resolves its conditio
   out=$(node "$VALIDATE" "$TEMPLATE" "${PARAMS[@]}" "Mode=$mode" 2>&1); rc=$?
   [ $rc -eq 0 ] && ok "template validates with Mode=$mode" || bad "Mode=$mode does not validate: $out"
 done
+# Organization mode (MemberRoleName) on each mode that has watch; the member role template on its own.
+for mode in watch both; do
+  out=$(node "$VALIDATE" "$TEMPLATE" "${PARAMS[@]}" "Mode=$mode" MemberRoleName=PingwatchMember \
+        WatchRegions=us-east-1+ap-northeast-1 ExcludeAccounts=111111111111 2>&1); rc=$?
+  [ $rc -eq 0 ] && ok "template validates with Mode=$mode in organization mode" || bad "Mode=$mode organization mode does not validate: $out"
+done
+out=$(node "$VALIDATE" "$SRC/deploy/member-role.yaml" OrganizationId=o-exampleorgid HomeAccountId=123456789012 2>&1); rc=$?
+[ $rc -eq 0 ] && ok "deploy/member-role.yaml validates" || bad "deploy/member-role.yaml does not validate: $out"
 out=$(node "$VALIDATE" "$TEMPLATE" "${PARAMS[@]}" "Mode=alarm" 2>&1); rc=$?
 [ $rc -ne 0 ] && ok "Mode=alarm (not an allowed value) is refused" || bad "Mode=alarm accepted: $out"
 

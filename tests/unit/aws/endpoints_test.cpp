@@ -141,3 +141,24 @@ TEST(ProcessEnv, ReadsTheRealEnvironment) {
   EXPECT_EQ(process_env()("PINGWATCH_ENDPOINTS_TEST_VAR"), std::optional<std::string>("v"));
   EXPECT_EQ(process_env()("PINGWATCH_ENDPOINTS_TEST_UNSET_VAR"), std::nullopt);
 }
+
+// Organizations has one endpoint per partition (botocore's endpoint-rule-set-1.json for organizations): in aws it
+// is organizations.us-east-1.amazonaws.com signed for us-east-1 whatever the client's region; with a configured
+// endpoint (local stack, moto) the rule set returns it without a signing region, so the client's region signs.
+TEST_F(EndpointsTest, OrganizationsIsPartitionGlobal) {
+  const ServiceInfo orgs{"organizations", "organizations", "ORGANIZATIONS", "organizations", true};
+  EndpointInputs in{"ap-northeast-1", std::nullopt, "", env_.fn()};
+  EXPECT_EQ(resolve_endpoint(orgs, in), "https://organizations.us-east-1.amazonaws.com");
+  EXPECT_EQ(signing_region(orgs, in), "us-east-1");
+  in.region = "cn-north-1";
+  EXPECT_EQ(resolve_endpoint(orgs, in), "https://organizations.cn-northwest-1.amazonaws.com.cn");
+  EXPECT_EQ(signing_region(orgs, in), "cn-northwest-1");
+  in.region = "us-gov-east-1";
+  EXPECT_EQ(resolve_endpoint(orgs, in), "https://organizations.us-gov-west-1.amazonaws.com");
+  EXPECT_EQ(signing_region(orgs, in), "us-gov-west-1");
+  in.region = "ap-northeast-1";
+  env_.vars["AWS_ENDPOINT_URL_ORGANIZATIONS"] = "http://127.0.0.1:4566";
+  EXPECT_EQ(resolve_endpoint(orgs, in), "http://127.0.0.1:4566");
+  EXPECT_EQ(signing_region(orgs, in), "ap-northeast-1");
+  EXPECT_EQ(signing_region(ssm_, in), "ap-northeast-1");   // regional services sign for their region
+}
