@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "local/cloudwatch/formatting.h"
+#include "local/sns/wire_util.h"
 
 namespace pingwatch::local::cloudwatch {
 namespace {
@@ -31,10 +32,10 @@ std::string reason_data(const AlarmDefinition& alarm, const std::vector<const Pe
                         const std::vector<const PeriodDatapoint*>& missing, double query_date) {
   Ordered data;
   data["version"] = "1.0";
-  data["queryDate"] = iso8601_offset(query_date);
+  data["queryDate"] = wire::iso8601_millis_offset(query_date);
   std::vector<const PeriodDatapoint*> real = evaluated;
   std::sort(real.begin(), real.end(), [](auto* a, auto* b) { return a->start < b->start; });
-  if (!real.empty()) data["startDate"] = iso8601_offset(real.front()->start);
+  if (!real.empty()) data["startDate"] = wire::iso8601_millis_offset(real.front()->start);
   if (alarm.extended_statistic) data["extendedStatistic"] = *alarm.extended_statistic;
   else data["statistic"] = alarm.statistic.value_or("Average");
   data["period"] = alarm.period;
@@ -48,7 +49,7 @@ std::string reason_data(const AlarmDefinition& alarm, const std::vector<const Pe
   auto points = Ordered::array();
   for (auto* p : all) {
     Ordered item;
-    item["timestamp"] = iso8601_offset(p->start);
+    item["timestamp"] = wire::iso8601_millis_offset(p->start);
     if (p->value) {
       item["sampleCount"] = p->sample_count;
       item["value"] = *p->value;
