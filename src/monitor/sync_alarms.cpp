@@ -23,62 +23,43 @@ namespace pingwatch::monitor {
 
 core::AlarmSpecOptions alarm_options(const Settings& s) {
   core::AlarmSpecOptions o;
+  static_cast<core::AlarmRule&>(o) = s.alarm;
+  static_cast<core::NodeMetric&>(o) = s.metric;
   o.alarm_prefix = s.alarm.prefix;
-  o.namespace_ = s.metric.namespace_;
-  o.metric_name = s.metric.metric_name;
-  o.dimension_name = s.metric.dimension_name;
   o.topic_arn = s.alarm.topic_arn;
   o.ok_actions = s.alarm.ok_actions;
-  o.statistic = s.alarm.statistic;
-  o.period = s.alarm.period;
-  o.evaluation_periods = s.alarm.evaluation_periods;
-  o.datapoints_to_alarm = s.alarm.datapoints_to_alarm;
-  o.threshold = s.alarm.threshold;
-  o.comparison_operator = s.alarm.comparison_operator;
-  o.treat_missing_data = s.alarm.treat_missing_data;
   return o;
 }
 
+namespace {
+
+// One field of CloudWatch's types to or from AlarmSpec's: what CloudWatch leaves out is 0 or empty here.
+template <class T>
+void assign(T& to, const T& from) { to = from; }
+template <class T>
+void assign(T& to, const std::optional<T>& from) { to = from.value_or(T{}); }
+template <class T>
+void assign(std::optional<T>& to, const T& from) { to = from; }
+void assign(std::vector<core::MetricDimension>& to, const std::vector<aws::Dimension>& from) {
+  for (const auto& d : from) to.push_back({d.name, d.value});
+}
+void assign(std::vector<aws::Dimension>& to, const std::vector<core::MetricDimension>& from) {
+  for (const auto& d : from) to.push_back({d.name, d.value});
+}
+
+}  // namespace
+
 core::AlarmSpec spec_from_alarm(const aws::MetricAlarm& a) {
   core::AlarmSpec s;
-  s.alarm_name = a.alarm_name;
-  s.alarm_description = a.alarm_description;
-  s.actions_enabled = a.actions_enabled;
-  s.ok_actions = a.ok_actions;
-  s.alarm_actions = a.alarm_actions;
-  s.insufficient_data_actions = a.insufficient_data_actions;
-  s.namespace_ = a.namespace_;
-  s.metric_name = a.metric_name;
-  for (const auto& d : a.dimensions) s.dimensions.push_back({d.name, d.value});
+  core::for_each_alarm_field(s, a, [](const char*, auto& to, const auto& from) { assign(to, from); });
   // An extended statistic (p99) or a metric-math alarm has no Statistic: it then differs from ours.
-  s.statistic = a.statistic.empty() ? a.extended_statistic : a.statistic;
-  s.period = a.period.value_or(0);
-  s.evaluation_periods = a.evaluation_periods.value_or(0);
-  s.datapoints_to_alarm = a.datapoints_to_alarm;
-  s.threshold = a.threshold.value_or(0);
-  s.comparison_operator = a.comparison_operator;
-  s.treat_missing_data = a.treat_missing_data;
+  if (a.statistic.empty()) s.statistic = a.extended_statistic;
   return s;
 }
 
 aws::PutMetricAlarmRequest put_request_for(const core::AlarmSpec& s, bool with_tags) {
   aws::PutMetricAlarmRequest r;
-  r.alarm_name = s.alarm_name;
-  r.alarm_description = s.alarm_description;
-  r.actions_enabled = s.actions_enabled;
-  r.ok_actions = s.ok_actions;
-  r.alarm_actions = s.alarm_actions;
-  r.insufficient_data_actions = s.insufficient_data_actions;
-  r.metric_name = s.metric_name;
-  r.namespace_ = s.namespace_;
-  r.statistic = s.statistic;
-  for (const auto& d : s.dimensions) r.dimensions.push_back({d.name, d.value});
-  r.period = s.period;
-  r.evaluation_periods = s.evaluation_periods;
-  r.datapoints_to_alarm = s.datapoints_to_alarm;
-  r.threshold = s.threshold;
-  r.comparison_operator = s.comparison_operator;
-  r.treat_missing_data = s.treat_missing_data;
+  core::for_each_alarm_field(r, s, [](const char*, auto& to, const auto& from) { assign(to, from); });
   if (with_tags) {
     for (const auto& [k, v] : s.tags) r.tags.push_back({k, v});
   }
