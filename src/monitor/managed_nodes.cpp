@@ -35,8 +35,8 @@ void for_each_managed_node(JobContext& ctx, JobResult& r, const std::function<vo
     // The first call failed (credentials, endpoint, permission, network): the job never ran.
     if (r.pages == 0) r.could_not_start = true;
     r.errors.push_back(std::string("DescribeInstanceInformation: ") + e.what());
-    spdlog::error("{}: reading managed nodes stopped after {} pages: {}{}", r.job, r.pages, e.what(),
-                  r.job == "publish" ? "" : "; no alarm will be deleted");
+    spdlog::error("{}: reading managed nodes stopped after {} pages: {}{}", job_name(r.job), r.pages, e.what(),
+                  r.job == Job::Publish ? "" : "; no alarm will be deleted");
   }
 }
 

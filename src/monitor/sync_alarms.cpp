@@ -85,7 +85,8 @@ namespace {
 
 constexpr std::size_t kDeleteAlarmsMax = 100;   // DeleteAlarms takes at most 100 names
 
-double epoch_now() {
+double epoch_now(const JobContext& ctx) {
+  if (ctx.now) return ctx.now();
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
@@ -113,7 +114,7 @@ JobResult run_sync_alarms(JobContext& ctx) {
   const auto started = std::chrono::steady_clock::now();
   const Settings& s = ctx.settings;
   JobResult r;
-  r.job = "sync-alarms";
+  r.job = Job::SyncAlarms;
   r.dry_run = ctx.dry_run;
   const auto should_stop = [&] { return ctx.stop_requested && ctx.stop_requested(); };
   const auto finish = [&] {
@@ -143,7 +144,7 @@ JobResult run_sync_alarms(JobContext& ctx) {
   if (ctx.alarm_memo && r.inventory_complete && !ctx.dry_run) {
     fingerprint = alarm_fingerprint(*ids, options);
     const auto memo = ctx.alarm_memo->get(scope);
-    const double age = memo ? epoch_now() - memo->checked_at : 0;
+    const double age = memo ? epoch_now(ctx) - memo->checked_at : 0;
     if (memo && memo->fingerprint == fingerprint && age >= 0 && age < s.alarm.recheck_minutes * 60.0) {
       r.alarms_check_skipped = true;
       r.alarms_unchanged = r.nodes_seen;
@@ -296,7 +297,7 @@ JobResult run_sync_alarms(JobContext& ctx) {
     try {
       if (r.ok() && r.inventory_complete && !plan.deletes_withheld) {
         if (fingerprint.empty()) fingerprint = alarm_fingerprint(*ids, options);
-        ctx.alarm_memo->put(scope, AlarmMemo{fingerprint, epoch_now()});
+        ctx.alarm_memo->put(scope, AlarmMemo{fingerprint, epoch_now(ctx)});
       } else {
         ctx.alarm_memo->forget(scope);
       }

@@ -159,7 +159,7 @@ WatchRunResult run_watch(const Settings& settings, const WatchSettings& watch, c
     for (const auto& r : regions) pairs.push_back({a.role_arn, r, account_of_role(a.role_arn)});
   }
   WatchRunResult out;
-  out.job.job = "watch";
+  out.job.job = Job::Watch;
   out.job.dry_run = options.dry_run;
   std::vector<std::future<WatchCycleResult>> futures;
   for (const auto& p : pairs) {
