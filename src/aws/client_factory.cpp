@@ -90,7 +90,6 @@ CloudWatchClient ClientFactory::cloudwatch(CloudWatchWire wire) {
   return CloudWatchClient(config_for(CloudWatchClient::service_info()), wire);
 }
 SnsClient ClientFactory::sns() { return SnsClient(config_for(SnsClient::service_info())); }
-EventsClient ClientFactory::events() { return EventsClient(config_for(EventsClient::service_info())); }
 StsClient ClientFactory::sts() { return StsClient(config_for(StsClient::service_info())); }
 DynamoDbClient ClientFactory::dynamodb() { return DynamoDbClient(config_for(DynamoDbClient::service_info())); }
 Ec2Client ClientFactory::ec2() { return Ec2Client(config_for(Ec2Client::service_info())); }

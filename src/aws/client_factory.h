@@ -10,7 +10,6 @@
 #include "aws/dynamodb_client.h"
 #include "aws/ec2_client.h"
 #include "aws/endpoints.h"
-#include "aws/events_client.h"
 #include "aws/service_client.h"
 #include "aws/sns_client.h"
 #include "aws/ssm_client.h"
@@ -47,7 +46,6 @@ class ClientFactory {
   SsmClient ssm();
   CloudWatchClient cloudwatch(CloudWatchWire wire = CloudWatchWire::Json10);
   SnsClient sns();
-  EventsClient events();
   StsClient sts();
   DynamoDbClient dynamodb();
   Ec2Client ec2();

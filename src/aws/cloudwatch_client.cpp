@@ -134,12 +134,6 @@ MetricAlarm read_alarm(const ShapeReader& r) {
 
 }  // namespace
 
-json encode_put_metric_data_json(const PutMetricDataRequest& request) {
-  return put_metric_data_input(request, CloudWatchWire::Json10);
-}
-QueryParams encode_put_metric_data_query(const PutMetricDataRequest& request) {
-  return flatten_query_input(put_metric_data_input(request, CloudWatchWire::Query));
-}
 json encode_put_metric_alarm_json(const PutMetricAlarmRequest& request) { return put_metric_alarm_input(request); }
 QueryParams encode_put_metric_alarm_query(const PutMetricAlarmRequest& request) {
   return flatten_query_input(put_metric_alarm_input(request));

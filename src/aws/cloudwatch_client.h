@@ -246,8 +246,6 @@ class CloudWatchClient {
 };
 
 // Encoders exposed for tests, the conformance tool and benchmarks.
-nlohmann::json encode_put_metric_data_json(const PutMetricDataRequest& request);
-QueryParams encode_put_metric_data_query(const PutMetricDataRequest& request);
 nlohmann::json encode_put_metric_alarm_json(const PutMetricAlarmRequest& request);
 QueryParams encode_put_metric_alarm_query(const PutMetricAlarmRequest& request);
 

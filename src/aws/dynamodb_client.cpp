@@ -141,10 +141,6 @@ std::vector<json> DynamoDbClient::query_all(json request) {
   return all_pages(std::move(request), "Query", [this](const json& r) { return query(r); });
 }
 
-std::vector<json> DynamoDbClient::scan_all(json request) {
-  return all_pages(std::move(request), "Scan", [this](const json& r) { return scan(r); });
-}
-
 json DynamoDbClient::batch_write_item(const json& request_items) {
   json body = call("BatchWriteItem", json{{"RequestItems", request_items}});
   return decode_reply(kService, "BatchWriteItem", [&] {

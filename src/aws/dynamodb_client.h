@@ -52,7 +52,6 @@ class DynamoDbClient {
   DynamoPage query(const nlohmann::json& request);
   std::vector<nlohmann::json> query_all(nlohmann::json request);
   DynamoPage scan(const nlohmann::json& request);
-  std::vector<nlohmann::json> scan_all(nlohmann::json request);
   // request_items: {"Table": [{"PutRequest": {"Item": ...}}, {"DeleteRequest": {"Key": ...}}]}; <= 25.
   // Returns UnprocessedItems (empty object when all were written).
   nlohmann::json batch_write_item(const nlohmann::json& request_items);

@@ -182,17 +182,11 @@ ParamsBuilder& ParamsBuilder::add_if(std::string key, const std::string& value) 
   if (!value.empty()) params_.emplace_back(std::move(key), value);
   return *this;
 }
-ParamsBuilder& ParamsBuilder::add_number(std::string key, double value) {
-  return add(std::move(key), format_double(value));
-}
 ParamsBuilder& ParamsBuilder::add_int(std::string key, long long value) {
   return add(std::move(key), std::to_string(value));
 }
 ParamsBuilder& ParamsBuilder::add_bool(std::string key, bool value) {
   return add(std::move(key), value ? "true" : "false");
-}
-ParamsBuilder& ParamsBuilder::add_time(std::string key, SystemTime value) {
-  return add(std::move(key), format_iso8601(value));
 }
 ParamsBuilder& ParamsBuilder::add_list(const std::string& key, const std::vector<std::string>& values) {
   if (values.empty()) return add(key, "");

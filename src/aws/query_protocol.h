@@ -36,10 +36,8 @@ class ParamsBuilder {
  public:
   ParamsBuilder& add(std::string key, std::string value);
   ParamsBuilder& add_if(std::string key, const std::string& value);   // skipped when empty
-  ParamsBuilder& add_number(std::string key, double value);
   ParamsBuilder& add_int(std::string key, long long value);
   ParamsBuilder& add_bool(std::string key, bool value);               // "true" | "false"
-  ParamsBuilder& add_time(std::string key, SystemTime value);
   // key.member.1=..., key.member.2=...; an empty list is sent as "key=" (an explicit empty list, as botocore does).
   ParamsBuilder& add_list(const std::string& key, const std::vector<std::string>& values);
   QueryParams& params() { return params_; }

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <string_view>
+#include <type_traits>
 #include <unordered_map>
 
 namespace pingwatch::core {
@@ -25,31 +28,33 @@ bool same_number(double a, double b) {
   return std::fabs(a - b) <= 1e-9 * std::max({1.0, std::fabs(a), std::fabs(b)});
 }
 
+// How each kind of field compares: lists as sets, numbers up to representation noise.
+bool same_value(const std::vector<std::string>& a, const std::vector<std::string>& b) { return sorted(a) == sorted(b); }
+bool same_value(const std::vector<MetricDimension>& a, const std::vector<MetricDimension>& b) {
+  return sorted(a) == sorted(b);
+}
+bool same_value(double a, double b) { return same_number(a, b); }
+template <class T>
+bool same_value(const T& a, const T& b) { return a == b; }
+
 }  // namespace
 
 std::vector<std::string> alarm_drift(const AlarmSpec& d, const AlarmSpec& e) {
   std::vector<std::string> out;
-  if (d.alarm_description != e.alarm_description) out.emplace_back("AlarmDescription");
-  if (d.actions_enabled != e.actions_enabled) out.emplace_back("ActionsEnabled");
-  if (sorted(d.ok_actions) != sorted(e.ok_actions)) out.emplace_back("OKActions");
-  if (sorted(d.alarm_actions) != sorted(e.alarm_actions)) out.emplace_back("AlarmActions");
-  if (sorted(d.insufficient_data_actions) != sorted(e.insufficient_data_actions)) {
-    out.emplace_back("InsufficientDataActions");
-  }
-  if (d.namespace_ != e.namespace_) out.emplace_back("Namespace");
-  if (d.metric_name != e.metric_name) out.emplace_back("MetricName");
-  if (sorted(d.dimensions) != sorted(e.dimensions)) out.emplace_back("Dimensions");
-  if (d.statistic != e.statistic) out.emplace_back("Statistic");
-  if (d.period != e.period) out.emplace_back("Period");
-  if (d.evaluation_periods != e.evaluation_periods) out.emplace_back("EvaluationPeriods");
-  const int d_m = d.datapoints_to_alarm.value_or(d.evaluation_periods);
-  const int e_m = e.datapoints_to_alarm.value_or(e.evaluation_periods);
-  if (d_m != e_m) out.emplace_back("DatapointsToAlarm");
-  if (!same_number(d.threshold, e.threshold)) out.emplace_back("Threshold");
-  if (d.comparison_operator != e.comparison_operator) out.emplace_back("ComparisonOperator");
-  // CloudWatch reports an alarm created without TreatMissingData as absent; its behaviour is "missing".
-  const auto tmd = [](const std::string& v) { return v.empty() ? std::string("missing") : v; };
-  if (tmd(d.treat_missing_data) != tmd(e.treat_missing_data)) out.emplace_back("TreatMissingData");
+  for_each_alarm_field(d, e, [&](std::string_view field, const auto& want, const auto& have) {
+    bool same;
+    if constexpr (std::is_same_v<std::decay_t<decltype(want)>, std::optional<int>>) {
+      // DatapointsToAlarm: absent is EvaluationPeriods, CloudWatch's default.
+      same = want.value_or(d.evaluation_periods) == have.value_or(e.evaluation_periods);
+    } else if constexpr (std::is_same_v<std::decay_t<decltype(want)>, std::string>) {
+      // CloudWatch reports an alarm created without TreatMissingData as absent; its behaviour is "missing".
+      const bool tmd = field == "TreatMissingData";
+      same = (tmd && want.empty() ? "missing" : want) == (tmd && have.empty() ? "missing" : have);
+    } else {
+      same = same_value(want, have);
+    }
+    if (!same && field != "AlarmName") out.emplace_back(field);
+  });
   return out;
 }
 

@@ -27,7 +27,7 @@ struct AlarmPlan {
 };
 
 struct PlanOptions {
-  std::string alarm_prefix = "ssm-agent-";
+  std::string alarm_prefix{kDefaultAlarmPrefix};
   // Delete only when every page of DescribeInstanceInformation was read: an absent node may just be on a
   // page that failed.
   bool inventory_complete = true;

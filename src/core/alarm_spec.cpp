@@ -32,13 +32,7 @@ AlarmSpec alarm_spec_for(std::string_view instance_id, const AlarmSpecOptions& o
   spec.namespace_ = o.namespace_;
   spec.metric_name = o.metric_name;
   spec.dimensions = {{o.dimension_name, std::string(instance_id)}};
-  spec.statistic = o.statistic;
-  spec.period = o.period;
-  spec.evaluation_periods = o.evaluation_periods;
-  spec.datapoints_to_alarm = o.datapoints_to_alarm;
-  spec.threshold = o.threshold;
-  spec.comparison_operator = o.comparison_operator;
-  spec.treat_missing_data = o.treat_missing_data;
+  for_each_rule_field(spec, o, [](const char*, auto& to, const auto& from) { to = from; });
   spec.tags = {{std::string(kManagedTagKey), std::string(kManagedTagValue)}};
   return spec;
 }

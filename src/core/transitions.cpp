@@ -245,49 +245,70 @@ class CycleEvaluator {
     for (const auto& node : obs_.snapshot.nodes) seen[node.instance_id] = &node;
 
     std::vector<Transition> out;
-    // Nodes listed this cycle.
-    for (const auto& [id, node] : seen) {
-      const auto tags = tags_of(id, node);
-      const auto at = obs_.observed_at.find(id);
-      const EpochSeconds seen_at = at == obs_.observed_at.end() ? now_ : at->second;
-      const Condition c = condition_of(*node, seen_at, policy_);
-      auto it = state.nodes.find(id);
-      if (it == state.nodes.end()) {
-        NodeRecord record;
-        record.instance_id = id;
-        describe(record, *node, tags);
-        refresh_ignored(record, tags);
-        record.last_seen = seen_at;
-        record.condition = c;
-        record.since = now_;
-        if (c == Condition::Healthy) {
-          if (previous.baseline) {
-            Transition t = make_transition(TransitionKind::Appeared, record, c, c, "", now_, now_,
-                                           id + "@appeared@" + format_time_key(node->registration_date.value_or(now_)));
-            if (!policy_.notify_appeared) t.suppressed_by = "policy";
-            else if (auto why = suppression(record, tags); !why.empty()) t.suppressed_by = why;
-            else t.notify = true;
-            out.push_back(std::move(t));
-          }
-        } else {
-          record.episode = episode_key(record, now_);
-          Transition t = make_transition(TransitionKind::UnhealthyAtStart, record, c, c, "", now_, now_, record.episode);
-          settle_down(record, t, tags);
-          out.push_back(std::move(t));
-        }
-        state.nodes.emplace(id, std::move(record));
-        continue;
-      }
-      NodeRecord& record = it->second;
-      const std::string previous_status = record.condition == Condition::Absent ? std::string() : record.ssm_status;
-      describe(record, *node, tags);
-      refresh_ignored(record, tags);
-      record.last_seen = seen_at;
-      observe(record, c, previous_status, tags, out, outcome.held);
-      release_held(record, tags, out);
-    }
+    for (const auto& [id, node] : seen) listed(state, previous.baseline, id, *node, out, outcome.held);
+    not_listed(state, seen, full_and_complete, out, outcome.held);
 
-    // Nodes not listed: absent only where this observation covered them completely.
+    if (full_and_complete) state.baseline = true;
+    std::stable_sort(out.begin(), out.end(),
+                     [](const Transition& a, const Transition& b) { return a.instance_id < b.instance_id; });
+    outcome.transitions = std::move(out);
+    return outcome;
+  }
+
+ private:
+  // A node listed this cycle: a first sighting, or the next observation of a known one.
+  void listed(WatchState& state, bool had_baseline, const std::string& id, const ManagedNode& node,
+              std::vector<Transition>& out, std::size_t& held) {
+    const auto tags = tags_of(id, &node);
+    const auto at = obs_.observed_at.find(id);
+    const EpochSeconds seen_at = at == obs_.observed_at.end() ? now_ : at->second;
+    const Condition c = condition_of(node, seen_at, policy_);
+    auto it = state.nodes.find(id);
+    if (it == state.nodes.end()) {
+      state.nodes.emplace(id, first_sighting(had_baseline, id, node, tags, seen_at, c, out));
+      return;
+    }
+    NodeRecord& record = it->second;
+    const std::string previous_status = record.condition == Condition::Absent ? std::string() : record.ssm_status;
+    describe(record, node, tags);
+    refresh_ignored(record, tags);
+    record.last_seen = seen_at;
+    observe(record, c, previous_status, tags, out, held);
+    release_held(record, tags, out);
+  }
+
+  // A node not known before: it appeared (after the first complete inventory), or is unhealthy at start.
+  NodeRecord first_sighting(bool had_baseline, const std::string& id, const ManagedNode& node,
+                            const std::map<std::string, std::string>& tags, EpochSeconds seen_at, Condition c,
+                            std::vector<Transition>& out) {
+    NodeRecord record;
+    record.instance_id = id;
+    describe(record, node, tags);
+    refresh_ignored(record, tags);
+    record.last_seen = seen_at;
+    record.condition = c;
+    record.since = now_;
+    if (c == Condition::Healthy) {
+      if (had_baseline) {
+        Transition t = make_transition(TransitionKind::Appeared, record, c, c, "", now_, now_,
+                                       id + "@appeared@" + format_time_key(node.registration_date.value_or(now_)));
+        if (!policy_.notify_appeared) t.suppressed_by = "policy";
+        else if (auto why = suppression(record, tags); !why.empty()) t.suppressed_by = why;
+        else t.notify = true;
+        out.push_back(std::move(t));
+      }
+    } else {
+      record.episode = episode_key(record, now_);
+      Transition t = make_transition(TransitionKind::UnhealthyAtStart, record, c, c, "", now_, now_, record.episode);
+      settle_down(record, t, tags);
+      out.push_back(std::move(t));
+    }
+    return record;
+  }
+
+  // Nodes not listed: absent only where this observation covered them completely; forgotten long after.
+  void not_listed(WatchState& state, const std::map<std::string, const ManagedNode*>& seen, bool full_and_complete,
+                  std::vector<Transition>& out, std::size_t& held) {
     std::vector<std::string> forget;
     for (auto& [id, record] : state.nodes) {
       if (seen.count(id)) continue;
@@ -300,7 +321,7 @@ class CycleEvaluator {
           record.vanished_reason = std::string(to_string(r->second));
         }
         observe(record, Condition::Absent, record.condition == Condition::Absent ? "" : record.ssm_status, tags, out,
-                outcome.held);
+                held);
         if (record.condition == Condition::Absent && now_ - record.since > policy_.forget_vanished_after_seconds) {
           forget.push_back(id);
           continue;
@@ -309,15 +330,8 @@ class CycleEvaluator {
       release_held(record, tags, out);
     }
     for (const auto& id : forget) state.nodes.erase(id);
-
-    if (full_and_complete) state.baseline = true;
-    std::stable_sort(out.begin(), out.end(),
-                     [](const Transition& a, const Transition& b) { return a.instance_id < b.instance_id; });
-    outcome.transitions = std::move(out);
-    return outcome;
   }
 
- private:
   const Observation& obs_;
   const WatchPolicy& policy_;
   EpochSeconds now_;

@@ -1,7 +1,6 @@
 #include "local/protocol_render.h"
 
-#include <cstdio>
-#include <random>
+#include "local/sns/wire_util.h"
 
 namespace pingwatch::local {
 
@@ -30,16 +29,7 @@ std::string query_namespace(const std::string& signing_name) {
   return "";
 }
 
-std::string new_request_id() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  const std::uint64_t a = rng(), b = rng();
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
-                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
-                static_cast<unsigned long long>(b & 0xffffffffffffULL));
-  return buf;
-}
+std::string new_request_id() { return wire::uuid4(); }
 
 namespace {
 const char* json_content_type(WireProtocol protocol) {

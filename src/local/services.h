@@ -7,7 +7,6 @@
 
 namespace pingwatch::local {
 
-std::unique_ptr<Service> make_ssm_service(StackContext& context);         // ssm/      (also owns the fleet)
 std::unique_ptr<Service> make_cloudwatch_service(StackContext& context);  // cloudwatch/ (signing name monitoring)
 std::unique_ptr<Service> make_sns_service(StackContext& context);         // sns/      (implements SnsPublisher)
 std::unique_ptr<Service> make_events_service(StackContext& context);      // events/

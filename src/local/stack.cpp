@@ -52,6 +52,44 @@ std::string local_owner(const std::string& name) {
   return name;
 }
 
+// /_local/chaos: GET the rules, POST new ones, DELETE them all.
+Response chaos_endpoint(const RawRequest& raw, ChaosEngine& chaos, bool quiet) {
+  if (raw.method == "GET") return json_response(200, chaos.to_json());
+  if (raw.method == "DELETE") {
+    chaos.clear();
+    return json_response(200, chaos.to_json());
+  }
+  if (raw.method != "POST") return json_response(405, {{"error", "use GET, POST (rules JSON) or DELETE"}});
+  const auto body = nlohmann::json::parse(raw.body, nullptr, false);
+  if (body.is_discarded()) return json_response(400, {{"error", "body must be JSON: {\"rules\": [...], \"quotas\": [...]}"}});
+  try {
+    chaos.configure(body);
+  } catch (const std::invalid_argument& e) {
+    return json_response(400, {{"error", e.what()}});
+  }
+  if (!quiet) spdlog::info("chaos: rules replaced: {}", chaos.to_json()["rules"].dump());
+  return json_response(200, chaos.to_json());
+}
+
+// /_local/<rest> as the owning service's REST-JSON request: unsigned, request id "local".
+Request local_service_request(const RawRequest& raw, const std::string& signing_name, const std::string& rest,
+                              const std::string& account_id, const StackContext& context) {
+  Request request;
+  request.method = raw.method;
+  request.path = raw.path;
+  request.query = raw.query;
+  request.headers = raw.headers;
+  request.body = raw.body;
+  request.service = signing_name;
+  request.operation = "_local/" + rest;
+  request.protocol = WireProtocol::RestJson;
+  request.request_id = "local";
+  request.account_id = account_id;
+  request.region = context.default_region;
+  request.json = raw.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(raw.body, nullptr, false);
+  return request;
+}
+
 }  // namespace
 
 LocalStack::LocalStack(StackOptions options) : options_(std::move(options)) {
@@ -201,23 +239,7 @@ std::optional<Response> LocalStack::handle_local(const RawRequest& raw) {
     stats["memory"] = {{"heap_in_use_bytes", heap.uordblks + heap.hblkhd}, {"heap_free_bytes", heap.fordblks}};
     return json_response(200, stats);
   }
-  if (path == "/_local/chaos") {
-    if (raw.method == "GET") return json_response(200, chaos_->to_json());
-    if (raw.method == "DELETE") {
-      chaos_->clear();
-      return json_response(200, chaos_->to_json());
-    }
-    if (raw.method != "POST") return json_response(405, {{"error", "use GET, POST (rules JSON) or DELETE"}});
-    const auto body = nlohmann::json::parse(raw.body, nullptr, false);
-    if (body.is_discarded()) return json_response(400, {{"error", "body must be JSON: {\"rules\": [...], \"quotas\": [...]}"}});
-    try {
-      chaos_->configure(body);
-    } catch (const std::invalid_argument& e) {
-      return json_response(400, {{"error", e.what()}});
-    }
-    if (!options_.quiet) spdlog::info("chaos: rules replaced: {}", chaos_->to_json()["rules"].dump());
-    return json_response(200, chaos_->to_json());
-  }
+  if (path == "/_local/chaos") return chaos_endpoint(raw, *chaos_, options_.quiet);
   if (path == "/_local/clock") return json_response(200, {{"sim_now", now}, {"time_scale", context_.clock->scale()}});
   if (path == "/_local/fleet" && raw.method == "GET") return fleet_listing(raw, now);
   if (path == "/_local/fleet/faults") return fleet_fault(raw, now);
@@ -229,19 +251,7 @@ std::optional<Response> LocalStack::handle_local(const RawRequest& raw) {
   const std::string account_id = account == raw.query.end() ? context_.account_id : account->second;
   Service* owner = accounts_->resolve(local_owner(name), account_id, context_.default_region);
   if (owner == nullptr) return json_response(404, {{"error", "no local endpoint " + path}});
-  Request request;
-  request.method = raw.method;
-  request.path = raw.path;
-  request.query = raw.query;
-  request.headers = raw.headers;
-  request.body = raw.body;
-  request.service = owner->signing_name();
-  request.operation = "_local/" + rest;
-  request.protocol = WireProtocol::RestJson;
-  request.request_id = "local";
-  request.account_id = account_id;
-  request.region = context_.default_region;
-  request.json = raw.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(raw.body, nullptr, false);
+  const Request request = local_service_request(raw, owner->signing_name(), rest, account_id, context_);
   try {
     return owner->handle(request);
   } catch (const ServiceError& e) {

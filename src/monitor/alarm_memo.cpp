@@ -5,9 +5,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string_view>
 #include <stdexcept>
+#include <type_traits>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -92,6 +94,25 @@ std::uint64_t fnv1a(std::string_view text, std::uint64_t h = kFnvOffset) {
   return h;
 }
 
+std::string fingerprint_text(const std::vector<std::string>& v) { return fmt::format("{}", fmt::join(v, ",")); }
+std::string fingerprint_text(const std::optional<int>& v) { return fmt::format("{}", v.value_or(-1)); }
+template <class T>
+std::string fingerprint_text(const T& v) { return fmt::format("{}", v); }
+
+// Every field pingwatch sets, '|'-separated, the dimensions and tags last, each named.
+std::string fingerprint_line(const core::AlarmSpec& s) {
+  std::string line;
+  core::for_each_alarm_field(s, s, [&line](std::string_view, const auto& field, const auto&) {
+    if constexpr (!std::is_same_v<std::decay_t<decltype(field)>, std::vector<core::MetricDimension>>) {
+      line += '|' + fingerprint_text(field);
+    }
+  });
+  line.erase(0, 1);
+  for (const auto& d : s.dimensions) line += "|d:" + d.name + "=" + d.value;
+  for (const auto& [k, v] : s.tags) line += "|t:" + k + "=" + v;
+  return line;
+}
+
 }  // namespace
 
 std::string alarm_fingerprint(const std::vector<std::string>& instance_ids, const core::AlarmSpecOptions& options) {
@@ -100,15 +121,7 @@ std::string alarm_fingerprint(const std::vector<std::string>& instance_ids, cons
   std::vector<std::uint64_t> hashes;
   hashes.reserve(instance_ids.size());
   for (const auto& id : instance_ids) {
-    const core::AlarmSpec s = core::alarm_spec_for(id, options);
-    std::string line = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", s.alarm_name, s.alarm_description,
-                                   s.actions_enabled, fmt::join(s.ok_actions, ","), fmt::join(s.alarm_actions, ","),
-                                   fmt::join(s.insufficient_data_actions, ","), s.namespace_, s.metric_name,
-                                   s.statistic, s.period, s.evaluation_periods, s.datapoints_to_alarm.value_or(-1),
-                                   s.threshold, s.comparison_operator);
-    line += "|" + s.treat_missing_data;
-    for (const auto& d : s.dimensions) line += "|d:" + d.name + "=" + d.value;
-    for (const auto& [k, v] : s.tags) line += "|t:" + k + "=" + v;
+    const std::string line = fingerprint_line(core::alarm_spec_for(id, options));
     hashes.push_back(fnv1a(line));
   }
   std::sort(hashes.begin(), hashes.end());

@@ -6,10 +6,10 @@
 // accept a legacy environment name (the post's CWAlarmSNSTopic for alarm.topic_arn).
 // The file is --config FILE, else $PINGWATCH_CONFIG, else none.
 //
-// Adding a section from another module (e.g. [watch] in src/monitor/watch_config.cpp):
-//   WatchSettings parse_watch_settings(const ConfigSource& source) {
+// Adding a section from another module (as [watch] in src/monitor/watch_settings.cpp):
+//   WatchSettings load_watch_settings(const ConfigSource& source) {
 //     WatchSettings s;
-//     s.stale_after = source.get_int("watch.stale_after", 900, at_least(60, "60 seconds or more"));
+//     s.interval_seconds = static_cast<int>(source.get_int("watch.interval", 60, int_range(10, 3600)));
 //     ...
 //   }
 // Every getter validates, and its error names the key, the bad value, where it came from and what is
@@ -26,6 +26,7 @@
 
 #include "aws/client_factory.h"
 #include "aws/endpoints.h"
+#include "core/alarm_spec.h"
 
 namespace pingwatch::monitor {
 
@@ -96,10 +97,7 @@ class ConfigSource {
 
 // ----- pingwatch's own sections -----
 
-struct MetricSettings {            // [metric]: what publish writes and what the alarms watch
-  std::string namespace_ = "SSM Agent";
-  std::string metric_name = "Status";
-  std::string dimension_name = "Per-Instance Metrics";
+struct MetricSettings : core::NodeMetric {   // [metric]: what publish writes and what the alarms watch
   std::string unit = "Count";
 };
 
@@ -112,17 +110,10 @@ struct PublishSettings {           // [publish]
   std::string aggregate_metric_name = "NodeCount";
 };
 
-struct AlarmSettings {             // [alarm]
-  std::string prefix = "ssm-agent-";
+struct AlarmSettings : core::AlarmRule {   // [alarm]: the rule's defaults are core's (alarm_spec.h)
+  std::string prefix{core::kDefaultAlarmPrefix};
   std::string topic_arn;                    // also $CWAlarmSNSTopic, as in the post
   std::vector<std::string> ok_actions;
-  std::string statistic = "Maximum";
-  int period = 60;
-  int evaluation_periods = 1;
-  int datapoints_to_alarm = 1;
-  double threshold = 1.0;
-  std::string comparison_operator = "GreaterThanOrEqualToThreshold";
-  std::string treat_missing_data = "missing";
   double put_tps = 3;                       // PutMetricAlarm quota: 3 TPS (adjustable in Service Quotas)
   double delete_tps = 3;                    // DeleteAlarms quota: 3 TPS
   int write_concurrency = 4;                // alarm writes in flight (still under put_tps/delete_tps)

@@ -17,13 +17,23 @@ JobClients make_job_clients(const Settings& settings) {
   return clients;
 }
 
+std::string_view job_name(Job job) {
+  switch (job) {
+    case Job::Publish: return "publish";
+    case Job::SyncAlarms: return "sync-alarms";
+    case Job::Cycle: return "cycle";
+    case Job::Watch: return "watch";
+  }
+  return "?";
+}
+
 int JobResult::exit_code() const {
   if (could_not_start) return 2;
   return ok() ? 0 : 1;
 }
 
 nlohmann::json JobResult::to_json() const {
-  nlohmann::json j{{"job", job},
+  nlohmann::json j{{"job", job_name(job)},
                    {"ok", ok()},
                    {"dry_run", dry_run},
                    {"nodes_seen", nodes_seen},
@@ -35,12 +45,12 @@ nlohmann::json JobResult::to_json() const {
                    {"stopped", stopped},
                    {"duration_seconds", duration_seconds},
                    {"errors", errors}};
-  if (job != "sync-alarms") {
+  if (job != Job::SyncAlarms) {   // publish, cycle and watch write metric data
     j["data_published"] = data_published;
     j["data_failed"] = data_failed;
     j["unknown_statuses"] = unknown_statuses;
   }
-  if (job != "publish") {
+  if (job != Job::Publish) {
     j["alarms_check_skipped"] = alarms_check_skipped;
     j["alarms_existing"] = alarms_existing;
     j["alarms_created"] = alarms_created;
@@ -85,14 +95,14 @@ JobResult run_cycle(JobContext& ctx) {
   JobResult p = run_publish(ctx);
   JobResult a;
   if (p.could_not_start) {
-    a.job = "sync-alarms";   // nothing could be read: the alarms are left for the next cycle
+    a.job = Job::SyncAlarms;   // nothing could be read: the alarms are left for the next cycle
   } else {
     a = run_sync_alarms(ctx);
   }
   ctx.inventory = outer;
 
   JobResult r = a;
-  r.job = "cycle";
+  r.job = Job::Cycle;
   r.nodes_seen = p.nodes_seen;
   r.pages = p.pages;
   r.data_published = p.data_published;

@@ -68,15 +68,21 @@ struct JobContext {
   NodeInventory* inventory = nullptr;
   // sync-alarms: skips unchanged checks (alarm_memo.h). Null: every cycle reads every alarm.
   std::shared_ptr<AlarmMemoStore> alarm_memo;
+  // sync-alarms: epoch seconds for the memo's age (as watch's WatchOptions::now); default: the system clock.
+  std::function<double()> now;
   // watch: called once per account-region ("<account>/<region>") after its cycle (the daemon's status server).
   std::function<void(const std::string& scope, const WatchCycleResult&)> on_watch_cycle;
   // watch: this run's shard, over watch.shard (the Lambda invocation's {"shard":"k/N"}). Unset: watch.shard.
   std::optional<core::Shard> shard;
 };
 
+// The kinds of job a result comes from; which counters it reports follows from the kind.
+enum class Job { Publish, SyncAlarms, Cycle, Watch };
+std::string_view job_name(Job job);   // "publish", "sync-alarms", "cycle", "watch" (as the CLI and _HANDLER say)
+
 // What one cycle did; to_json() is the Lambda's response and the CLI's output.
 struct JobResult {
-  std::string job;
+  Job job = Job::Publish;
   bool dry_run = false;
   long nodes_seen = 0;
   long pages = 0;                  // DescribeInstanceInformation pages read

@@ -34,8 +34,8 @@ void for_each_managed_node(JobContext& ctx, JobResult& r, const std::function<vo
   if (report.could_not_start) r.could_not_start = true;
   for (const auto& e : report.errors) {
     r.errors.push_back(e);
-    spdlog::error("{}: reading managed nodes stopped after {} pages: {}{}", r.job, report.pages, e,
-                  r.job == "publish" ? "" : "; no alarm will be deleted");
+    spdlog::error("{}: reading managed nodes stopped after {} pages: {}{}", job_name(r.job), report.pages, e,
+                  r.job == Job::Publish ? "" : "; no alarm will be deleted");
   }
 }
 

@@ -187,7 +187,7 @@ JobResult run_publish(JobContext& ctx) {
   const auto started = std::chrono::steady_clock::now();
   const Settings& s = ctx.settings;
   JobResult r;
-  r.job = "publish";
+  r.job = Job::Publish;
   r.dry_run = ctx.dry_run;
   StatusCounts counts{};
 

@@ -10,6 +10,7 @@
 
 #include "aws/error.h"
 #include "monitor/node_listing.h"
+#include "monitor/ec2_instances.h"
 
 namespace pingwatch::monitor {
 
@@ -70,31 +71,8 @@ class SsmFleetReader : public FleetReader {
   Ec2Facts ec2_facts(const std::vector<std::string>& ids) override {
     Ec2Facts facts;
     if (!ec2_ || !options_.use_ec2 || ec2_unusable_) return facts;
-    std::vector<std::string> ec2_ids;
-    for (const auto& id : ids) {
-      if (id.rfind("i-", 0) == 0) ec2_ids.push_back(id);   // hybrid mi- nodes are not EC2 instances
-    }
     try {
-      for (std::size_t i = 0; i < ec2_ids.size(); i += 100) {
-        aws::DescribeInstancesRequest req;
-        // The instance-id filter (unlike InstanceId.N) does not fail the whole call for one unknown id.
-        req.filters.push_back({"instance-id", {ec2_ids.begin() + static_cast<std::ptrdiff_t>(i),
-                                               ec2_ids.begin() + static_cast<std::ptrdiff_t>(std::min(ec2_ids.size(), i + 100))}});
-        std::set<std::string> found;
-        ++calls_;
-        for (const auto& inst : ec2_->describe_all_instances(req)) {
-          found.insert(inst.instance_id);
-          facts.tags[inst.instance_id] = inst.tags;
-          const auto& s = inst.state_name;
-          if (s == "stopped" || s == "stopping") facts.reasons[inst.instance_id] = core::VanishedReason::Stopped;
-          else if (s == "terminated" || s == "shutting-down") facts.reasons[inst.instance_id] = core::VanishedReason::Terminated;
-          else facts.reasons[inst.instance_id] = core::VanishedReason::RunningUnmanaged;
-        }
-        for (std::size_t k = i; k < std::min(ec2_ids.size(), i + 100); ++k) {
-          // EC2 forgets terminated instances about an hour after termination.
-          if (!found.count(ec2_ids[k])) facts.reasons[ec2_ids[k]] = core::VanishedReason::Terminated;
-        }
-      }
+      facts = ec2_facts_for(*ec2_, ids, calls_);
     } catch (const std::exception& e) {
       // No permission (UnauthorizedOperation) or no EC2 endpoint: vanished stays "unknown" (an alert by default).
       ec2_unusable_ = true;

@@ -89,7 +89,7 @@ WatchCycleResult run_pair(const Settings& settings, const WatchSettings& watch, 
   ro.page_size = watch.page_size;
   ro.use_ec2 = watch.use_ec2;
   ro.deadline = options.deadline;
-  ro.catalog_key = "watch|" + scope_of(pair) + "|" + ssm->service_client().config().endpoint;
+  ro.catalog_key = "watch|" + pair.scope() + "|" + ssm->service_client().config().endpoint;
   auto reader = make_ssm_fleet_reader(ssm, ec2, ro);
 
   // The state's scope keeps the configured label ("default/<region>"), so learning the account later does not
@@ -291,7 +291,7 @@ WatchRunResult run_watch(const Settings& settings, const WatchSettings& watch, c
   const auto started = std::chrono::steady_clock::now();
   const ClientConfigFor home = options.client_config ? options.client_config : default_client_config(settings);
   WatchRunResult out;
-  out.job.job = "watch";
+  out.job.job = Job::Watch;
   out.job.dry_run = options.dry_run;
   WatchPairs discovered = watch_pairs(watch, home);
   for (const auto& f : discovered.failures) {

@@ -146,6 +146,66 @@ std::string default_state_path() {
   return std::string(home && *home ? home : ".") + "/.local/state/pingwatch/watch.db";
 }
 
+namespace {
+
+// watch.notify: which transitions are told.
+void read_notify(const ConfigSource& source, core::WatchPolicy& p) {
+  std::vector<std::string> kinds;
+  for (auto k : core::kAllTransitionKinds) kinds.emplace_back(core::to_string(k));
+  const auto notify = source.get_list("watch.notify", {"lost", "unhealthy-at-start", "vanished", "stale", "recovered"},
+                                      one_of(kinds));
+  p.notify_lost = p.notify_unhealthy_at_start = p.notify_vanished = p.notify_stale = p.notify_recovered =
+      p.notify_appeared = false;
+  for (const auto& k : notify) {
+    switch (*core::parse_transition_kind(k)) {
+      case core::TransitionKind::Lost: p.notify_lost = true; break;
+      case core::TransitionKind::UnhealthyAtStart: p.notify_unhealthy_at_start = true; break;
+      case core::TransitionKind::Vanished: p.notify_vanished = true; break;
+      case core::TransitionKind::Stale: p.notify_stale = true; break;
+      case core::TransitionKind::Recovered: p.notify_recovered = true; break;
+      case core::TransitionKind::Appeared: p.notify_appeared = true; break;
+    }
+  }
+}
+
+// watch.notify_vanished: which reasons of a vanish are told.
+void read_notify_vanished(const ConfigSource& source, core::WatchPolicy& p) {
+  const auto reasons = source.get_list("watch.notify_vanished", {"running-but-unmanaged", "unknown"},
+                                       one_of({"running-but-unmanaged", "unknown", "stopped", "terminated"}));
+  p.notify_vanished_running_unmanaged = p.notify_vanished_unknown = p.notify_vanished_stopped = p.notify_vanished_terminated = false;
+  for (const auto& r : reasons) {
+    if (r == "running-but-unmanaged") p.notify_vanished_running_unmanaged = true;
+    if (r == "unknown") p.notify_vanished_unknown = true;
+    if (r == "stopped") p.notify_vanished_stopped = true;
+    if (r == "terminated") p.notify_vanished_terminated = true;
+  }
+}
+
+// watch.ignore_tag: KEY=VALUE, or empty for none.
+void read_ignore_tag(const ConfigSource& source, core::WatchPolicy& p) {
+  const std::string ignore = source.get_string("watch.ignore_tag", "pingwatch:ignore=true");
+  if (ignore.empty()) {
+    p.ignore_tag_key.clear();
+  } else {
+    const auto eq = ignore.find('=');
+    if (eq == std::string::npos || eq == 0) bad("watch.ignore_tag", ignore, "use KEY=VALUE, e.g. pingwatch:ignore=true, or empty");
+    p.ignore_tag_key = ignore.substr(0, eq);
+    p.ignore_tag_value = ignore.substr(eq + 1);
+  }
+}
+
+// A full inventory often enough that a stale node is seen in time.
+void check_full_every(const WatchSettings& s) {
+  const auto& p = s.policy;
+  if (p.full_inventory_every * s.interval_seconds > p.stale_threshold_seconds() + p.health_interval_seconds) {
+    bad("watch.full_every", std::to_string(p.full_inventory_every),
+        fmt::format("a full inventory every {} s would let staleness go unseen too long; keep full_every x interval <= {} s",
+                    p.full_inventory_every * s.interval_seconds, p.stale_threshold_seconds() + p.health_interval_seconds));
+  }
+}
+
+}  // namespace
+
 WatchSettings load_watch_settings(const ConfigSource& source) {
   WatchSettings s;
   auto& p = s.policy;
@@ -170,51 +230,15 @@ WatchSettings load_watch_settings(const ConfigSource& source) {
   p.digest_threshold = static_cast<std::size_t>(source.get_int("watch.digest_threshold", 10, int_range(0, 100000)));
   p.forget_vanished_after_seconds = source.get_number("watch.forget_vanished_after", 7 * 86400.0, number_range(0, 1e9));
 
-  std::vector<std::string> kinds;
-  for (auto k : core::kAllTransitionKinds) kinds.emplace_back(core::to_string(k));
-  const auto notify = source.get_list("watch.notify", {"lost", "unhealthy-at-start", "vanished", "stale", "recovered"},
-                                      one_of(kinds));
-  p.notify_lost = p.notify_unhealthy_at_start = p.notify_vanished = p.notify_stale = p.notify_recovered =
-      p.notify_appeared = false;
-  for (const auto& k : notify) {
-    switch (*core::parse_transition_kind(k)) {
-      case core::TransitionKind::Lost: p.notify_lost = true; break;
-      case core::TransitionKind::UnhealthyAtStart: p.notify_unhealthy_at_start = true; break;
-      case core::TransitionKind::Vanished: p.notify_vanished = true; break;
-      case core::TransitionKind::Stale: p.notify_stale = true; break;
-      case core::TransitionKind::Recovered: p.notify_recovered = true; break;
-      case core::TransitionKind::Appeared: p.notify_appeared = true; break;
-    }
-  }
-  const auto reasons = source.get_list("watch.notify_vanished", {"running-but-unmanaged", "unknown"},
-                                       one_of({"running-but-unmanaged", "unknown", "stopped", "terminated"}));
-  p.notify_vanished_running_unmanaged = p.notify_vanished_unknown = p.notify_vanished_stopped = p.notify_vanished_terminated = false;
-  for (const auto& r : reasons) {
-    if (r == "running-but-unmanaged") p.notify_vanished_running_unmanaged = true;
-    if (r == "unknown") p.notify_vanished_unknown = true;
-    if (r == "stopped") p.notify_vanished_stopped = true;
-    if (r == "terminated") p.notify_vanished_terminated = true;
-  }
-  const std::string ignore = source.get_string("watch.ignore_tag", "pingwatch:ignore=true");
-  if (ignore.empty()) {
-    p.ignore_tag_key.clear();
-  } else {
-    const auto eq = ignore.find('=');
-    if (eq == std::string::npos || eq == 0) bad("watch.ignore_tag", ignore, "use KEY=VALUE, e.g. pingwatch:ignore=true, or empty");
-    p.ignore_tag_key = ignore.substr(0, eq);
-    p.ignore_tag_value = ignore.substr(eq + 1);
-  }
+  read_notify(source, p);
+  read_notify_vanished(source, p);
+  read_ignore_tag(source, p);
   for (const auto& w : source.get_list("watch.maintenance_windows", {})) p.maintenance_windows.push_back(parse_window("watch.maintenance_windows", w));
-
   s.accounts = parse_accounts(source);
   s.exclude_accounts = source.get_list("watch.exclude_accounts", {}, valid_account_id);
   s.member_failure_cycles = static_cast<int>(source.get_int("watch.member_failure_cycles", 5, int_range(1, 10000)));
   s.shard = load_shard(source);
-  if (p.full_inventory_every * s.interval_seconds > p.stale_threshold_seconds() + p.health_interval_seconds) {
-    bad("watch.full_every", std::to_string(p.full_inventory_every),
-        fmt::format("a full inventory every {} s would let staleness go unseen too long; keep full_every x interval <= {} s",
-                    p.full_inventory_every * s.interval_seconds, p.stale_threshold_seconds() + p.health_interval_seconds));
-  }
+  check_full_every(s);
   return s;
 }
 

@@ -19,6 +19,7 @@
 #include "aws/json_protocol.h"
 #include "aws/query_protocol.h"
 #include "core/managed_node.h"
+#include "monitor/ec2_instances.h"
 #include "runtime/aws_options.h"
 #include "runtime/commands.h"
 
@@ -206,7 +207,7 @@ void print_json(const std::vector<Row>& rows, double server_time, std::ostream& 
   out << doc.dump(2) << '\n';
 }
 
-// Name tags: EC2 instances' tags live in EC2 (one DescribeInstances per 200 ids, paged), hybrid nodes' in SSM.
+// Name tags: EC2 instances' tags live in EC2 (monitor/ec2_instances.h), hybrid nodes' in SSM.
 // A lookup that fails (no ec2:DescribeInstances permission, say) is reported once; names fall back.
 void attach_name_tags(aws::ClientFactory& factory, std::vector<Row>& rows) {
   std::vector<std::string> ec2_ids;
@@ -217,15 +218,8 @@ void attach_name_tags(aws::ClientFactory& factory, std::vector<Row>& rows) {
   if (!ec2_ids.empty()) {
     try {
       aws::Ec2Client ec2 = factory.ec2();
-      for (size_t i = 0; i < ec2_ids.size(); i += 200) {
-        // An instance-id filter, not InstanceId.N: one id EC2 no longer knows would fail the whole call
-        // with InvalidInstanceID.NotFound, while a filter simply leaves it out.
-        aws::DescribeInstancesRequest req;
-        req.filters.push_back({"instance-id", std::vector<std::string>(
-                                                  ec2_ids.begin() + static_cast<long>(i),
-                                                  ec2_ids.begin() + static_cast<long>(std::min(ec2_ids.size(), i + 200)))});
-        for (auto& inst : ec2.describe_all_instances(req)) tags[inst.instance_id] = std::move(inst.tags);
-      }
+      long calls = 0;
+      for (auto& [id, inst] : monitor::describe_ec2_instances(ec2, ec2_ids, calls)) tags[id] = std::move(inst.tags);
     } catch (const aws::AwsError& e) {
       std::cerr << "pingwatch status: could not read EC2 Name tags (" << e.code
                 << "); showing computer names (use --no-name-tags to skip the lookup)\n";

@@ -41,7 +41,7 @@ std::string first_errors(const monitor::JobResult& result) {
 nlohmann::json job_result_or_throw(const monitor::JobResult& result) {
   if (result.exit_code() == 2 || !result.errors.empty()) {
     const std::string what = result.exit_code() == 2 ? "could not start" : "finished with errors";
-    throw HandlerError(result.job + " " + what + ": " + first_errors(result), result.exit_code() == 2 ? "Job.CouldNotStart" : "Job.PartialFailure",
+    throw HandlerError(std::string(monitor::job_name(result.job)) + " " + what + ": " + first_errors(result), result.exit_code() == 2 ? "Job.CouldNotStart" : "Job.PartialFailure",
                     result.to_json());
   }
   return result.to_json();

@@ -2,7 +2,7 @@
 """Every request body pingwatch's typed clients send parses as the operation's input shape in botocore's
 service model (Debian botocore 1.29, an independent reference).
 
-- JSON protocols (ssm, events, dynamodb, cloudwatch over JSON 1.0): the body is parsed and validated with
+- JSON protocols (ssm, dynamodb, cloudwatch over JSON 1.0): the body is parsed and validated with
   botocore's ParamValidator (unknown members, wrong types, missing required members all fail), and the
   X-Amz-Target / Content-Type headers match the model's targetPrefix / jsonVersion. CloudWatch's JSON 1.0
   target is not in botocore 1.29's model; it is checked against the AWS SDK for JavaScript v3 sources.

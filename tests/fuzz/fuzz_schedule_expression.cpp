@@ -3,12 +3,12 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/schedule_expression.h"
+#include "local/events/schedule_expression.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   try {
-    (void)pingwatch::core::parse_schedule_expression(text);
+    (void)pingwatch::local::events::parse_schedule_expression(text);
   } catch (const std::exception&) {
     // Refusing bad input with an exception is the contract.
   }

@@ -54,7 +54,6 @@ CLIENTS = {
     "SsmClient": ("ssm", "ssm"),
     "CloudWatchClient": ("cloudwatch", "cloudwatch"),
     "SnsClient": ("sns", "sns"),
-    "EventsClient": ("events", "events"),
     "StsClient": ("sts", "sts"),
     "DynamoDbClient": ("dynamodb", "dynamodb"),
     "Ec2Client": ("ec2", "ec2"),
@@ -62,7 +61,7 @@ CLIENTS = {
 }
 # Receivers' names that identify a client when a method name exists in several classes.
 RECEIVER_HINTS = {"ssm": "SsmClient", "cloudwatch": "CloudWatchClient", "cw": "CloudWatchClient",
-                  "sns": "SnsClient", "events": "EventsClient", "sts": "StsClient", "dynamodb": "DynamoDbClient",
+                  "sns": "SnsClient", "sts": "StsClient", "dynamodb": "DynamoDbClient",
                   "ddb": "DynamoDbClient", "ec2": "Ec2Client",
                   "organizations": "OrganizationsClient"}
 # Actions any identity may call whatever its policies say: "No permissions are required to perform this

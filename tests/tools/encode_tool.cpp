@@ -15,7 +15,6 @@
 #include "aws/cloudwatch_client.h"
 #include "aws/dynamodb_client.h"
 #include "aws/ec2_client.h"
-#include "aws/events_client.h"
 #include "aws/sns_client.h"
 #include "aws/ssm_client.h"
 #include "aws/sts_client.h"
@@ -242,30 +241,6 @@ std::vector<Case> all_cases() {
        [](const ClientConfig& c) {
          SnsClient(c).list_subscriptions_by_topic("arn:aws:sns:us-east-1:123456789012:SSM-Ping", "n");
        }},
-      {"events.PutRule", "events", "PutRule",
-       [](const ClientConfig& c) {
-         PutRuleRequest r;
-         r.name = "LambdaCheckSSMAgentStatusRule";
-         r.schedule_expression = "rate(1 minute)";
-         r.state = "ENABLED";
-         r.description = "pingwatch publish-status";
-         r.tags = {{"app", "pingwatch"}};
-         EventsClient(c).put_rule(r);
-       }},
-      {"events.PutTargets", "events", "PutTargets",
-       [](const ClientConfig& c) {
-         EventsClient(c).put_targets("LambdaCheckSSMAgentStatusRule",
-                                     {{"publish", "arn:aws:lambda:us-east-1:123456789012:function:pingwatch", "",
-                                       R"({"job":"publish-status"})"}});
-       }},
-      {"events.ListRules", "events", "ListRules",
-       [](const ClientConfig& c) { EventsClient(c).list_rules("Lambda", "n", "default", 50); }},
-      {"events.ListTargetsByRule", "events", "ListTargetsByRule",
-       [](const ClientConfig& c) { EventsClient(c).list_targets_by_rule("LambdaCheckSSMAgentStatusRule"); }},
-      {"events.DeleteRule", "events", "DeleteRule",
-       [](const ClientConfig& c) { EventsClient(c).delete_rule("LambdaCheckSSMAgentStatusRule", "", true); }},
-      {"events.RemoveTargets", "events", "RemoveTargets",
-       [](const ClientConfig& c) { EventsClient(c).remove_targets("LambdaCheckSSMAgentStatusRule", {"publish"}); }},
       {"sts.GetCallerIdentity", "sts", "GetCallerIdentity", [](const ClientConfig& c) { StsClient(c).get_caller_identity(); }},
       {"sts.AssumeRole", "sts", "AssumeRole",
        [](const ClientConfig& c) {

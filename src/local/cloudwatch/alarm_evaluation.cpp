@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "local/cloudwatch/formatting.h"
+#include "local/sns/wire_util.h"
 
 namespace pingwatch::local::cloudwatch {
 namespace {
@@ -31,10 +32,10 @@ std::string reason_data(const AlarmDefinition& alarm, const std::vector<const Pe
                         const std::vector<const PeriodDatapoint*>& missing, double query_date) {
   Ordered data;
   data["version"] = "1.0";
-  data["queryDate"] = iso8601_offset(query_date);
+  data["queryDate"] = wire::iso8601_millis_offset(query_date);
   std::vector<const PeriodDatapoint*> real = evaluated;
   std::sort(real.begin(), real.end(), [](auto* a, auto* b) { return a->start < b->start; });
-  if (!real.empty()) data["startDate"] = iso8601_offset(real.front()->start);
+  if (!real.empty()) data["startDate"] = wire::iso8601_millis_offset(real.front()->start);
   if (alarm.extended_statistic) data["extendedStatistic"] = *alarm.extended_statistic;
   else data["statistic"] = alarm.statistic.value_or("Average");
   data["period"] = alarm.period;
@@ -48,7 +49,7 @@ std::string reason_data(const AlarmDefinition& alarm, const std::vector<const Pe
   auto points = Ordered::array();
   for (auto* p : all) {
     Ordered item;
-    item["timestamp"] = iso8601_offset(p->start);
+    item["timestamp"] = wire::iso8601_millis_offset(p->start);
     if (p->value) {
       item["sampleCount"] = p->sample_count;
       item["value"] = *p->value;
@@ -79,126 +80,145 @@ bool breaches(const std::string& op, double value, double threshold) {
   return false;
 }
 
+namespace {
+
+// One evaluation of one alarm over its range of periods (newest first), as CloudWatch words it.
+class AlarmEvaluator {
+ public:
+  AlarmEvaluator(const AlarmDefinition& alarm, const std::vector<PeriodDatapoint>& range, const std::string& current_state,
+                 double query_date)
+      : alarm_(alarm), range_(range), current_state_(current_state), query_date_(query_date),
+        n_(alarm.evaluation_periods), m_(alarm.datapoints_required()), treatment_(alarm.missing_data_treatment()),
+        words_(comparison_words(alarm.comparison_operator)), threshold_(java_double(alarm.threshold)) {
+    for (const auto& p : range_)
+      if (p.value) real_.push_back(&p);
+    select_evaluated();
+    for (auto* p : evaluated_) (is_breaching(p) ? breaching_points_ : clear_points_).push_back(p);
+  }
+
+  Evaluation run() const {
+    if (real_.empty()) return without_datapoints();
+    if (filled_ > 0 && (treatment_ == "breaching" || treatment_ == "notBreaching")) return with_filled_datapoints();
+    return on_real_datapoints();
+  }
+
+ private:
+  bool is_breaching(const PeriodDatapoint* p) const {
+    return breaches(alarm_.comparison_operator, *p->value, alarm_.threshold);
+  }
+  long long breaching() const { return static_cast<long long>(breaching_points_.size()); }
+
+  // The newest N real datapoints; with fewer, all of them and the newest periods without one, which are filled.
+  void select_evaluated() {
+    const auto real_count = static_cast<long long>(real_.size());
+    if (real_count >= n_) {
+      evaluated_.assign(real_.begin(), real_.begin() + n_);
+      return;
+    }
+    evaluated_ = real_;
+    for (size_t i = 0; i < range_.size() && static_cast<long long>(i) < n_ + real_count; ++i)
+      if (!range_[i].value && static_cast<long long>(missing_slots_.size()) < n_ - real_count)
+        missing_slots_.push_back(&range_[i]);
+    filled_ = n_ - real_count;
+  }
+
+  std::string alarm_reason(long long count, const std::string& fill) const {
+    return "Threshold Crossed: " + std::to_string(count) + " out of the last " + std::to_string(n_) + " datapoints " +
+           list_points(breaching_points_) + " " + was_were(count) + " " + words_ + " the threshold (" + threshold_ + ")" +
+           fill + " (minimum " + std::to_string(m_) + " " + datapoints_word(m_) + " for OK -> ALARM transition).";
+  }
+
+  std::string ok_reason(const std::string& fill) const {
+    const auto clear = static_cast<long long>(clear_points_.size());
+    if (current_state_ == "ALARM") {
+      const long long needed = n_ - m_ + 1;
+      return "Threshold Crossed: " + std::to_string(clear) + " out of the last " + std::to_string(n_) + " datapoints " +
+             list_points(clear_points_) + " " + was_were(clear) + " not " + words_ + " the threshold (" + threshold_ +
+             ")" + fill + " (minimum " + std::to_string(needed) + " " + datapoints_word(needed) +
+             " for ALARM -> OK transition).";
+    }
+    return "Threshold Crossed: " + std::to_string(clear) + " " + datapoints_word(clear) + " " +
+           list_points(clear_points_) + " " + was_were(clear) + " not " + words_ + " the threshold (" + threshold_ +
+           ")" + fill + ".";
+  }
+
+  Evaluation decided(std::string state, std::string reason) const {
+    Evaluation result;
+    result.state = std::move(state);
+    result.reason = std::move(reason);
+    result.reason_data = reason_data(alarm_, evaluated_, missing_slots_, query_date_);
+    return result;
+  }
+
+  Evaluation kept() const {
+    Evaluation result;
+    result.keep_state = true;
+    result.state = current_state_;
+    return result;
+  }
+
+  Evaluation without_datapoints() const {
+    if (treatment_ == "ignore") return kept();
+    const std::string no_data = "no datapoints were received for " + std::to_string(n_) +
+                                (n_ == 1 ? " period" : " periods") + " and " + std::to_string(n_) + " missing " +
+                                datapoints_word(n_) + " " + was_were(n_) + " treated as [";
+    if (treatment_ == "breaching") return decided("ALARM", "Threshold Crossed: " + no_data + "Breaching].");
+    if (treatment_ == "notBreaching") return decided("OK", "Threshold Crossed: " + no_data + "NonBreaching].");
+    return decided("INSUFFICIENT_DATA", "Insufficient Data: " + std::to_string(n_) + " " + datapoints_word(n_) + " " +
+                                            was_were(n_) + " unknown.");
+  }
+
+  // Missing periods treated as breaching or not: they count with the real datapoints.
+  Evaluation with_filled_datapoints() const {
+    const long long total = breaching() + (treatment_ == "breaching" ? filled_ : 0);
+    const std::string fill = fill_clause(filled_, treatment_);
+    if (total >= m_) return decided("ALARM", alarm_reason(total, fill));
+    return decided("OK", ok_reason(fill));
+  }
+
+  Evaluation on_real_datapoints() const {
+    if (breaching() >= m_) return decided("ALARM", alarm_reason(breaching(), ""));
+    // Enough real datapoints, or ALARM is out of reach even if every missing one breached.
+    if (filled_ == 0 || breaching() + filled_ < m_) return decided("OK", ok_reason(""));
+    // Fewer than N real datapoints, and the missing ones could still make it an ALARM.
+    if (premature_alarm()) return decided("ALARM", alarm_reason(breaching(), ""));
+    return kept();
+  }
+
+  // With missing data treated as missing: the oldest breaching datapoint at least M periods old, and nothing
+  // newer that does not breach, is an ALARM before all N periods are in.
+  bool premature_alarm() const {
+    if (treatment_ != "missing" || breaching() == 0) return false;
+    size_t oldest_breaching = 0;
+    for (size_t i = 0; i < range_.size(); ++i)
+      if (range_[i].value && is_breaching(&range_[i])) oldest_breaching = i + 1;
+    for (size_t i = 0; i + 1 < oldest_breaching; ++i)
+      if (range_[i].value && !is_breaching(&range_[i])) return false;
+    return static_cast<long long>(oldest_breaching) >= m_;
+  }
+
+  const AlarmDefinition& alarm_;
+  const std::vector<PeriodDatapoint>& range_;
+  const std::string& current_state_;
+  const double query_date_;
+  const long long n_;   // evaluation periods
+  const long long m_;   // datapoints to alarm
+  const std::string treatment_;
+  const std::string words_;
+  const std::string threshold_;
+  std::vector<const PeriodDatapoint*> real_;
+  std::vector<const PeriodDatapoint*> evaluated_;
+  std::vector<const PeriodDatapoint*> missing_slots_;   // missing periods counted in the evaluation
+  long long filled_ = 0;
+  std::vector<const PeriodDatapoint*> breaching_points_;
+  std::vector<const PeriodDatapoint*> clear_points_;
+};
+
+}  // namespace
+
 Evaluation evaluate_alarm(const AlarmDefinition& alarm, const std::vector<PeriodDatapoint>& range,
                           const std::string& current_state, double query_date) {
-  const long long n = alarm.evaluation_periods;
-  const long long m = alarm.datapoints_required();
-  const std::string treatment = alarm.missing_data_treatment();
-  const std::string words = comparison_words(alarm.comparison_operator);
-  const std::string threshold = java_double(alarm.threshold);
-
-  std::vector<const PeriodDatapoint*> real;
-  for (const auto& p : range)
-    if (p.value) real.push_back(&p);
-
-  auto is_breaching = [&](const PeriodDatapoint* p) { return breaches(alarm.comparison_operator, *p->value, alarm.threshold); };
-
-  Evaluation result;
-  std::vector<const PeriodDatapoint*> evaluated;
-  std::vector<const PeriodDatapoint*> missing_slots;   // missing periods counted in the evaluation
-  long long filled = 0;
-
-  if (static_cast<long long>(real.size()) >= n) {
-    evaluated.assign(real.begin(), real.begin() + n);
-  } else {
-    evaluated = real;
-    // The newest N periods that hold no datapoint are the ones filled.
-    for (size_t i = 0; i < range.size() && static_cast<long long>(i) < n + static_cast<long long>(real.size()); ++i)
-      if (!range[i].value && static_cast<long long>(missing_slots.size()) < n - static_cast<long long>(real.size()))
-        missing_slots.push_back(&range[i]);
-    filled = n - static_cast<long long>(real.size());
-  }
-
-  std::vector<const PeriodDatapoint*> breaching_points, clear_points;
-  for (auto* p : evaluated) (is_breaching(p) ? breaching_points : clear_points).push_back(p);
-  long long breaching = static_cast<long long>(breaching_points.size());
-
-  auto alarm_reason = [&](long long count, const std::string& fill) {
-    return "Threshold Crossed: " + std::to_string(count) + " out of the last " + std::to_string(n) + " datapoints " +
-           list_points(breaching_points) + " " + was_were(count) + " " + words + " the threshold (" + threshold + ")" +
-           fill + " (minimum " + std::to_string(m) + " " + datapoints_word(m) + " for OK -> ALARM transition).";
-  };
-  auto ok_reason = [&](const std::string& fill) {
-    long long clear = static_cast<long long>(clear_points.size());
-    if (current_state == "ALARM") {
-      long long needed = n - m + 1;
-      return "Threshold Crossed: " + std::to_string(clear) + " out of the last " + std::to_string(n) + " datapoints " +
-             list_points(clear_points) + " " + was_were(clear) + " not " + words + " the threshold (" + threshold + ")" +
-             fill + " (minimum " + std::to_string(needed) + " " + datapoints_word(needed) + " for ALARM -> OK transition).";
-    }
-    return "Threshold Crossed: " + std::to_string(clear) + " " + datapoints_word(clear) + " " + list_points(clear_points) +
-           " " + was_were(clear) + " not " + words + " the threshold (" + threshold + ")" + fill + ".";
-  };
-
-  if (real.empty()) {
-    if (treatment == "ignore") {
-      result.keep_state = true;
-      result.state = current_state;
-      return result;
-    }
-    std::string no_data = "no datapoints were received for " + std::to_string(n) + (n == 1 ? " period" : " periods") +
-                          " and " + std::to_string(n) + " missing " + datapoints_word(n) + " " + was_were(n) + " treated as [";
-    if (treatment == "breaching") {
-      result.state = "ALARM";
-      result.reason = "Threshold Crossed: " + no_data + "Breaching].";
-    } else if (treatment == "notBreaching") {
-      result.state = "OK";
-      result.reason = "Threshold Crossed: " + no_data + "NonBreaching].";
-    } else {
-      result.state = "INSUFFICIENT_DATA";
-      result.reason = "Insufficient Data: " + std::to_string(n) + " " + datapoints_word(n) + " " + was_were(n) + " unknown.";
-    }
-    result.reason_data = reason_data(alarm, evaluated, missing_slots, query_date);
-    return result;
-  }
-
-  if (filled > 0 && (treatment == "breaching" || treatment == "notBreaching")) {
-    long long total = breaching + (treatment == "breaching" ? filled : 0);
-    std::string fill = fill_clause(filled, treatment);
-    if (total >= m) {
-      result.state = "ALARM";
-      result.reason = alarm_reason(total, fill);
-    } else {
-      result.state = "OK";
-      result.reason = ok_reason(fill);
-    }
-    result.reason_data = reason_data(alarm, evaluated, missing_slots, query_date);
-    return result;
-  }
-
-  if (breaching >= m) {
-    result.state = "ALARM";
-    result.reason = alarm_reason(breaching, "");
-  } else if (filled == 0 || breaching + filled < m) {
-    // Enough real datapoints, or ALARM is out of reach even if every missing one breached.
-    result.state = "OK";
-    result.reason = ok_reason("");
-  } else {
-    // Fewer than N real datapoints, and the missing ones could still make it an ALARM.
-    bool premature = false;
-    if (treatment == "missing" && breaching > 0) {
-      // Oldest breaching datapoint at least M periods old, and nothing newer that does not breach.
-      size_t oldest_breaching = 0;
-      bool newer_clear = false;
-      for (size_t i = 0; i < range.size(); ++i) {
-        if (!range[i].value) continue;
-        if (is_breaching(&range[i])) oldest_breaching = i + 1;
-      }
-      for (size_t i = 0; i + 1 < oldest_breaching; ++i)
-        if (range[i].value && !is_breaching(&range[i])) newer_clear = true;
-      premature = static_cast<long long>(oldest_breaching) >= m && !newer_clear;
-    }
-    if (premature) {
-      result.state = "ALARM";
-      result.reason = alarm_reason(breaching, "");
-    } else {
-      result.keep_state = true;
-      result.state = current_state;
-      return result;
-    }
-  }
-  result.reason_data = reason_data(alarm, evaluated, missing_slots, query_date);
-  return result;
+  return AlarmEvaluator(alarm, range, current_state, query_date).run();
 }
 
 }  // namespace pingwatch::local::cloudwatch

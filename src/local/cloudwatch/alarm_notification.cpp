@@ -6,6 +6,7 @@
 
 #include "local/cloudwatch/alarm_evaluation.h"
 #include "local/cloudwatch/formatting.h"
+#include "local/sns/wire_util.h"
 
 namespace pingwatch::local::cloudwatch {
 namespace {
@@ -81,10 +82,10 @@ std::string notification_json(const StateChange& change) {
   message["AlarmName"] = d.name;
   message["AlarmDescription"] = d.description ? Ordered(*d.description) : Ordered(nullptr);
   message["AWSAccountId"] = change.account_id;
-  message["AlarmConfigurationUpdatedTimestamp"] = iso8601_offset(change.alarm->configuration_updated);
+  message["AlarmConfigurationUpdatedTimestamp"] = wire::iso8601_millis_offset(change.alarm->configuration_updated);
   message["NewStateValue"] = change.new_state;
   message["NewStateReason"] = change.reason;
-  message["StateChangeTime"] = iso8601_offset(change.time);
+  message["StateChangeTime"] = wire::iso8601_millis_offset(change.time);
   message["Region"] = region_display_name(change.region);
   message["AlarmArn"] = change.alarm->arn;
   message["OldStateValue"] = change.old_state;

@@ -85,8 +85,9 @@ Ordered definition_json(const AlarmDefinition& d) {
   return out;
 }
 
-AlarmDefinition parse_definition(const InputObject& in) {
-  AlarmDefinition d;
+// PutMetricAlarm's input, checked in CloudWatch's order (the first problem is the one reported), in five parts.
+// The name, the description and the actions.
+void read_naming(const InputObject& in, AlarmDefinition& d) {
   auto name = in.string("AlarmName");
   if (!name) errors::validation("1 validation error detected: Value null at 'alarmName' failed to satisfy constraint: Member must not be null");
   check_length(name, "alarmName", 1, 255);
@@ -97,7 +98,10 @@ AlarmDefinition parse_definition(const InputObject& in) {
   d.ok_actions = actions(in, "OKActions", "oKActions");
   d.alarm_actions = actions(in, "AlarmActions", "alarmActions");
   d.insufficient_data_actions = actions(in, "InsufficientDataActions", "insufficientDataActions");
+}
 
+// EvaluationPeriods and the comparison, and what the local stack does not evaluate.
+void read_comparison(const InputObject& in, AlarmDefinition& d) {
   auto evaluation_periods = in.integer("EvaluationPeriods");
   if (!evaluation_periods)
     errors::validation("1 validation error detected: Value null at 'evaluationPeriods' failed to satisfy constraint: Member must not be null");
@@ -116,7 +120,10 @@ AlarmDefinition parse_definition(const InputObject& in) {
   if (d.comparison_operator.find("Lower") != std::string::npos || d.comparison_operator.find("Upper") != std::string::npos)
     errors::validation("Comparison operator " + d.comparison_operator +
                        " needs an anomaly detection band (ThresholdMetricId), which the local stack does not evaluate.");
+}
 
+// The metric: name, namespace, statistic and dimensions.
+void read_metric(const InputObject& in, AlarmDefinition& d) {
   auto metric_name = in.string("MetricName");
   auto ns = in.string("Namespace");
   if (!metric_name) errors::missing("MetricName");
@@ -144,6 +151,10 @@ AlarmDefinition parse_definition(const InputObject& in) {
     if (!dv) errors::missing(dim.path("Value"));
     d.dimensions.emplace_back(*dn, *dv);
   }
+}
+
+// The evaluation window: Period (and the span of the periods), Unit, DatapointsToAlarm.
+void read_window(const InputObject& in, AlarmDefinition& d) {
   auto period = in.integer("Period");
   if (!period) errors::missing("Period");
   if (!(*period == 10 || *period == 20 || *period == 30 || (*period > 0 && *period % 60 == 0)))
@@ -162,6 +173,10 @@ AlarmDefinition parse_definition(const InputObject& in) {
     if (*m > d.evaluation_periods) errors::validation("DatapointsToAlarm must be less than or equal to EvaluationPeriods");
     d.datapoints_to_alarm = static_cast<int>(*m);
   }
+}
+
+// Threshold, TreatMissingData and EvaluateLowSampleCountPercentile.
+void read_threshold(const InputObject& in, AlarmDefinition& d) {
   auto threshold = in.number("Threshold");
   if (!threshold) errors::validation("Comparisons with a static threshold require the Threshold parameter.");
   if (!std::isfinite(*threshold)) errors::invalid_value("The value " + decimal_format(*threshold) + " for parameter Threshold is invalid.");
@@ -174,6 +189,15 @@ AlarmDefinition parse_definition(const InputObject& in) {
   if (d.evaluate_low_sample_count_percentile && !contains({"evaluate", "ignore"}, *d.evaluate_low_sample_count_percentile))
     errors::validation("The value " + *d.evaluate_low_sample_count_percentile +
                        " for parameter EvaluateLowSampleCountPercentile is invalid. Valid values are evaluate and ignore.");
+}
+
+AlarmDefinition parse_definition(const InputObject& in) {
+  AlarmDefinition d;
+  read_naming(in, d);
+  read_comparison(in, d);
+  read_metric(in, d);
+  read_window(in, d);
+  read_threshold(in, d);
   return d;
 }
 

@@ -6,6 +6,8 @@
 #include <ctime>
 #include <string_view>
 
+#include "local/sns/wire_util.h"
+
 namespace pingwatch::local::cloudwatch {
 namespace {
 
@@ -33,24 +35,6 @@ Digits shortest_digits(double magnitude) {
   while (out.digits.size() > 1 && out.digits.back() == '0') out.digits.pop_back();
   out.exponent = exp10 + 1;
   return out;
-}
-
-// Whole milliseconds, so that 08:20:01.123 stays .123 and seconds roll over consistently.
-long long epoch_milliseconds(double epoch_seconds) { return std::llround(epoch_seconds * 1000.0); }
-
-std::string format_utc(double epoch_seconds, const char* pattern) {
-  long long ms = epoch_milliseconds(epoch_seconds);
-  auto whole = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
-  std::tm tm{};
-  gmtime_r(&whole, &tm);
-  char buffer[96];
-  std::strftime(buffer, sizeof buffer, pattern, &tm);
-  return buffer;
-}
-
-int milliseconds_of(double epoch_seconds) {
-  long long ms = epoch_milliseconds(epoch_seconds) % 1000;
-  return static_cast<int>(ms < 0 ? ms + 1000 : ms);
 }
 
 }  // namespace
@@ -112,22 +96,10 @@ std::string decimal_format(double value) {
   return sign + grouped + (fraction.empty() ? "" : "." + fraction);
 }
 
-std::string iso8601_z(double epoch_seconds) {
-  char ms[8];
-  std::snprintf(ms, sizeof ms, ".%03dZ", milliseconds_of(epoch_seconds));
-  return format_utc(epoch_seconds, "%Y-%m-%dT%H:%M:%S") + ms;
-}
-
-std::string iso8601_offset(double epoch_seconds) {
-  char ms[12];
-  std::snprintf(ms, sizeof ms, ".%03d+0000", milliseconds_of(epoch_seconds));
-  return format_utc(epoch_seconds, "%Y-%m-%dT%H:%M:%S") + ms;
-}
-
-std::string reason_timestamp(double epoch_seconds) { return format_utc(epoch_seconds, "%d/%m/%y %H:%M:%S"); }
+std::string reason_timestamp(double epoch_seconds) { return wire::format_utc(epoch_seconds, "%d/%m/%y %H:%M:%S"); }
 
 std::string email_timestamp(double epoch_seconds) {
-  return format_utc(epoch_seconds, "%A %d %B, %Y %H:%M:%S UTC");
+  return wire::format_utc(epoch_seconds, "%A %d %B, %Y %H:%M:%S UTC");
 }
 
 std::optional<double> parse_timestamp(const std::string& text) {

@@ -14,10 +14,7 @@ std::string java_double(double value);
 // "4,697,085,165,547,666,500,000", "0", "-0", "NaN" and "∞" / "-∞".
 std::string decimal_format(double value);
 
-// 2024-04-12T08:28:26.456Z (XML replies).
-std::string iso8601_z(double epoch_seconds);
-// 2024-04-12T08:28:26.456+0000 (alarm notifications, StateReasonData, history data).
-std::string iso8601_offset(double epoch_seconds);
+// (ISO 8601 timestamps: local/sns/wire_util.h.)
 // 12/04/24 08:27:00 (datapoints inside state reasons).
 std::string reason_timestamp(double epoch_seconds);
 // Friday 12 April, 2024 08:28:26 UTC (email notifications).

@@ -98,7 +98,10 @@ bool valid_period(long long period, bool high_resolution_allowed) {
 std::string encode_token(const std::string& s) { return hex_encode(s); }
 std::optional<std::string> decode_token(const std::string& s) { return hex_decode(s); }
 
-CloudWatchService::Ordered CloudWatchService::put_metric_data(const Request& request, const InputObject& in) {
+namespace {
+
+// PutMetricData's checks of the request as a whole: its size, the namespace and the number of data. The namespace.
+std::string checked_put_metric_data_namespace(const Request& request, const InputObject& in) {
   if (request.body.size() > 1048576)
     throw ServiceError(413, "RequestEntityTooLarge",
                        "Request size " + std::to_string(request.body.size()) + " exceeded 1048576 bytes");
@@ -111,124 +114,171 @@ CloudWatchService::Ordered CloudWatchService::put_metric_data(const Request& req
   if (!in.list_present("MetricData") || in.list_size("MetricData") == 0) errors::missing("MetricData");
   if (in.list_size("MetricData") > 1000)
     errors::invalid_value("The collection MetricData must not have a size greater than 1000.");
+  return *ns;
+}
 
-  struct Parsed {
-    MetricKey key;
-    double timestamp;
-    std::vector<StatSet> sets;
-    std::string unit;
-    int resolution;
+// One datum's name and dimensions, checked.
+MetricKey checked_metric_key(const InputObject& datum, const std::string& ns) {
+  auto name = datum.string("MetricName");
+  if (!name) errors::missing(datum.path("MetricName"));
+  if (name->empty() || name->size() > 255)
+    errors::invalid_value("The value " + *name + " for parameter " + datum.path("MetricName") + " is invalid.");
+  if (datum.list_size("Dimensions") > 30)
+    errors::invalid_value("The collection " + datum.path("Dimensions") + " must not have a size greater than 30.");
+  Dimensions dims = read_dimensions(datum, "Dimensions", true);
+  std::set<std::string> names;
+  for (const auto& [dn, dv] : dims) {
+    if (dn.empty() || dn.size() > 255 || dv.empty() || dv.size() > 1024)
+      errors::invalid_value("The value " + (dn.empty() || dn.size() > 255 ? dn : dv) + " for parameter " +
+                            datum.path("Dimensions") + " is invalid.");
+    if (!names.insert(dn).second)
+      errors::invalid_value("No metric may have more than one dimension with the same name: " + dn + ".");
+  }
+  return MetricKey::make(ns, *name, dims);
+}
+
+// Which of the exclusive ways to give a datum's value it uses: Value, Values (+ Counts) or StatisticValues.
+enum class ValueForm { Value, Values, StatisticValues };
+
+ValueForm checked_value_form(const InputObject& datum) {
+  const bool has_value = datum.has("Value");
+  const bool has_values = datum.list_present("Values") && datum.list_size("Values") > 0;
+  const bool has_counts = datum.list_present("Counts") && datum.list_size("Counts") > 0;
+  const bool has_stats = datum.has("StatisticValues");
+  const auto exclusive = [&](const char* a, const char* b) {
+    errors::invalid_combination("The parameters " + datum.path(a) + " and " + datum.path(b) +
+                                " are mutually exclusive and you have specified both.");
   };
-  std::vector<Parsed> parsed;
-  std::vector<std::string> value_errors;   // AWS lists every bad value/timestamp, one per line
-  const double sim_now = now();
-  const ClientTimes times = client_times(newest_timestamp(in, "MetricData", "Timestamp").value_or(sim_now));
+  if (has_value && has_stats) exclusive("Value", "StatisticValues");
+  if (has_value && has_values) exclusive("Value", "Values");
+  if (has_stats && has_values) exclusive("StatisticValues", "Values");
+  if (has_counts && !has_values) errors::missing(datum.path("Values"));
+  if (!has_value && !has_values && !has_stats) errors::missing(datum.path("Value"));
+  if (datum.list_size("Values") > 150)
+    errors::invalid_value("The collection " + datum.path("Values") + " must not have a size greater than 150.");
+  if (has_counts && datum.list_size("Counts") != datum.list_size("Values"))
+    errors::invalid_value("The parameters " + datum.path("Values") + " and " + datum.path("Counts") +
+                          " must be of the same size.");
+  return has_value ? ValueForm::Value : has_values ? ValueForm::Values : ValueForm::StatisticValues;
+}
 
-  for (const auto& datum : in.objects("MetricData")) {
-    auto name = datum.string("MetricName");
-    if (!name) errors::missing(datum.path("MetricName"));
-    if (name->empty() || name->size() > 255)
-      errors::invalid_value("The value " + *name + " for parameter " + datum.path("MetricName") + " is invalid.");
-    if (datum.list_size("Dimensions") > 30)
-      errors::invalid_value("The collection " + datum.path("Dimensions") + " must not have a size greater than 30.");
-    Dimensions dims = read_dimensions(datum, "Dimensions", true);
-    {
-      std::set<std::string> names;
-      for (const auto& [dn, dv] : dims) {
-        if (dn.empty() || dn.size() > 255 || dv.empty() || dv.size() > 1024)
-          errors::invalid_value("The value " + (dn.empty() || dn.size() > 255 ? dn : dv) + " for parameter " +
-                                datum.path("Dimensions") + " is invalid.");
-        if (!names.insert(dn).second)
-          errors::invalid_value("No metric may have more than one dimension with the same name: " + dn + ".");
-      }
-    }
-    bool has_value = datum.has("Value");
-    bool has_values = datum.list_present("Values") && datum.list_size("Values") > 0;
-    bool has_counts = datum.list_present("Counts") && datum.list_size("Counts") > 0;
-    bool has_stats = datum.has("StatisticValues");
-    if (has_value && has_stats)
-      errors::invalid_combination("The parameters " + datum.path("Value") + " and " + datum.path("StatisticValues") +
-                                  " are mutually exclusive and you have specified both.");
-    if (has_value && has_values)
-      errors::invalid_combination("The parameters " + datum.path("Value") + " and " + datum.path("Values") +
-                                  " are mutually exclusive and you have specified both.");
-    if (has_stats && has_values)
-      errors::invalid_combination("The parameters " + datum.path("StatisticValues") + " and " + datum.path("Values") +
-                                  " are mutually exclusive and you have specified both.");
-    if (has_counts && !has_values) errors::missing(datum.path("Values"));
-    if (!has_value && !has_values && !has_stats) errors::missing(datum.path("Value"));
-    if (datum.list_size("Values") > 150)
-      errors::invalid_value("The collection " + datum.path("Values") + " must not have a size greater than 150.");
-    if (has_counts && datum.list_size("Counts") != datum.list_size("Values"))
-      errors::invalid_value("The parameters " + datum.path("Values") + " and " + datum.path("Counts") +
-                            " must be of the same size.");
-    check_unit(datum, "Unit");
-    int resolution = 60;
-    if (auto r = datum.integer("StorageResolution")) {
-      if (*r != 1 && *r != 60)
-        errors::invalid_value("The value " + std::to_string(*r) + " for parameter " + datum.path("StorageResolution") +
-                              " is invalid.");
-      resolution = static_cast<int>(*r);
-    }
+int checked_storage_resolution(const InputObject& datum) {
+  const auto r = datum.integer("StorageResolution");
+  if (!r) return 60;
+  if (*r != 1 && *r != 60)
+    errors::invalid_value("The value " + std::to_string(*r) + " for parameter " + datum.path("StorageResolution") +
+                          " is invalid.");
+  return static_cast<int>(*r);
+}
 
-    Parsed p{MetricKey::make(*ns, *name, dims), sim_now, {}, datum.string("Unit").value_or(""), resolution};
-    if (auto ts = datum.timestamp("Timestamp")) {
-      double t = times.to_sim(*ts);
-      if (t < sim_now - kMetricDataMaxAgeSeconds)
-        value_errors.push_back("The parameter " + datum.path("Timestamp") + " must specify a time within the past two weeks.");
-      else if (t > sim_now + 2 * 3600.0)
-        value_errors.push_back("The parameter " + datum.path("Timestamp") +
-                               " must specify a time no more than two hours in the future.");
-      p.timestamp = t;
-    }
-    if (has_value) {
-      double v = *datum.number("Value");
-      if (!acceptable_value(v))
-        value_errors.push_back("The value " + decimal_format(v) + " for parameter " + datum.path("Value") + " is invalid.");
+// AWS lists every bad value and timestamp of a request, one per line: they are collected, not thrown.
+using ValueErrors = std::vector<std::string>;
+
+void check_acceptable(double v, const std::string& path, ValueErrors& value_errors) {
+  if (!acceptable_value(v)) value_errors.push_back("The value " + decimal_format(v) + " for parameter " + path + " is invalid.");
+}
+
+// Values with their Counts (1 each when absent): one set per value counted more than zero times.
+std::vector<StatSet> sets_of_values(const InputObject& datum, ValueErrors& value_errors) {
+  std::vector<StatSet> sets;
+  const auto values = datum.numbers("Values");
+  const auto counts = datum.numbers("Counts");
+  for (size_t i = 0; i < values.size(); ++i) {
+    check_acceptable(values[i], datum.list_path("Values", i), value_errors);
+    const double count = counts.empty() ? 1.0 : counts[i];
+    if (!std::isfinite(count) || count < 0)
+      value_errors.push_back("The value " + decimal_format(count) + " for parameter " + datum.list_path("Counts", i) +
+                             " is invalid.");
+    if (count <= 0) continue;
+    StatSet s;
+    s.add(values[i], count);
+    sets.push_back(s);
+  }
+  return sets;
+}
+
+StatSet set_of_statistic_values(const InputObject& datum, ValueErrors& value_errors) {
+  InputObject stats = datum.object("StatisticValues");
+  StatSet s;
+  const char* fields[] = {"SampleCount", "Sum", "Minimum", "Maximum"};
+  double* targets[] = {&s.sample_count, &s.sum, &s.minimum, &s.maximum};
+  for (int i = 0; i < 4; ++i) {
+    auto v = stats.number(fields[i]);
+    if (!v) errors::missing(stats.path(fields[i]));
+    check_acceptable(*v, stats.path(fields[i]), value_errors);
+    *targets[i] = *v;
+  }
+  if (value_errors.empty() && s.maximum < s.minimum)
+    errors::invalid_value("The parameter " + stats.path("Maximum") + " must be greater than " + stats.path("Minimum") + ".");
+  if (value_errors.empty() && s.sample_count <= 0)
+    errors::invalid_value("The value " + decimal_format(s.sample_count) + " for parameter " + stats.path("SampleCount") +
+                          " is invalid.");
+  return s;
+}
+
+std::vector<StatSet> stat_sets_of(const InputObject& datum, ValueForm form, ValueErrors& value_errors) {
+  switch (form) {
+    case ValueForm::Value: {
+      const double v = *datum.number("Value");
+      check_acceptable(v, datum.path("Value"), value_errors);
       StatSet s;
       s.add(v, 1);
-      p.sets.push_back(s);
-    } else if (has_values) {
-      auto values = datum.numbers("Values");
-      auto counts = datum.numbers("Counts");
-      for (size_t i = 0; i < values.size(); ++i) {
-        if (!acceptable_value(values[i]))
-          value_errors.push_back("The value " + decimal_format(values[i]) + " for parameter " +
-                                 datum.list_path("Values", i) + " is invalid.");
-        double count = counts.empty() ? 1.0 : counts[i];
-        if (!std::isfinite(count) || count < 0)
-          value_errors.push_back("The value " + decimal_format(count) + " for parameter " +
-                                 datum.list_path("Counts", i) + " is invalid.");
-        if (count <= 0) continue;
-        StatSet s;
-        s.add(values[i], count);
-        p.sets.push_back(s);
-      }
-    } else {
-      InputObject stats = datum.object("StatisticValues");
-      StatSet s;
-      const char* fields[] = {"SampleCount", "Sum", "Minimum", "Maximum"};
-      double* targets[] = {&s.sample_count, &s.sum, &s.minimum, &s.maximum};
-      for (int i = 0; i < 4; ++i) {
-        auto v = stats.number(fields[i]);
-        if (!v) errors::missing(stats.path(fields[i]));
-        if (!acceptable_value(*v))
-          value_errors.push_back("The value " + decimal_format(*v) + " for parameter " + stats.path(fields[i]) + " is invalid.");
-        *targets[i] = *v;
-      }
-      if (value_errors.empty() && s.maximum < s.minimum)
-        errors::invalid_value("The parameter " + stats.path("Maximum") + " must be greater than " + stats.path("Minimum") + ".");
-      if (value_errors.empty() && s.sample_count <= 0)
-        errors::invalid_value("The value " + decimal_format(s.sample_count) + " for parameter " + stats.path("SampleCount") + " is invalid.");
-      p.sets.push_back(s);
+      return {s};
     }
-    parsed.push_back(std::move(p));
+    case ValueForm::Values: return sets_of_values(datum, value_errors);
+    case ValueForm::StatisticValues: return {set_of_statistic_values(datum, value_errors)};
   }
+  return {};
+}
+
+// A datum's time on the simulated clock: now when it has none, else within two weeks back and two hours ahead.
+double datum_time(const InputObject& datum, const ClientTimes& times, double sim_now, ValueErrors& value_errors) {
+  const auto ts = datum.timestamp("Timestamp");
+  if (!ts) return sim_now;
+  const double t = times.to_sim(*ts);
+  if (t < sim_now - kMetricDataMaxAgeSeconds)
+    value_errors.push_back("The parameter " + datum.path("Timestamp") + " must specify a time within the past two weeks.");
+  else if (t > sim_now + 2 * 3600.0)
+    value_errors.push_back("The parameter " + datum.path("Timestamp") +
+                           " must specify a time no more than two hours in the future.");
+  return t;
+}
+
+struct ParsedDatum {
+  MetricKey key;
+  double timestamp;
+  std::vector<StatSet> sets;
+  std::string unit;
+  int resolution;
+};
+
+ParsedDatum parse_datum(const InputObject& datum, const std::string& ns, const ClientTimes& times, double sim_now,
+                        ValueErrors& value_errors) {
+  MetricKey key = checked_metric_key(datum, ns);
+  const ValueForm form = checked_value_form(datum);
+  check_unit(datum, "Unit");
+  const int resolution = checked_storage_resolution(datum);
+  ParsedDatum p{std::move(key), sim_now, {}, datum.string("Unit").value_or(""), resolution};
+  p.timestamp = datum_time(datum, times, sim_now, value_errors);
+  p.sets = stat_sets_of(datum, form, value_errors);
+  return p;
+}
+
+}  // namespace
+
+CloudWatchService::Ordered CloudWatchService::put_metric_data(const Request& request, const InputObject& in) {
+  const std::string ns = checked_put_metric_data_namespace(request, in);
+  const double sim_now = now();
+  const ClientTimes times = client_times(newest_timestamp(in, "MetricData", "Timestamp").value_or(sim_now));
+  std::vector<ParsedDatum> parsed;
+  ValueErrors value_errors;
+  for (const auto& datum : in.objects("MetricData")) parsed.push_back(parse_datum(datum, ns, times, sim_now, value_errors));
   if (!value_errors.empty()) {
     std::string message;
     for (size_t i = 0; i < value_errors.size(); ++i) message += (i ? "\n" : "") + value_errors[i];
     errors::invalid_value(message);
   }
+  // Stored only when every datum is valid: a rejected request changes nothing.
   for (const auto& p : parsed)
     for (const auto& s : p.sets) store_.add(p.key, p.timestamp, s, p.unit, p.resolution, sim_now);
   return nullptr;

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "local/cloudwatch/formatting.h"
+#include "local/sns/wire_util.h"
 
 namespace pingwatch::local::cloudwatch {
 namespace {
@@ -15,32 +16,15 @@ bool is_timestamp_key(const std::string& key) {
 }
 
 std::string scalar_text(const nlohmann::ordered_json& value, const std::string& key) {
-  if (value.is_string()) return xml_text(value.get<std::string>());
+  if (value.is_string()) return xml_escape(value.get<std::string>());
   if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
-  if (is_timestamp_key(key) && value.is_number()) return iso8601_z(value.get<double>());
+  if (is_timestamp_key(key) && value.is_number()) return wire::iso8601_millis_z(value.get<double>());
   if (value.is_number_integer() || value.is_number_unsigned()) return value.dump();
   if (value.is_number_float()) return java_double(value.get<double>());
-  return xml_text(value.dump());
+  return xml_escape(value.dump());
 }
 
 }  // namespace
-
-std::string xml_text(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\r': out += "&#xD;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string output_to_xml(const nlohmann::ordered_json& value, const std::string& key) {
   if (value.is_object()) {
@@ -66,7 +50,7 @@ Response render_output(const Request& request, const nlohmann::ordered_json& out
     const std::string& op = request.operation;
     std::string body = "<" + op + "Response xmlns=\"" + kXmlNamespace + "\">\n";
     if (!output.is_null()) body += "  <" + op + "Result>" + output_to_xml(output) + "</" + op + "Result>\n";
-    body += "  <ResponseMetadata>\n    <RequestId>" + xml_text(request.request_id) +
+    body += "  <ResponseMetadata>\n    <RequestId>" + xml_escape(request.request_id) +
             "</RequestId>\n  </ResponseMetadata>\n</" + op + "Response>\n";
     response.body = std::move(body);
     aws::set_header(response.headers, "Content-Type", "text/xml");

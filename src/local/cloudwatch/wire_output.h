@@ -14,7 +14,6 @@ inline constexpr const char* kXmlNamespace = "http://monitoring.amazonaws.com/do
 
 // output: null for operations without an output shape (no <OpResult> element in XML, {} in JSON).
 Response render_output(const Request& request, const nlohmann::ordered_json& output);
-std::string xml_text(const std::string& text);
 std::string output_to_xml(const nlohmann::ordered_json& value, const std::string& key = {});
 
 }  // namespace pingwatch::local::cloudwatch

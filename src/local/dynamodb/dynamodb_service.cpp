@@ -569,91 +569,103 @@ class DynamoDbService : public Service {
     return k;
   }
 
-  nlohmann::json read_page(const nlohmann::json& body, bool query) {
-    Table& t = table(body);
+  // What one Query or Scan asks for, checked.
+  struct PageRequest {
+    Table* table = nullptr;
+    std::optional<KeyCondition> key_condition;   // Query only
+    std::optional<Condition> filter;
+    std::vector<Path> projection;
+    std::optional<long> limit;
+    bool count_only = false;
+    bool forward = true;
+    std::optional<std::pair<nlohmann::json, nlohmann::json>> start;   // ExclusiveStartKey (hash, range)
+  };
+
+  PageRequest page_request(const nlohmann::json& body, bool query) {
+    PageRequest r;
+    r.table = &table(body);
     if (body.contains("IndexName")) invalid("The table does not have the specified index: " + body.value("IndexName", ""));
     auto ctx = context_for(body);
-    std::optional<KeyCondition> kc;
     if (query) {
       const std::string expr = string_field(body, "KeyConditionExpression");
       if (expr.empty()) invalid("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
-      kc = key_condition(t, parse_condition(expr, ctx, "KeyConditionExpression"));
+      r.key_condition = key_condition(*r.table, parse_condition(expr, ctx, "KeyConditionExpression"));
     }
-    std::optional<Condition> filter;
-    if (const auto f = string_field(body, "FilterExpression"); !f.empty()) filter = parse_condition(f, ctx, "FilterExpression");
-    std::vector<Path> projection;
-    if (const auto p = string_field(body, "ProjectionExpression"); !p.empty()) projection = parse_projection(p, ctx);
+    if (const auto f = string_field(body, "FilterExpression"); !f.empty()) r.filter = parse_condition(f, ctx, "FilterExpression");
+    if (const auto p = string_field(body, "ProjectionExpression"); !p.empty()) r.projection = parse_projection(p, ctx);
     ctx.check_all_used();
-    std::optional<long> limit;
     if (body.contains("Limit")) {
-      limit = body.at("Limit").get<long>();
-      if (*limit < 1) {
-        invalid("1 validation error detected: Value '" + std::to_string(*limit) +
+      r.limit = body.at("Limit").get<long>();
+      if (*r.limit < 1) {
+        invalid("1 validation error detected: Value '" + std::to_string(*r.limit) +
                 "' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1");
       }
     }
-    const bool count_only = body.value("Select", "") == "COUNT";
-    const bool forward = body.value("ScanIndexForward", true);
-
-    std::optional<std::pair<nlohmann::json, nlohmann::json>> start;
+    r.count_only = body.value("Select", "") == "COUNT";
+    r.forward = body.value("ScanIndexForward", true);
     if (body.contains("ExclusiveStartKey") && !body.at("ExclusiveStartKey").is_null()) {
       try {
-        start = key_of(t, body.at("ExclusiveStartKey"), true);
+        r.start = key_of(*r.table, body.at("ExclusiveStartKey"), true);
       } catch (const ServiceError&) {
         invalid("The provided starting key is invalid: The provided key element does not match the schema");
       }
     }
+    return r;
+  }
 
-    // The candidate items in DynamoDB order.
+  // The candidate items in DynamoDB order, from just after the ExclusiveStartKey.
+  static std::vector<const Item*> page_candidates(const PageRequest& r) {
+    const Table& t = *r.table;
     std::vector<const Item*> candidates;
-    if (query) {
-      auto p = t.items.find(kc->hash_value);
+    if (r.key_condition) {
+      auto p = t.items.find(r.key_condition->hash_value);
       if (p != t.items.end()) {
-        for (const auto& [r, item] : p->second) candidates.push_back(&item);
-        if (!forward) std::reverse(candidates.begin(), candidates.end());
+        for (const auto& [range, item] : p->second) candidates.push_back(&item);
+        if (!r.forward) std::reverse(candidates.begin(), candidates.end());
       }
     } else {
       for (const auto& [h, p] : t.items) {
-        for (const auto& [r, item] : p) candidates.push_back(&item);
+        for (const auto& [range, item] : p) candidates.push_back(&item);
       }
     }
-    std::size_t i = 0;
-    if (start) {
-      const nlohmann::json start_key = [&] {
-        nlohmann::json k = {{t.hash.name, start->first}};
-        if (t.range) k[t.range->name] = start->second;
-        return k;
-      }();
-      for (; i < candidates.size(); ++i) {
-        if (av_equal(nlohmann::json{{"M", key_item(t, *candidates[i])}}, nlohmann::json{{"M", start_key}})) {
-          ++i;
-          break;
-        }
+    if (!r.start) return candidates;
+    nlohmann::json start_key = {{t.hash.name, r.start->first}};
+    if (t.range) start_key[t.range->name] = r.start->second;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      if (av_equal(nlohmann::json{{"M", key_item(t, *candidates[i])}}, nlohmann::json{{"M", start_key}})) {
+        candidates.erase(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(i + 1));
+        return candidates;
       }
     }
+    return {};
+  }
+
+  nlohmann::json read_page(const nlohmann::json& body, bool query) {
+    const PageRequest r = page_request(body, query);
+    const Table& t = *r.table;
     nlohmann::json items = nlohmann::json::array();
     long evaluated = 0, matched = 0;
     std::size_t bytes = 0;
     const Item* last = nullptr;
     bool more = false;
-    for (; i < candidates.size(); ++i) {
-      const Item& item = *candidates[i];
-      if (kc && kc->range && !evaluate(*kc->range, item)) continue;
-      if ((limit && evaluated >= *limit) || bytes >= kMaxPageBytes) {
+    for (const Item* candidate : page_candidates(r)) {
+      const Item& item = *candidate;
+      if (r.key_condition && r.key_condition->range && !evaluate(*r.key_condition->range, item)) continue;
+      if ((r.limit && evaluated >= *r.limit) || bytes >= kMaxPageBytes) {
         more = true;
         break;
       }
       ++evaluated;
       bytes += item_size(item);
       last = &item;
-      if (filter && !evaluate(*filter, item)) continue;
+      if (r.filter && !evaluate(*r.filter, item)) continue;
       ++matched;
-      if (!count_only) items.push_back(projection.empty() ? item : project(item, projection));
+      if (!r.count_only) items.push_back(r.projection.empty() ? item : project(item, r.projection));
     }
     // DynamoDB returns LastEvaluatedKey whenever the Limit or the 1 MB cap stopped the read.
-    if (!more && limit && evaluated >= *limit && last) more = true;
+    if (!more && r.limit && evaluated >= *r.limit && last) more = true;
     nlohmann::json out = {{"Count", matched}, {"ScannedCount", evaluated}};
-    if (!count_only) out["Items"] = items;
+    if (!r.count_only) out["Items"] = items;
     if (more && last) out["LastEvaluatedKey"] = key_item(t, *last);
     return out;
   }

@@ -150,8 +150,8 @@ Rule& EventsService::find_rule(const std::string& name) {
 void EventsService::reschedule(Rule& rule, std::int64_t at) {
   rule.next_fire.reset();
   if (!rule.schedule || rule.state == "DISABLED") return;
-  rule.rate_anchor = core::rate_anchor_for(at);
-  rule.next_fire = core::next_fire_after(*rule.schedule, at, rule.rate_anchor);
+  rule.rate_anchor = rate_anchor_for(at);
+  rule.next_fire = next_fire_after(*rule.schedule, at, rule.rate_anchor);
 }
 
 nlohmann::json EventsService::put_rule(const Request& r) {
@@ -163,11 +163,11 @@ nlohmann::json EventsService::put_rule(const Request& r) {
   const std::string pattern = string_field(body, "EventPattern");
   if (expression.empty() && pattern.empty())
     validation("Parameter(s) EventPattern or ScheduleExpression must be specified.");
-  std::optional<core::ScheduleExpression> schedule;
+  std::optional<ScheduleExpression> schedule;
   if (!expression.empty()) {
     try {
-      schedule = core::parse_schedule_expression(expression);
-    } catch (const core::InvalidScheduleExpression&) {
+      schedule = parse_schedule_expression(expression);
+    } catch (const InvalidScheduleExpression&) {
       validation("Parameter ScheduleExpression is not valid.");
     }
   }
@@ -364,17 +364,17 @@ std::vector<Firing> EventsService::due_firings(double sim_now) {
     // The instant to fire: the latest one due. Instants before it that a late tick skipped are not fired again,
     // so a stalled clock catches up with one event, never a burst.
     std::int64_t instant = *rule.next_fire;
-    if (rule.schedule->kind == core::ScheduleExpression::Kind::Rate) {
+    if (rule.schedule->kind == ScheduleExpression::Kind::Rate) {
       const std::int64_t period = rule.schedule->rate_seconds;
       instant = rule.rate_anchor + (now_s - rule.rate_anchor) / period * period;
     } else {
       for (int guard = 0; guard < 100000; ++guard) {
-        auto next = core::next_fire_after(*rule.schedule, instant);
+        auto next = next_fire_after(*rule.schedule, instant);
         if (!next || *next > now_s) break;
         instant = *next;
       }
     }
-    rule.next_fire = core::next_fire_after(*rule.schedule, now_s, rule.rate_anchor);
+    rule.next_fire = next_fire_after(*rule.schedule, now_s, rule.rate_anchor);
     const nlohmann::json event = scheduled_event(context_.account_id, rule.region, rule.arn, instant);
     for (const auto& target : rule.targets) {
       nlohmann::json payload = event;
@@ -459,12 +459,12 @@ void EventsService::load(const nlohmann::json& state) {
       target.extra.erase("Arn");
       rule.targets.push_back(std::move(target));
     }
-    if (!rule.schedule_expression.empty()) rule.schedule = core::parse_schedule_expression(rule.schedule_expression);
+    if (!rule.schedule_expression.empty()) rule.schedule = parse_schedule_expression(rule.schedule_expression);
     rule.rate_anchor = s.value("rate_anchor", std::int64_t{0});
     if (rule.schedule && rule.state != "DISABLED") {
       // Keep the saved instants; an instant that passed while the stack was down is fired once by the next tick.
       rule.next_fire = s.contains("next_fire") ? std::optional<std::int64_t>(s["next_fire"].get<std::int64_t>())
-                                               : core::next_fire_after(*rule.schedule, at, rule.rate_anchor);
+                                               : next_fire_after(*rule.schedule, at, rule.rate_anchor);
     }
     rules_.emplace(rule.name, std::move(rule));
   }

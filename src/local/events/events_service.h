@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/schedule_expression.h"
+#include "local/events/schedule_expression.h"
 #include "local/service.h"
 
 namespace pingwatch::local::events {
@@ -26,7 +26,7 @@ struct Rule {
   std::string state = "ENABLED";
   nlohmann::json tags = nlohmann::json::array();
   std::vector<Target> targets;
-  std::optional<core::ScheduleExpression> schedule;
+  std::optional<ScheduleExpression> schedule;
   std::int64_t rate_anchor = 0;
   std::optional<std::int64_t> next_fire;              // simulated epoch seconds
 };

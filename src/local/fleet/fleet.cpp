@@ -201,12 +201,6 @@ void Fleet::apply_fault_locked(Node& node, Fault fault, double at) {
   node.last_fault_at = at;
 }
 
-void Fleet::schedule_fault(ScheduledFault fault) {
-  auto lock = write_lock();
-  pending_.push_back(std::move(fault));
-  std::sort(pending_.begin(), pending_.end(), [](const auto& a, const auto& b) { return a.at > b.at; });
-}
-
 void Fleet::tick(double sim_now) {
   {
     auto lock = read_lock();

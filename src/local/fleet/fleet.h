@@ -102,8 +102,7 @@ class Fleet {
   // Applies a fault at sim time `at` (takes the write lock). Throws std::out_of_range for an unknown id,
   // std::invalid_argument when the fault cannot apply (e.g. recover a terminated instance).
   void apply_fault(const std::string& instance_id, Fault fault, double at);
-  void schedule_fault(ScheduledFault fault);   // from --fleet timelines; applied by tick()
-  void tick(double sim_now);                   // applies due scheduled faults at their own instants
+  void tick(double sim_now);   // applies due faults of the --fleet file's timeline at their own instants
 
   const FleetOptions& options() const { return options_; }
   double sim_start() const { return sim_start_; }

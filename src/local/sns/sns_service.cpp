@@ -185,6 +185,28 @@ nlohmann::json validated_attribute(const std::string& name, const std::string& d
   return {{"Type", data_type}, {"Value", *value}};
 }
 
+// Where a List* page starts: its NextToken (our own: the index of the first item), or 0.
+std::size_t page_start(const Request& r) {
+  const std::string* token = param(r, "NextToken");
+  if (!token || token->empty()) return 0;
+  try {
+    return std::stoul(*token);
+  } catch (const std::exception&) {
+    invalid_parameter("NextToken");
+  }
+}
+
+// The page's XML: `members` from `start`, at most kPageSize, and the NextToken when more remain.
+template <class T, class Render>
+std::string page_xml(const char* list, const std::vector<const T*>& members, std::size_t start, Render&& render) {
+  std::string xml = std::string("<") + list + ">";
+  const std::size_t end = std::min(members.size(), start + kPageSize);
+  for (std::size_t i = start; i < end; ++i) xml += "<member>" + render(*members[i]) + "</member>";
+  xml += std::string("</") + list + ">";
+  if (end < members.size()) xml += "<NextToken>" + std::to_string(end) + "</NextToken>";
+  return xml;
+}
+
 }  // namespace
 
 void validate_subject(const std::string& subject) {
@@ -327,26 +349,14 @@ std::string SnsService::create_topic(const Request& r) {
 }
 
 std::string SnsService::list_topics(const Request& r) {
-  std::size_t start = 0;
-  if (const std::string* token = param(r, "NextToken"); token && !token->empty()) {
-    try {
-      start = std::stoul(*token);
-    } catch (const std::exception&) {
-      invalid_parameter("NextToken");
-    }
-  }
+  const std::size_t start = page_start(r);
   const std::string region = region_of(r);
   std::lock_guard lock(mutex_);
   std::vector<const Topic*> in_region;
   for (const auto& [arn, topic] : topics_)
     if (topic.region == region) in_region.push_back(&topic);
-  std::string xml = "<Topics>";
-  std::size_t end = std::min(in_region.size(), start + kPageSize);
-  for (std::size_t i = start; i < end; ++i)
-    xml += "<member><TopicArn>" + xml_escape(in_region[i]->arn) + "</TopicArn></member>";
-  xml += "</Topics>";
-  if (end < in_region.size()) xml += "<NextToken>" + std::to_string(end) + "</NextToken>";
-  return xml;
+  return page_xml("Topics", in_region, start,
+                  [](const Topic& topic) { return "<TopicArn>" + xml_escape(topic.arn) + "</TopicArn>"; });
 }
 
 std::string SnsService::delete_topic(const Request& r) {
@@ -495,14 +505,7 @@ std::string SnsService::confirm_subscription(const Request& r) {
 std::string SnsService::list_subscriptions(const Request& r, bool by_topic) {
   std::string topic_arn;
   if (by_topic) topic_arn = required_topic_arn(r);
-  std::size_t start = 0;
-  if (const std::string* token = param(r, "NextToken"); token && !token->empty()) {
-    try {
-      start = std::stoul(*token);
-    } catch (const std::exception&) {
-      invalid_parameter("NextToken");
-    }
-  }
+  const std::size_t start = page_start(r);
   const std::string region = region_of(r);
   std::lock_guard lock(mutex_);
   if (by_topic && !topics_.count(topic_arn)) not_found("Topic does not exist");
@@ -511,18 +514,12 @@ std::string SnsService::list_subscriptions(const Request& r, bool by_topic) {
     if (by_topic ? sub.topic_arn == topic_arn : topic_arn_region(sub.topic_arn) == region)
       selected.push_back(&sub);
   }
-  std::string xml = "<Subscriptions>";
-  std::size_t end = std::min(selected.size(), start + kPageSize);
-  for (std::size_t i = start; i < end; ++i) {
-    const Subscription& s = *selected[i];
-    xml += "<member><TopicArn>" + xml_escape(s.topic_arn) + "</TopicArn><Protocol>" + xml_escape(s.protocol) +
+  return page_xml("Subscriptions", selected, start, [](const Subscription& s) {
+    return "<TopicArn>" + xml_escape(s.topic_arn) + "</TopicArn><Protocol>" + xml_escape(s.protocol) +
            "</Protocol><SubscriptionArn>" + xml_escape(s.confirmed ? s.arn : "PendingConfirmation") +
            "</SubscriptionArn><Owner>" + xml_escape(s.owner) + "</Owner><Endpoint>" + xml_escape(s.endpoint) +
-           "</Endpoint></member>";
-  }
-  xml += "</Subscriptions>";
-  if (end < selected.size()) xml += "<NextToken>" + std::to_string(end) + "</NextToken>";
-  return xml;
+           "</Endpoint>";
+  });
 }
 
 std::string SnsService::unsubscribe(const Request& r) {

@@ -14,29 +14,25 @@
 namespace pingwatch::local::wire {
 namespace {
 
-struct Split {
-  std::tm tm{};
-  int millis = 0;
-};
+// Whole milliseconds, so that 08:20:01.9996 is 08:20:02.000 and seconds roll over consistently.
+long long epoch_milliseconds(double epoch_seconds) { return std::llround(epoch_seconds * 1000.0); }
 
-Split split(double epoch_seconds) {
-  double whole = std::floor(epoch_seconds);
-  Split s;
-  s.millis = static_cast<int>((epoch_seconds - whole) * 1000.0);
-  if (s.millis > 999) s.millis = 999;
-  std::time_t t = static_cast<std::time_t>(whole);
-  gmtime_r(&t, &s.tm);
-  return s;
-}
-
-std::string strftime_utc(double epoch_seconds, const char* format) {
-  Split s = split(epoch_seconds);
-  char buffer[64];
-  std::size_t n = std::strftime(buffer, sizeof buffer, format, &s.tm);
-  return std::string(buffer, n);
+int milliseconds_of(double epoch_seconds) {
+  const long long ms = epoch_milliseconds(epoch_seconds) % 1000;
+  return static_cast<int>(ms < 0 ? ms + 1000 : ms);
 }
 
 }  // namespace
+
+std::string format_utc(double epoch_seconds, const char* format) {
+  const long long ms = epoch_milliseconds(epoch_seconds);
+  const auto whole = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
+  std::tm tm{};
+  gmtime_r(&whole, &tm);
+  char buffer[96];
+  const std::size_t n = std::strftime(buffer, sizeof buffer, format, &tm);
+  return std::string(buffer, n);
+}
 
 std::string uuid4() {
   unsigned char b[16];
@@ -53,21 +49,21 @@ std::string uuid4() {
 }
 
 std::string iso8601_millis_z(double epoch_seconds) {
-  return strftime_utc(epoch_seconds, "%Y-%m-%dT%H:%M:%S") + fmt::format(".{:03d}Z", split(epoch_seconds).millis);
+  return format_utc(epoch_seconds, "%Y-%m-%dT%H:%M:%S") + fmt::format(".{:03d}Z", milliseconds_of(epoch_seconds));
 }
 
-std::string iso8601_seconds_z(double epoch_seconds) { return strftime_utc(epoch_seconds, "%Y-%m-%dT%H:%M:%SZ"); }
+std::string iso8601_seconds_z(double epoch_seconds) { return format_utc(epoch_seconds, "%Y-%m-%dT%H:%M:%SZ"); }
 
 std::string iso8601_millis_offset(double epoch_seconds) {
-  return strftime_utc(epoch_seconds, "%Y-%m-%dT%H:%M:%S") + fmt::format(".{:03d}+0000", split(epoch_seconds).millis);
+  return format_utc(epoch_seconds, "%Y-%m-%dT%H:%M:%S") + fmt::format(".{:03d}+0000", milliseconds_of(epoch_seconds));
 }
 
 std::string rfc5322_date(double epoch_seconds) {
   // %a/%b are locale-dependent in theory; the C locale (the process default) gives the English names RFC 5322 wants.
-  return strftime_utc(epoch_seconds, "%a, %d %b %Y %H:%M:%S +0000");
+  return format_utc(epoch_seconds, "%a, %d %b %Y %H:%M:%S +0000");
 }
 
-std::string compact_utc(double epoch_seconds) { return strftime_utc(epoch_seconds, "%Y%m%dT%H%M%SZ"); }
+std::string compact_utc(double epoch_seconds) { return format_utc(epoch_seconds, "%Y%m%dT%H%M%SZ"); }
 
 std::string base64_encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');

@@ -1,15 +1,18 @@
 #pragma once
-// Small formatting helpers the SNS, EventBridge and Lambda emulations share: ids, AWS's timestamp
-// spellings, base64 and digests. Times are epoch seconds (the stack's simulated clock).
+// Small formatting helpers the emulated services share (one place for each): ids, AWS's timestamp spellings,
+// base64 and digests. Times are epoch seconds (the stack's simulated clock), rounded to whole milliseconds.
 #include <string>
 #include <string_view>
 
 namespace pingwatch::local::wire {
 
 std::string uuid4();                                  // random RFC 4122 v4, lower-case
-std::string iso8601_millis_z(double epoch_seconds);   // 2024-04-12T08:28:26.456Z (SNS Timestamp)
-std::string iso8601_seconds_z(double epoch_seconds);  // 2024-04-12T08:27:00Z (EventBridge event time)
-std::string iso8601_millis_offset(double epoch_seconds);   // 2024-04-12T08:28:26.456+0000 (Lambda LastModified)
+std::string iso8601_millis_z(double epoch_seconds);   // 2024-04-12T08:28:26.456Z (SNS Timestamp, CloudWatch XML)
+std::string iso8601_seconds_z(double epoch_seconds);  // 2024-04-12T08:27:00Z (EventBridge event time, STS Expiration)
+// 2024-04-12T08:28:26.456+0000 (Lambda LastModified, CloudWatch alarm notifications and StateReasonData)
+std::string iso8601_millis_offset(double epoch_seconds);
+// strftime's pattern on the UTC time (whole seconds of the rounded milliseconds).
+std::string format_utc(double epoch_seconds, const char* strftime_pattern);
 std::string rfc5322_date(double epoch_seconds);       // Fri, 12 Apr 2024 08:28:26 +0000 (mail Date header)
 std::string compact_utc(double epoch_seconds);        // 20240412T082826Z (file names)
 std::string base64_encode(std::string_view bytes);

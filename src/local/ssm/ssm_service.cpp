@@ -153,11 +153,4 @@ std::unique_ptr<SsmService> make_ssm_service_with_fleet(StackContext& context, s
   return std::make_unique<SsmService>(context, std::move(fleet));
 }
 
-std::unique_ptr<Service> make_ssm_service(StackContext& context) {
-  const double start = context.clock ? context.clock->now() : SimClock::wall_now();
-  fleet::FleetOptions options;
-  options.region = context.default_region;
-  return make_ssm_service_with_fleet(context, std::make_shared<fleet::Fleet>(options, start));
-}
-
 }  // namespace pingwatch::local

@@ -37,7 +37,7 @@ class SsmService : public Service {
   std::shared_ptr<fleet::Fleet> fleet_;
 };
 
-// The fleet the stack builds from its options; make_ssm_service(context) uses an empty fleet.
+// The SSM service on the fleet the stack builds from its options (the EC2 service shares it).
 std::unique_ptr<SsmService> make_ssm_service_with_fleet(StackContext& context, std::shared_ptr<fleet::Fleet> fleet);
 
 // AWS's "N validation error(s) detected: …" text, collected while checking an input.

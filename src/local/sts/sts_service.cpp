@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "local/protocol_render.h"
+#include "local/sns/wire_util.h"
 #include "local/sts/validation.h"
 
 namespace pingwatch::local::sts {
@@ -56,7 +57,7 @@ std::string element(const std::string& name, const std::string& value) {
 std::string credentials_xml(const KeyPair& session) {
   return "<Credentials>" + element("AccessKeyId", session.access_key_id) +
          element("SecretAccessKey", session.secret_access_key) + element("SessionToken", session.session_token) +
-         element("Expiration", iso8601(session.expires_at)) + "</Credentials>";
+         element("Expiration", wire::iso8601_seconds_z(session.expires_at)) + "</Credentials>";
 }
 
 std::string assumed_role_user_xml(const KeyPair& session) {
@@ -84,15 +85,6 @@ nlohmann::json jwt_payload(const std::string& token) {
 }
 
 }  // namespace
-
-std::string iso8601(double epoch_seconds) {
-  const std::time_t t = static_cast<std::time_t>(std::floor(epoch_seconds));
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 StsService::StsService(StackContext& context, CredentialStore& keys, std::shared_ptr<const RoleDirectory> roles)
     : context_(context), keys_(keys), roles_(std::move(roles)) {}

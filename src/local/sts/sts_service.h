@@ -37,9 +37,6 @@ class StsService : public Service {
   std::shared_ptr<const RoleDirectory> roles_;
 };
 
-// "2024-04-12T09:30:00Z"
-std::string iso8601(double epoch_seconds);
-
 }  // namespace pingwatch::local::sts
 
 namespace pingwatch::local {

@@ -1,9 +1,8 @@
-// EventBridge, STS, DynamoDB and EC2 clients: encodings, decodings, typed errors.
+// STS, DynamoDB and EC2 clients: encodings, decodings, typed errors.
 #include <gtest/gtest.h>
 
 #include "aws/dynamodb_client.h"
 #include "aws/ec2_client.h"
-#include "aws/events_client.h"
 #include "aws/query_protocol.h"
 #include "aws/sts_client.h"
 #include "fake_http.h"
@@ -20,54 +19,6 @@ std::map<std::string, std::string> form(const HttpRequest& r) {
 }
 std::string target(const HttpRequest& r) { return *find_header(r.headers, "X-Amz-Target"); }
 }  // namespace
-
-TEST(EventsClient, PutRuleAndTargets) {
-  Harness h;
-  h.http->reply_json(200, R"({"RuleArn":"arn:aws:events:us-east-1:1:rule/LambdaCheckSSMAgentStatusRule"})");
-  h.http->reply_json(200, R"({"FailedEntryCount":1,"FailedEntries":[{"TargetId":"t2","ErrorCode":"X","ErrorMessage":"m"}]})");
-  EventsClient ev(h.config());
-  PutRuleRequest rule;
-  rule.name = "LambdaCheckSSMAgentStatusRule";
-  rule.schedule_expression = "rate(1 minute)";
-  rule.state = "ENABLED";
-  EXPECT_EQ(ev.put_rule(rule), "arn:aws:events:us-east-1:1:rule/LambdaCheckSSMAgentStatusRule");
-  auto failed = ev.put_targets(rule.name, {{"t1", "arn:aws:lambda:us-east-1:1:function:f", "", ""},
-                                           {"t2", "arn:aws:lambda:us-east-1:1:function:g", "", R"({"job":"x"})"}});
-  ASSERT_EQ(failed.size(), 1u);
-  EXPECT_EQ(failed[0].target_id, "t2");
-  EXPECT_EQ(target(h.http->requests[0]), "AWSEvents.PutRule");
-  EXPECT_EQ(*find_header(h.http->requests[0].headers, "Content-Type"), "application/x-amz-json-1.1");
-  EXPECT_EQ(json::parse(h.http->requests[0].body),
-            json::parse(R"J({"Name":"LambdaCheckSSMAgentStatusRule","ScheduleExpression":"rate(1 minute)","State":"ENABLED"})J"));
-  json targets = json::parse(h.http->requests[1].body);
-  EXPECT_EQ(targets["Rule"], "LambdaCheckSSMAgentStatusRule");
-  EXPECT_EQ(targets["Targets"][1]["Input"], R"({"job":"x"})");
-  EXPECT_FALSE(targets["Targets"][0].contains("Input"));
-}
-
-TEST(EventsClient, PutRuleNeedsScheduleOrPattern) {
-  Harness h;
-  EventsClient ev(h.config());
-  EXPECT_THROW(ev.put_rule(PutRuleRequest{"r"}), std::invalid_argument);
-}
-
-TEST(EventsClient, ListRulesPagesDeleteAndRemoveTargets) {
-  Harness h;
-  h.http->reply_json(200, R"J({"Rules":[{"Name":"a","Arn":"arn:a","State":"ENABLED","ScheduleExpression":"rate(1 minute)"}],"NextToken":"n"})J");
-  h.http->reply_json(200, R"({"Rules":[{"Name":"b","Arn":"arn:b","State":"DISABLED"}]})");
-  h.http->reply_json(200, R"({"FailedEntryCount":0,"FailedEntries":[]})");
-  h.http->reply_json(200, "");
-  EventsClient ev(h.config());
-  auto rules = ev.list_all_rules("Lambda");
-  ASSERT_EQ(rules.size(), 2u);
-  EXPECT_EQ(rules[0].schedule_expression, "rate(1 minute)");
-  EXPECT_EQ(rules[1].state, "DISABLED");
-  EXPECT_EQ(json::parse(h.http->requests[1].body), json::parse(R"({"NamePrefix":"Lambda","NextToken":"n"})"));
-  EXPECT_TRUE(ev.remove_targets("a", {"t1"}).empty());
-  ev.delete_rule("a");
-  EXPECT_EQ(json::parse(h.http->requests[2].body), json::parse(R"({"Rule":"a","Ids":["t1"]})"));
-  EXPECT_EQ(target(h.http->requests[3]), "AWSEvents.DeleteRule");
-}
 
 TEST(StsClient, GetCallerIdentityAndAssumeRole) {
   Harness h;

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "local/cloudwatch/formatting.h"
+#include "local/sns/wire_util.h"
 
 using namespace pingwatch::local::cloudwatch;
 
@@ -34,8 +35,8 @@ TEST(CloudWatchFormatting, RejectedValuesAsDecimalFormat) {
 
 TEST(CloudWatchFormatting, TimestampStyles) {
   double t = 1712910506.456;   // 2024-04-12T08:28:26.456Z, a Friday
-  EXPECT_EQ(iso8601_z(t), "2024-04-12T08:28:26.456Z");
-  EXPECT_EQ(iso8601_offset(t), "2024-04-12T08:28:26.456+0000");
+  EXPECT_EQ(pingwatch::local::wire::iso8601_millis_z(t), "2024-04-12T08:28:26.456Z");
+  EXPECT_EQ(pingwatch::local::wire::iso8601_millis_offset(t), "2024-04-12T08:28:26.456+0000");
   EXPECT_EQ(reason_timestamp(1712910420), "12/04/24 08:27:00");
   EXPECT_EQ(email_timestamp(1712910506), "Friday 12 April, 2024 08:28:26 UTC");
   EXPECT_EQ(email_timestamp(1667756633), "Sunday 06 November, 2022 17:43:53 UTC");

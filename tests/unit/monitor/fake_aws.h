@@ -3,7 +3,7 @@
 // CloudWatch) as an aws::HttpClient, so the real typed clients and jobs run against it without a socket.
 // It enforces the limits the jobs must respect (MaxResults 5..50, <= 1000 data and <= 1 MB per
 // PutMetricData, <= 100 names per DeleteAlarms, MaxRecords <= 100) and counts every operation.
-// tests/tools/fake_aws_server.cpp serves the same object over HTTP for the script tests.
+// The script tests (tests/integration) run against `pingwatch local` (src/local) instead.
 #include <algorithm>
 #include <atomic>
 #include <chrono>

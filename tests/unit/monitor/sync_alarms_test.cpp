@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 
 #include "monitor/alarm_memo.h"
@@ -236,13 +237,34 @@ TEST(SyncAlarms, ConcurrentWritersCreateEveryAlarmOnce) {
 
 struct MemoFixture : JobFixture {
   std::shared_ptr<AlarmMemoStore> memo = std::make_shared<AlarmMemoStore>();
+  std::function<double()> now;   // empty: the system clock
   std::string memo_scope() const { return alarm_memo_scope(settings); }
   JobResult sync_with_memo() {
     JobContext ctx{settings, clients};
     ctx.alarm_memo = memo;
+    ctx.now = now;
     return run_sync_alarms(ctx);
   }
 };
+
+TEST(SyncAlarmsMemo, ExpiresAfterRecheckMinutesOnTheJobsClock) {
+  MemoFixture f;
+  double now = 1'700'000'000;
+  f.now = [&now] { return now; };
+  f.settings.alarm.recheck_minutes = 15;
+  f.fake->add_nodes("i-0", 20);
+  EXPECT_FALSE(f.sync_with_memo().alarms_check_skipped);   // full check at `now`
+  EXPECT_EQ(f.memo->get(f.memo_scope())->checked_at, now);
+  now += 15 * 60 - 1;                                      // one second before the recheck
+  EXPECT_TRUE(f.sync_with_memo().alarms_check_skipped);
+  now += 1;                                                // exactly recheck_minutes old: read again
+  f.fake->reset_calls();
+  EXPECT_FALSE(f.sync_with_memo().alarms_check_skipped);
+  EXPECT_EQ(f.fake->calls_of("DescribeAlarms"), 1);
+  EXPECT_EQ(f.memo->get(f.memo_scope())->checked_at, now);   // and remembered on the same clock
+  now -= 60;                                               // a clock that went back: not trusted, read again
+  EXPECT_FALSE(f.sync_with_memo().alarms_check_skipped);
+}
 
 TEST(SyncAlarmsMemo, UnchangedFleetSkipsDescribeAlarmsUntilTheRecheck) {
   MemoFixture f;
@@ -375,7 +397,7 @@ TEST(Cycle, PublishAndSyncReadTheNodesOnce) {
   JobContext ctx{f.settings, f.clients};
   const JobResult r = run_cycle(ctx);
   EXPECT_TRUE(r.ok()) << r.to_json().dump();
-  EXPECT_EQ(r.job, "cycle");
+  EXPECT_EQ(r.job, Job::Cycle);
   EXPECT_EQ(f.fake->calls_of("DescribeInstanceInformation"), 3);
   EXPECT_EQ(r.data_published, 120);
   EXPECT_EQ(r.alarms_created, 120);

@@ -10,11 +10,9 @@
 #include <unistd.h>
 
 #include "aws/error.h"
-#include "aws/service_client.h"
-#include "local/protocol_render.h"
-#include "local/services.h"
 #include "monitor/watch.h"
 #include "unit/monitor/fake_fleet.h"
+#include "unit/monitor/in_process_dynamo.h"
 
 using namespace pingwatch;
 using namespace pingwatch::monitor;
@@ -28,56 +26,24 @@ struct Crash : std::runtime_error {
   Crash() : std::runtime_error("simulated crash") {}
 };
 
-// An HttpClient that hands requests straight to the local DynamoDB service (no sockets, no signatures).
-class InProcessDynamo : public aws::HttpClient {
+// The shared in-process DynamoDB (in_process_dynamo.h) that dies before its request number `crash_at` (0-based,
+// over every request it was sent) reaches the service. calls(): the requests the service received.
+class CrashingDynamo : public pingwatch::testing::RecordingDynamo {
  public:
-  InProcessDynamo() {
-    context_.clock = std::make_shared<local::SimClock>(1712910000, 1);
-    service_ = local::make_dynamodb_service(context_);
-  }
-  aws::HttpResponse send(const aws::HttpRequest& request) override {
-    local::Request r;
-    r.method = request.method;
-    r.path = "/";
-    r.headers = request.headers;
-    r.body = request.body;
-    r.service = "dynamodb";
-    const auto* target = aws::find_header(request.headers, "X-Amz-Target");
-    r.operation = target ? target->substr(target->find('.') + 1) : "";
-    r.protocol = local::WireProtocol::Json10;
-    r.json = request.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(request.body);
-    r.region = "us-east-1";
-    r.account_id = "123456789012";
-    r.request_id = "in-process";
-    if (calls == crash_at) {
+  CrashingDynamo() {
+    intercept = [this](const std::string&, const nlohmann::json&) -> std::optional<aws::HttpResponse> {
+      if (static_cast<long>(sent.size()) - 1 != crash_at) return std::nullopt;
       crash_at = -1;
+      ++crashes_;
       throw Crash();   // the process dies before this request reaches DynamoDB
-    }
-    ++calls;
-    local::Response resp;
-    try {
-      resp = service_->handle(r);
-    } catch (const local::ServiceError& e) {
-      resp = local::render_error(r, e);
-    }
-    return {resp.status, resp.headers, resp.body};
+    };
   }
-  long calls = 0;
+  long calls() const { return static_cast<long>(sent.size()) - crashes_; }
   long crash_at = -1;
 
  private:
-  local::StackContext context_;
-  std::unique_ptr<local::Service> service_;
+  long crashes_ = 0;
 };
-
-std::shared_ptr<aws::DynamoDbClient> dynamo_client(std::shared_ptr<InProcessDynamo> http) {
-  aws::ClientConfig c;
-  c.region = "us-east-1";
-  c.endpoint = "http://dynamodb.local";
-  c.credentials = aws::make_static_credentials({"test", "test", "", std::nullopt, "test"});
-  c.http = std::move(http);
-  return std::make_shared<aws::DynamoDbClient>(c);
-}
 
 class OutboxCrash : public ::testing::Test {
  protected:
@@ -92,7 +58,7 @@ class OutboxCrash : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::unique_ptr<StateStore> open_store() {
-    if (dynamo_) return open_dynamodb_state_store(dynamo_client(dynamo_), "pingwatch-watch", "123456789012/us-east-1", true);
+    if (dynamo_) return open_dynamodb_state_store(pingwatch::testing::dynamo_client(dynamo_), "pingwatch-watch", "123456789012/us-east-1", true);
     return open_sqlite_state_store(path_, "123456789012/us-east-1");
   }
 
@@ -113,7 +79,7 @@ class OutboxCrash : public ::testing::Test {
   WatchSettings settings_;
   FakeFleet fleet_;
   FakeSns sns_;
-  std::shared_ptr<InProcessDynamo> dynamo_;   // set: the DynamoDB backend (the Lambda's) instead of SQLite
+  std::shared_ptr<CrashingDynamo> dynamo_;   // set: the DynamoDB backend (the Lambda's) instead of SQLite
 };
 
 }  // namespace
@@ -137,7 +103,7 @@ class OutboxCrashAt : public OutboxCrash,
 TEST_P(OutboxCrashAt, ExactlyOneObservableNotice) {
   const auto [step, fifo, backend] = GetParam();
   sns_.fifo = fifo;
-  if (backend == "dynamodb") dynamo_ = std::make_shared<InProcessDynamo>();
+  if (backend == "dynamodb") dynamo_ = std::make_shared<CrashingDynamo>();
   fleet_.set("i-a", core::PingStatus::Online);
   fleet_.set("i-b", core::PingStatus::Online);
   cycle();
@@ -173,7 +139,7 @@ INSTANTIATE_TEST_SUITE_P(EveryStep, OutboxCrashAt,
                                             ::testing::Bool(), ::testing::Values("sqlite", "dynamodb")));
 
 TEST_F(OutboxCrash, DynamoOverlappingInvocationsNotifyOnce) {
-  dynamo_ = std::make_shared<InProcessDynamo>();
+  dynamo_ = std::make_shared<CrashingDynamo>();
   fleet_.set("i-a", core::PingStatus::Online);
   cycle();
   fleet_.now += 60;
@@ -195,7 +161,7 @@ TEST_F(OutboxCrash, DynamoOverlappingInvocationsNotifyOnce) {
 }
 
 TEST_F(OutboxCrash, DynamoStateRoundTrips) {
-  dynamo_ = std::make_shared<InProcessDynamo>();
+  dynamo_ = std::make_shared<CrashingDynamo>();
   fleet_.set("i-a", core::PingStatus::Online);
   fleet_.set("i-b", core::PingStatus::ConnectionLost);
   cycle();
@@ -275,14 +241,14 @@ TEST_F(OutboxCrash, SteadyStateReadsAreCheap) {
 TEST_F(OutboxCrash, DynamoCrashBeforeEveryRequestOfACycle) {
   long requests_in_cycle = 0;
   for (long k = 0;; ++k) {
-    dynamo_ = std::make_shared<InProcessDynamo>();
+    dynamo_ = std::make_shared<CrashingDynamo>();
     sns_ = FakeSns{};
     fleet_ = FakeFleet{};
     fleet_.set("i-a", core::PingStatus::Online);
     cycle();
     fleet_.now += 60;
     fleet_.set("i-a", core::PingStatus::ConnectionLost);
-    const long before = dynamo_->calls;
+    const long before = dynamo_->calls();
     dynamo_->crash_at = before + k;
     bool crashed = false;
     try {
@@ -291,7 +257,7 @@ TEST_F(OutboxCrash, DynamoCrashBeforeEveryRequestOfACycle) {
       crashed = true;
     }
     if (!crashed) {
-      requests_in_cycle = dynamo_->calls - before;
+      requests_in_cycle = dynamo_->calls() - before;
       break;
     }
     // Published but not yet recorded as sent: the one in-doubt window (the resend has the same id).

@@ -9,7 +9,7 @@ using namespace pingwatch::runtime;
 
 TEST(LambdaJobs, CleanAndDeadlineCutRunsAreResponses) {
   monitor::JobResult clean;
-  clean.job = "publish";
+  clean.job = monitor::Job::Publish;
   clean.nodes_seen = 1000;
   EXPECT_EQ(job_result_or_throw(clean)["nodes_seen"], 1000);
 
@@ -22,7 +22,7 @@ TEST(LambdaJobs, CleanAndDeadlineCutRunsAreResponses) {
 
 TEST(LambdaJobs, CouldNotStartIsAnErrorWithTheSummary) {
   monitor::JobResult r;
-  r.job = "sync-alarms";
+  r.job = monitor::Job::SyncAlarms;
   r.could_not_start = true;
   r.errors = {"AccessDeniedException: not authorized to perform cloudwatch:DescribeAlarms"};
   try {
@@ -46,7 +46,7 @@ TEST(LambdaJobs, CouldNotStartIsAnErrorWithTheSummary) {
 
 TEST(LambdaJobs, PartialFailureIsAnError) {
   monitor::JobResult r;
-  r.job = "publish";
+  r.job = monitor::Job::Publish;
   for (int i = 0; i < 5; ++i) r.errors.push_back("PutMetricData batch " + std::to_string(i) + " failed");
   try {
     job_result_or_throw(r);

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "core/schedule_expression.h"
+#include "local/events/schedule_expression.h"
 
-using namespace pingwatch::core;
+using namespace pingwatch::local::events;
 
 namespace {
 // 2024-04-12T08:27:00Z (a Friday), the minute the post's first alarm fired.

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace pingwatch::core {
+namespace pingwatch::local::events {
 
 // Thrown for any expression AWS would refuse; what() explains which part is wrong (the local stack
 // answers AWS's own "Parameter ScheduleExpression is not valid." regardless).
@@ -61,4 +61,4 @@ std::optional<std::int64_t> next_fire_after(const ScheduleExpression& expression
 // minute and then every rate period, on minute boundaries as EventBridge's scheduler does.
 std::int64_t rate_anchor_for(std::int64_t created);
 
-}  // namespace pingwatch::core
+}  // namespace pingwatch::local::events

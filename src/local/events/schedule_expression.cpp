@@ -1,4 +1,4 @@
-#include "core/schedule_expression.h"
+#include "local/events/schedule_expression.h"
 
 #include <algorithm>
 #include <array>
@@ -6,7 +6,7 @@
 #include <charconv>
 #include <sstream>
 
-namespace pingwatch::core {
+namespace pingwatch::local::events {
 namespace {
 
 [[noreturn]] void invalid(const std::string& why) { throw InvalidScheduleExpression(why); }
@@ -297,4 +297,4 @@ std::int64_t rate_anchor_for(std::int64_t created) {
   return (created >= 0 ? created / 60 : (created - 59) / 60) * 60 + 60;
 }
 
-}  // namespace pingwatch::core
+}  // namespace pingwatch::local::events
