@@ -42,6 +42,11 @@ p.add_argument("--skip-extras", action="store_true", help="skip the cold-start a
 p.add_argument("--cold-start-only", action="store_true",
                help="measure only the Lambda cold starts (and the zip's size); keep every other figure of an existing "
                     "docs/benchmarks.json")
+p.add_argument("--organization", default="100x500",
+               help="ACCOUNTSxNODES for the organization figures (issue 13): that many member accounts, each with NODES "
+                    "nodes in each of two regions, watched as one organization; '' skips them")
+p.add_argument("--organization-only", action="store_true",
+               help="measure only the organization figures; keep every other figure of an existing docs/benchmarks.json")
 args = p.parse_args()
 
 BIN = os.path.join(args.build, "src", "pingwatch")
@@ -94,15 +99,15 @@ def run_measured(cmd, env):
 
 
 class Stack:
-    def __init__(self, nodes):
+    def __init__(self, nodes, extra=()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="pingwatch-bench-stack-", suffix=".log", delete=False)
         # time scale 1: the jobs must not see the fleet change under them while they are measured.
         self.proc = subprocess.Popen([BIN, "local", "--port", str(self.port), "--nodes", str(nodes),
-                                      "--time-scale", "1", "--latency", str(args.latency)],
+                                      "--time-scale", "1", "--latency", str(args.latency), *extra],
                                      stdout=self.log, stderr=subprocess.STDOUT, env=ENV)
-        for _ in range(600):
+        for _ in range(1200):
             try:
                 if get(self.url + "/_local/health").get("status") == "ready":
                     break
@@ -172,6 +177,48 @@ def inventory(stack):
     return out
 
 
+ORG_REGIONS = ("us-east-1", "ap-northeast-1")
+ORG_FULL_EVERY = 5
+
+
+def organization_figures(spec):
+    """watch over a whole organization (docs/local-stack.md, "An AWS Organization"): ACCOUNTS members x 2 regions x
+    NODES nodes, plus the management account's own. One-shot `pingwatch watch` runs on one state file, as a cold
+    Lambda would run them: the first is the baseline (a full inventory of every pair), then steady cycles, then
+    the full inventory that every watch.full_every-th cycle makes."""
+    accounts, nodes = (int(x) for x in spec.split("x"))
+    stack = Stack(nodes, ["--accounts", str(accounts), "--regions", ",".join(ORG_REGIONS)])
+    state = tempfile.mktemp(prefix="pingwatch-bench-org-", suffix=".db")
+    cmd = [BIN, "watch", "--endpoint-url", stack.url, "--region", "us-east-1", "--state", state, "--topic-arn", TOPIC,
+           "--accounts", "organization:PingwatchMember@" + "+".join(ORG_REGIONS),
+           "--set", f"watch.full_every={ORG_FULL_EVERY}"]
+    runs = []
+    try:
+        total = get(stack.url + "/_local/health").get("nodes")
+        for i in range(2 * ORG_FULL_EVERY + 1):
+            before = stack.calls()
+            m = run_measured(cmd, ENV)
+            m["calls"] = stack.calls() - before
+            m["full_inventory"] = i % ORG_FULL_EVERY == 0
+            runs.append(m)
+            print(f"  org cycle {i}: {'full' if m['full_inventory'] else 'steady'} {m['wall_s']:.2f} s, "
+                  f"{m['calls']} calls, {m['peak_rss_mb']:.0f} MB, rc {m['rc']}", flush=True)
+        stack_rss = stack.rss_mb()
+    finally:
+        stack.close()
+    steady = [r for r in runs if not r["full_inventory"]]
+    full = [r for r in runs[1:] if r["full_inventory"]]
+
+    def pick(xs, key):
+        return {"median": statistics.median(x[key] for x in xs), "min": min(x[key] for x in xs),
+                "max": max(x[key] for x in xs)}
+    return {"accounts": accounts + 1, "regions": len(ORG_REGIONS), "nodes_per_pair": nodes, "nodes": total,
+            "pairs": (accounts + 1) * len(ORG_REGIONS), "full_every": ORG_FULL_EVERY, "stack_peak_rss_mb": stack_rss,
+            "baseline": runs[0], "ok": all(r["rc"] == 0 for r in runs),
+            "steady": {k: pick(steady, k) for k in ("wall_s", "cpu_s", "peak_rss_mb", "calls")},
+            "full": {k: pick(full, k) for k in ("wall_s", "cpu_s", "peak_rss_mb", "calls")}}
+
+
 def summarise(samples):
     out = {}
     for key in ("calls", "wall_s", "cpu_s", "peak_rss_mb"):
@@ -185,8 +232,9 @@ results = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(), 
            "latency_ms": args.latency, "rounds": args.rounds, "sizes": {}}
 JSON_PATH = os.path.join(args.out, "benchmarks.json")
 previous = {}
-if args.cold_start_only:
+if args.cold_start_only or args.organization_only:
     args.merge, args.sizes = True, ""
+    args.skip_extras = args.skip_extras or args.organization_only
 if args.merge and os.path.exists(JSON_PATH):
     previous = json.load(open(JSON_PATH))
     results["sizes"] = previous.get("sizes", {})
@@ -335,6 +383,12 @@ else:
             results["stack_throughput"] = previous["stack_throughput"]
     else:
         results["stack_throughput"] = stack_throughput()
+
+if args.organization and (not args.cold_start_only or args.organization_only):
+    print(f"== organization {args.organization}", flush=True)
+    results["organization"] = organization_figures(args.organization)
+elif "organization" in previous:
+    results["organization"] = previous["organization"]
 
 os.makedirs(args.out, exist_ok=True)
 with open(JSON_PATH, "w") as f:

@@ -80,42 +80,94 @@ LambdaError lambda_error_from_current_exception() {
   return error;
 }
 
-int run_runtime_loop(RuntimeApi& api, const HandlerTable& table, const RuntimeLoopOptions& options, LambdaLog& log) {
-  // ---- init ----
+namespace {
+
+// The handler named by _HANDLER, built once; on failure the init error is reported to Lambda and null returned.
+LambdaHandler init_handler(RuntimeApi& api, const HandlerTable& table, const RuntimeLoopOptions& options, LambdaLog& log) {
   LambdaHandler handler;
-  {
-    const auto it = table.find(options.handler_name);
-    LambdaError init_error;
-    if (options.handler_name.empty()) {
-      init_error = {"Runtime.HandlerNotFound",
-                    "_HANDLER is not set: set the function's Handler to one of: " + known_handlers(table), {}};
-    } else if (it == table.end()) {
-      init_error = {"Runtime.HandlerNotFound",
-                    "_HANDLER=\"" + options.handler_name + "\" is not a pingwatch job: use one of: " +
-                        known_handlers(table),
-                    {}};
-    } else {
-      try {
-        handler = it->second();
-      } catch (...) {
-        init_error = lambda_error_from_current_exception();
-        init_error.type = "Runtime.ConfigError";
-      }
-    }
-    if (!handler) {
-      log.error("init failed", {{"handler", options.handler_name}, {"errorType", init_error.type},
-                                {"errorMessage", init_error.message}});
-      try {
-        api.post_init_error(init_error);
-      } catch (const std::exception& e) {
-        log.error("could not report the init error", {{"error", e.what()}});
-      }
-      return 1;
+  const auto it = table.find(options.handler_name);
+  LambdaError init_error;
+  if (options.handler_name.empty()) {
+    init_error = {"Runtime.HandlerNotFound",
+                  "_HANDLER is not set: set the function's Handler to one of: " + known_handlers(table), {}};
+  } else if (it == table.end()) {
+    init_error = {"Runtime.HandlerNotFound",
+                  "_HANDLER=\"" + options.handler_name + "\" is not a pingwatch job: use one of: " + known_handlers(table),
+                  {}};
+  } else {
+    try {
+      handler = it->second();
+    } catch (...) {
+      init_error = lambda_error_from_current_exception();
+      init_error.type = "Runtime.ConfigError";
     }
   }
+  if (handler) return handler;
+  log.error("init failed", {{"handler", options.handler_name}, {"errorType", init_error.type},
+                            {"errorMessage", init_error.message}});
+  try {
+    api.post_init_error(init_error);
+  } catch (const std::exception& e) {
+    log.error("could not report the init error", {{"error", e.what()}});
+  }
+  return {};
+}
+
+// The invocation's context (deadline and the job's share of it), logged as the invocation starts.
+InvocationContext start_invocation(const Invocation& inv, SystemTime started, const RuntimeLoopOptions& options, LambdaLog& log) {
+  InvocationContext ctx;
+  ctx.request_id = inv.request_id;
+  ctx.function_arn = inv.function_arn;
+  ctx.trace_id = inv.trace_id;
+  if (inv.deadline_ms > 0) {
+    ctx.has_deadline = true;
+    ctx.deadline = SystemTime(std::chrono::milliseconds(inv.deadline_ms));
+    ctx.job_deadline = job_deadline_for(ctx.deadline, started, options);
+  }
+  if (options.export_trace_id) export_trace_id(inv.trace_id);
+  nlohmann::json start_fields{{"request_id", inv.request_id}, {"handler", options.handler_name},
+                              {"event_bytes", inv.payload.size()}};
+  if (ctx.has_deadline) {
+    start_fields["remaining_ms"] = millis(ctx.deadline - started);
+    start_fields["job_budget_ms"] = millis(ctx.job_deadline - started);
+  } else {
+    start_fields["deadline"] = "none";
+  }
+  log.info("invocation start", start_fields);
+  return ctx;
+}
+
+// Posts the response or the error. False when the Runtime API is unreachable (the environment must restart);
+// an HTTP refusal (e.g. 413 payload too large, 400 after the deadline) concerns this invocation only.
+bool report_result(RuntimeApi& api, const Invocation& inv, const std::optional<std::string>& response,
+                   const LambdaError& error, long long duration_ms, LambdaLog& log) {
+  try {
+    if (response) {
+      api.post_response(inv.request_id, *response);
+      log.info("invocation done", {{"request_id", inv.request_id}, {"duration_ms", duration_ms},
+                                   {"response_bytes", response->size()}});
+    } else {
+      log.error("invocation failed", {{"request_id", inv.request_id}, {"duration_ms", duration_ms},
+                                      {"errorType", error.type}, {"errorMessage", error.message}});
+      api.post_error(inv.request_id, error);
+    }
+  } catch (const RuntimeApiError& e) {
+    if (e.http_status == 0) {
+      log.error("Runtime API unreachable; exiting so Lambda restarts the environment", {{"error", e.what()}});
+      return false;
+    }
+    log.error("Runtime API refused the result", {{"request_id", inv.request_id}, {"error", e.what()}});
+  }
+  return true;
+}
+
+}  // namespace
+
+int run_runtime_loop(RuntimeApi& api, const HandlerTable& table, const RuntimeLoopOptions& options, LambdaLog& log) {
+  const LambdaHandler handler = init_handler(api, table, options, log);
+  if (!handler) return 1;
   log.info("runtime ready", {{"handler", options.handler_name}});
 
-  // ---- invocations ----
   for (long served = 0; !options.max_invocations || served < *options.max_invocations; ++served) {
     Invocation inv;
     try {
@@ -125,26 +177,7 @@ int run_runtime_loop(RuntimeApi& api, const HandlerTable& table, const RuntimeLo
       return 1;
     }
     const auto started = options.clock();
-    InvocationContext ctx;
-    ctx.request_id = inv.request_id;
-    ctx.function_arn = inv.function_arn;
-    ctx.trace_id = inv.trace_id;
-    if (inv.deadline_ms > 0) {
-      ctx.has_deadline = true;
-      ctx.deadline = SystemTime(std::chrono::milliseconds(inv.deadline_ms));
-      ctx.job_deadline = job_deadline_for(ctx.deadline, started, options);
-    }
-    if (options.export_trace_id) export_trace_id(inv.trace_id);
-    nlohmann::json start_fields{{"request_id", inv.request_id}, {"handler", options.handler_name},
-                                {"event_bytes", inv.payload.size()}};
-    if (ctx.has_deadline) {
-      start_fields["remaining_ms"] = millis(ctx.deadline - started);
-      start_fields["job_budget_ms"] = millis(ctx.job_deadline - started);
-    } else {
-      start_fields["deadline"] = "none";
-    }
-    log.info("invocation start", start_fields);
-
+    const InvocationContext ctx = start_invocation(inv, started, options, log);
     std::optional<std::string> response;
     LambdaError error;
     try {
@@ -153,26 +186,7 @@ int run_runtime_loop(RuntimeApi& api, const HandlerTable& table, const RuntimeLo
     } catch (...) {
       error = lambda_error_from_current_exception();
     }
-    const long long duration_ms = millis(options.clock() - started);
-
-    try {
-      if (response) {
-        api.post_response(inv.request_id, *response);
-        log.info("invocation done", {{"request_id", inv.request_id}, {"duration_ms", duration_ms},
-                                     {"response_bytes", response->size()}});
-      } else {
-        log.error("invocation failed", {{"request_id", inv.request_id}, {"duration_ms", duration_ms},
-                                        {"errorType", error.type}, {"errorMessage", error.message}});
-        api.post_error(inv.request_id, error);
-      }
-    } catch (const RuntimeApiError& e) {
-      if (e.http_status == 0) {
-        log.error("Runtime API unreachable; exiting so Lambda restarts the environment", {{"error", e.what()}});
-        return 1;
-      }
-      // An HTTP refusal (e.g. 413 payload too large, 400 after the deadline) concerns this invocation only.
-      log.error("Runtime API refused the result", {{"request_id", inv.request_id}, {"error", e.what()}});
-    }
+    if (!report_result(api, inv, response, error, millis(options.clock() - started), log)) return 1;
   }
   return 0;
 }

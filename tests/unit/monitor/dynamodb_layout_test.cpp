@@ -35,7 +35,11 @@ core::NodeRecord lost(const std::string& id) {
 
 std::set<std::string> sort_keys(aws::DynamoDbClient& db) {
   std::set<std::string> out;
-  for (const auto& item : db.scan_all({{"TableName", "pingwatch-state"}})) out.insert(item.at("sk").at("S").get<std::string>());
+  const nlohmann::json every_item_of_the_scope{{"TableName", "pingwatch-state"},
+                                               {"KeyConditionExpression", "#pk = :pk"},
+                                               {"ExpressionAttributeNames", {{"#pk", "pk"}}},
+                                               {"ExpressionAttributeValues", {{":pk", {{"S", "scope"}}}}}};
+  for (const auto& item : db.query_all(every_item_of_the_scope)) out.insert(item.at("sk").at("S").get<std::string>());
   return out;
 }
 

@@ -329,7 +329,7 @@ TEST(NodeListing, ForEachManagedNodeIsPartitionedAfterTheFirstAndListsEveryNodeO
     http->reset_max_in_flight();
     JobContext ctx{settings, clients};
     JobResult r;
-    r.job = "publish";
+    r.job = Job::Publish;
     std::map<std::string, int> times;
     for_each_managed_node(ctx, r, [&](const core::ManagedNode& n) { ++times[n.instance_id]; });
     EXPECT_TRUE(r.inventory_complete);
