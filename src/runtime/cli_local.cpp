@@ -75,19 +75,14 @@ int post_fault(const FaultArgs& args) {
   return 0;
 }
 
-}  // namespace
-
-void register_local_commands(CLI::App& app, int& exit_code) {
-  auto args = std::make_shared<LocalArgs>();
-  auto fault_args = std::make_shared<FaultArgs>();
-  CLI::App* local = app.add_subcommand("local", "Run the local AWS stack (SSM, CloudWatch, SNS, EventBridge, Lambda) "
-                                                "with a simulated fleet");
-  auto& s = args->stack;
+// The listener, the clock, the fleet and what the stack keeps.
+void add_stack_options(CLI::App* local, LocalArgs& args) {
+  auto& s = args.stack;
   local->add_option("--host", s.host, "Address to listen on (loopback by default)")->capture_default_str();
   local->add_option("--port", s.port, "Port (0 = pick a free one and print it)")->capture_default_str();
   local->add_option("--time-scale", s.time_scale, "Simulated seconds per wall second (60 = a minute per second)")
       ->capture_default_str()->check(CLI::PositiveNumber);
-  local->add_option("--sim-start", args->sim_start, "Simulated start time, ISO 8601 UTC (default: now, or the saved clock)");
+  local->add_option("--sim-start", args.sim_start, "Simulated start time, ISO 8601 UTC (default: now, or the saved clock)");
   local->add_option("--nodes", s.fleet.nodes, "Generate N EC2 managed nodes")->capture_default_str();
   local->add_option("--fleet-seed", s.fleet.seed, "Seed of the generated fleet (same seed, same nodes)")->capture_default_str();
   local->add_option("--fleet", s.fleet.fleet_file, "JSON fleet file: nodes (EC2 i-, hybrid mi-), tags, fault timeline")
@@ -100,13 +95,17 @@ void register_local_commands(CLI::App& app, int& exit_code) {
                   "Confirm SNS email/http(s) subscriptions at once (default: as AWS, they wait for the SubscribeURL "
                   "in the confirmation message)")
       ->capture_default_str();
-  local->add_option("--connection-lost-after", args->connection_lost_minutes,
+  local->add_option("--connection-lost-after", args.connection_lost_minutes,
                     "Simulated minutes of agent silence before SSM reports ConnectionLost (two missed 5-minute pings)")
       ->capture_default_str()->check(CLI::PositiveNumber);
-  local->add_option("--credential-cache-minutes", args->credential_cache_minutes,
+  local->add_option("--credential-cache-minutes", args.credential_cache_minutes,
                     "How long an agent keeps pinging on cached credentials after imds-disabled/role-detached")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   local->add_option("--region", s.region, "Default region of the stack")->capture_default_str();
+}
+
+// --accounts: the stack as an AWS Organization (docs/local-stack.md).
+void add_organization_options(CLI::App* local, local::StackOptions& s) {
   local->add_option("--accounts", s.organization.member_accounts,
                     "Run as an AWS Organization: the stack's account 123456789012 manages N member accounts "
                     "100000000001.. (0 = no organization)")
@@ -117,6 +116,10 @@ void register_local_commands(CLI::App& app, int& exit_code) {
   local->add_option("--regions", s.regions,
                     "With --accounts: regions where every account has --nodes nodes (comma-separated; default --region)")
       ->delimiter(',');
+}
+
+// API chaos: latency, fault rules, quotas.
+void add_chaos_options(CLI::App* local, local::StackOptions& s) {
   local->add_option("--latency", s.chaos.latency_ms, "Milliseconds added to every signed API request")
       ->check(CLI::NonNegativeNumber);
   local->add_option("--jitter", s.chaos.jitter_ms, "Plus up to this many milliseconds, uniformly random")
@@ -128,7 +131,11 @@ void register_local_commands(CLI::App& app, int& exit_code) {
                   "Enforce AWS-like per-operation request quotas (PutMetricAlarm 3 TPS, DescribeAlarms 9 TPS, ...)");
   local->add_option("--chaos-seed", s.chaos.seed, "Seed of the fault-injection RNG (same seed, same faults)")
       ->capture_default_str();
+}
 
+// pingwatch local fault: a node fault posted to a running stack.
+CLI::App* add_fault_command(CLI::App* local, int& exit_code) {
+  auto fault_args = std::make_shared<FaultArgs>();
   CLI::App* fault = local->add_subcommand("fault", "Inject a fault into a running local stack's fleet");
   fault->add_option("--endpoint-url", fault_args->endpoint_url, "The running stack")->capture_default_str();
   fault->add_option("--instance-id", fault_args->instance_id, "Node to break or recover")->required();
@@ -136,8 +143,20 @@ void register_local_commands(CLI::App& app, int& exit_code) {
                     "agent-stop | network-block | imds-disabled | role-detached | stop | terminate | deregister | recover")
       ->required();
   fault->callback([fault_args, &exit_code] { exit_code = post_fault(*fault_args); });
+  return fault;
+}
 
-  local->callback([local, fault, args, &exit_code] {
+}  // namespace
+
+void register_local_commands(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<LocalArgs>();
+  CLI::App* local = app.add_subcommand("local", "Run the local AWS stack (SSM, CloudWatch, SNS, EventBridge, Lambda) "
+                                                "with a simulated fleet");
+  add_stack_options(local, *args);
+  add_organization_options(local, args->stack);
+  add_chaos_options(local, args->stack);
+  CLI::App* fault = add_fault_command(local, exit_code);
+  local->callback([fault, args, &exit_code] {
     if (fault->parsed()) return;
     local::StackOptions options = args->stack;
     options.fleet.connection_lost_after_seconds = args->connection_lost_minutes * 60;
@@ -151,7 +170,6 @@ void register_local_commands(CLI::App& app, int& exit_code) {
         return;
       }
     }
-    (void)local;
     if (!options.regions.empty() && options.organization.member_accounts == 0) {
       std::fprintf(stderr, "pingwatch local: --regions needs --accounts (without an organization one fleet answers every region)\n");
       exit_code = 2;

@@ -1,5 +1,5 @@
 // Second, independent reference for the JSON wire: for every JSON-protocol request pingwatch sends
-// (SSM, EventBridge, DynamoDB, and CloudWatch's JSON 1.0 wire, which botocore 1.29 does not model), the AWS SDK
+// (SSM, Organizations, DynamoDB, and CloudWatch's JSON 1.0 wire, which botocore 1.29 does not model), the AWS SDK
 // for JavaScript v3, given the same input, must produce the same body, X-Amz-Target, Content-Type and
 // (CloudWatch) x-amzn-query-mode header. The SDK's request is captured before it leaves the process.
 // Our body must be a fixed point of the SDK's serializer: a misnamed or unmodelled member is dropped by the
@@ -8,16 +8,16 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import * as cloudwatch from "@aws-sdk/client-cloudwatch";
 import * as dynamodb from "@aws-sdk/client-dynamodb";
-import * as eventbridge from "@aws-sdk/client-eventbridge";
+import * as organizations from "@aws-sdk/client-organizations";
 import * as ssm from "@aws-sdk/client-ssm";
 import { readFileSync as readPackageFile } from "node:fs";
 // Which client versions this run used (the lock pins the newest published when it was last updated).
-console.log("client: " + ["@aws-sdk/client-cloudwatch", "@aws-sdk/client-dynamodb", "@aws-sdk/client-eventbridge", "@aws-sdk/client-ssm"].map((m) => `${m} ${JSON.parse(readPackageFile(new URL(`./node_modules/${m}/package.json`, import.meta.url))).version}`).join(", ") + ` (node ${process.version})`);
+console.log("client: " + ["@aws-sdk/client-cloudwatch", "@aws-sdk/client-dynamodb", "@aws-sdk/client-organizations", "@aws-sdk/client-ssm"].map((m) => `${m} ${JSON.parse(readPackageFile(new URL(`./node_modules/${m}/package.json`, import.meta.url))).version}`).join(", ") + ` (node ${process.version})`);
 
 const modules = {
   cloudwatch: [cloudwatch, "CloudWatchClient"],
   dynamodb: [dynamodb, "DynamoDBClient"],
-  events: [eventbridge, "EventBridgeClient"],
+  organizations: [organizations, "OrganizationsClient"],
   ssm: [ssm, "SSMClient"],
 };
 const TIMESTAMP_FIELDS = new Set(["Timestamp", "StartTime", "EndTime"]);

@@ -15,6 +15,7 @@
 #include "aws/cloudwatch_client.h"
 #include "aws/dynamodb_client.h"
 #include "aws/ec2_client.h"
+#include "aws/organizations_client.h"
 #include "aws/sns_client.h"
 #include "aws/ssm_client.h"
 #include "aws/sts_client.h"
@@ -241,6 +242,10 @@ std::vector<Case> all_cases() {
        [](const ClientConfig& c) {
          SnsClient(c).list_subscriptions_by_topic("arn:aws:sns:us-east-1:123456789012:SSM-Ping", "n");
        }},
+      {"organizations.ListAccounts", "organizations", "ListAccounts",
+       [](const ClientConfig& c) { OrganizationsClient(c).list_accounts(); }},
+      {"organizations.ListAccountsPaged", "organizations", "ListAccounts",
+       [](const ClientConfig& c) { OrganizationsClient(c).list_accounts("AAEAAQ==", 5); }},
       {"sts.GetCallerIdentity", "sts", "GetCallerIdentity", [](const ClientConfig& c) { StsClient(c).get_caller_identity(); }},
       {"sts.AssumeRole", "sts", "AssumeRole",
        [](const ClientConfig& c) {
