@@ -47,6 +47,9 @@ p.add_argument("--organization", default="100x500",
                     "nodes in each of two regions, watched as one organization; '' skips them")
 p.add_argument("--organization-only", action="store_true",
                help="measure only the organization figures; keep every other figure of an existing docs/benchmarks.json")
+p.add_argument("--inventory-only", metavar="SIZES",
+               help="measure only the full-inventory figures (sequential pages against the partitioned listing) at these "
+                    "comma-separated fleet sizes; keep every other figure of an existing docs/benchmarks.json")
 args = p.parse_args()
 
 BIN = os.path.join(args.build, "src", "pingwatch")
@@ -232,9 +235,11 @@ results = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(), 
            "latency_ms": args.latency, "rounds": args.rounds, "sizes": {}}
 JSON_PATH = os.path.join(args.out, "benchmarks.json")
 previous = {}
-if args.cold_start_only or args.organization_only:
+inventory_sizes = [x.strip() for x in (args.inventory_only or "").split(",") if x.strip()]
+if args.cold_start_only or args.organization_only or inventory_sizes:
     args.merge, args.sizes = True, ""
-    args.skip_extras = args.skip_extras or args.organization_only
+    args.organization = args.organization if args.organization_only else ""
+    args.skip_extras = args.skip_extras or args.organization_only or bool(inventory_sizes)
 if args.merge and os.path.exists(JSON_PATH):
     previous = json.load(open(JSON_PATH))
     results["sizes"] = previous.get("sizes", {})
@@ -383,6 +388,14 @@ else:
             results["stack_throughput"] = previous["stack_throughput"]
     else:
         results["stack_throughput"] = stack_throughput()
+
+for n in inventory_sizes:
+    print(f"== full inventory, {n} nodes", flush=True)
+    stack = Stack(int(n))
+    try:
+        results["sizes"].setdefault(n, {})["inventory"] = inventory(stack)
+    finally:
+        stack.close()
 
 if args.organization and (not args.cold_start_only or args.organization_only):
     print(f"== organization {args.organization}", flush=True)
