@@ -1,6 +1,5 @@
 #include "local/account_services.h"
 
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -9,22 +8,12 @@
 #include "local/fleet/ec2_service.h"
 #include "local/lambda/code_package.h"
 #include "local/services.h"
+#include "local/sns/wire_util.h"
 #include "local/ssm/ssm_service.h"
 
 namespace pingwatch::local {
 
 namespace {
-
-std::string random_text(std::size_t length, std::string_view alphabet) {
-  std::string bytes(length, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(length)) != 1) {
-    throw std::runtime_error("RAND_bytes failed");
-  }
-  std::string out;
-  out.reserve(length);
-  for (unsigned char b : bytes) out += alphabet[b % alphabet.size()];
-  return out;
-}
 
 bool regional(const std::string& name) { return name == "ssm" || name == "ec2"; }
 
@@ -32,11 +21,10 @@ bool regional(const std::string& name) { return name == "ssm" || name == "ec2"; 
 
 void issue_function_credentials(StackContext& context, CredentialStore& keys) {
   // Fresh per start, so nothing outside this process can know them; accepted even when --credentials replaces test/test.
-  constexpr std::string_view kUpper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  context.function_access_key_id = "ASIA" + random_text(16, kUpper);
-  context.function_secret_access_key = random_text(40, kBase64);
-  context.function_session_token = "IQoJb3JpZ2luX2VjE" + random_text(300, kBase64);
+  auto fresh = wire::new_temporary_keys(300);
+  context.function_access_key_id = std::move(fresh.access_key_id);
+  context.function_secret_access_key = std::move(fresh.secret_access_key);
+  context.function_session_token = std::move(fresh.session_token);
   keys.add({context.function_access_key_id, context.function_secret_access_key, context.account_id});
 }
 

@@ -93,6 +93,7 @@ def main():
         down_at_life = [None] * len(waves)
         lives, kills, kills_mid_cycle, long_lives, finished_total = 0, 0, 0, 0, 0
         vanish_life = 6
+        vanished_yet = False
 
         def start_wave(k):
             for i in waves[k]:
@@ -111,9 +112,12 @@ def main():
             for k in confirmed:
                 if down_at_life[k] is None:
                     down_at_life[k] = lives
-            if lives == vanish_life:
+            # Deregistered once a cycle has finished (its baseline knows them): under load the first lives can all be
+            # killed before any cycle commits, and a node never known cannot vanish.
+            if not vanished_yet and lives >= vanish_life and finished_total > 0:
                 for i in vanish:
                     stack.fault(i, "deregister")
+                vanished_yet = True
 
             daemon = Daemon(stack, env, os.path.join(work, f"daemon-{lives}.log"))
             if lives in (20, 40):

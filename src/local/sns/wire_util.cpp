@@ -48,6 +48,27 @@ std::string uuid4() {
                      b[15]);
 }
 
+namespace {
+
+std::string random_text(std::size_t length, std::string_view alphabet) {
+  std::string bytes(length, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(length)) != 1) {
+    throw std::runtime_error("RAND_bytes failed");
+  }
+  std::string out;
+  out.reserve(length);
+  for (unsigned char b : bytes) out += alphabet[b % alphabet.size()];
+  return out;
+}
+
+}  // namespace
+
+TemporaryKeys new_temporary_keys(std::size_t token_length) {
+  constexpr std::string_view kBase32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  return {"ASIA" + random_text(16, kBase32), random_text(40, kBase64), "IQoJb3JpZ2luX2VjE" + random_text(token_length, kBase64)};
+}
+
 std::string iso8601_millis_z(double epoch_seconds) {
   return format_utc(epoch_seconds, "%Y-%m-%dT%H:%M:%S") + fmt::format(".{:03d}Z", milliseconds_of(epoch_seconds));
 }

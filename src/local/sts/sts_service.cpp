@@ -1,7 +1,6 @@
 #include "local/sts/sts_service.h"
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <cmath>
@@ -21,17 +20,6 @@ constexpr char kSessionNamePattern[] = R"([\w+=,.@-]*)";
 constexpr long long kDefaultDuration = 3600;
 constexpr long long kChainedMaxDuration = 3600;       // role chaining: at most one hour
 constexpr double kExpiredKeptSeconds = 24 * 3600;     // expired sessions still answer ExpiredToken for a day
-
-std::string random_text(std::size_t length, std::string_view alphabet) {
-  std::string bytes(length, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(length)) != 1) {
-    throw std::runtime_error("RAND_bytes failed");
-  }
-  std::string out;
-  out.reserve(length);
-  for (unsigned char b : bytes) out += alphabet[b % alphabet.size()];
-  return out;
-}
 
 // The model's arnType pattern (tab, LF, CR, printable ASCII and any non-ASCII character), checked on UTF-8 bytes.
 Pattern arn_characters() {
@@ -116,13 +104,12 @@ RoleInfo StsService::resolve_role(const std::string& role_arn, const std::string
 }
 
 KeyPair StsService::mint_session(const RoleInfo& role, const std::string& session_name, long long duration_seconds) {
-  constexpr std::string_view kUpper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   const double now = context_.clock->now();
+  auto fresh = wire::new_temporary_keys(340);
   KeyPair session;
-  session.access_key_id = "ASIA" + random_text(16, kUpper);
-  session.secret_access_key = random_text(40, kBase64);
-  session.session_token = "IQoJb3JpZ2luX2VjE" + random_text(340, kBase64);
+  session.access_key_id = std::move(fresh.access_key_id);
+  session.secret_access_key = std::move(fresh.secret_access_key);
+  session.session_token = std::move(fresh.session_token);
   session.account_id = role.account_id;
   session.expires_at = std::floor(now) + static_cast<double>(duration_seconds);
   session.principal_arn = "arn:aws:sts::" + role.account_id + ":assumed-role/" + role.name + "/" + session_name;
