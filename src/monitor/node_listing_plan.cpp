@@ -50,7 +50,7 @@ std::vector<ListingCell> plan_listing_cells(const std::map<std::pair<std::string
       }
       continue;
     }
-    auto bin = std::find_if(bins.begin(), bins.end(), [&](const ListingCell& c) {
+    auto bin = std::find_if(bins.begin(), bins.end(), [&, n = n](const ListingCell& c) {
       return c.expected + n <= target && c.filters[0].values.size() < kMaxFilterValues;
     });
     if (bin == bins.end()) {
