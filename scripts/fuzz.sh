@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (tests/fuzz/fuzz_*.cpp) with clang++ in their own build dir and runs each for a
-# bounded time on its committed corpus (tests/fuzz/corpus/<target>/), FUZZ_JOBS targets at a time. Fails on a
-# crash, leak or sanitizer report in any target.
-# Usage: scripts/fuzz.sh [BUILD_DIR]; FUZZ_SECONDS (default 15) per target, FUZZ_JOBS (default: the cores).
+# Builds the libFuzzer targets (tests/fuzz/fuzz_*.cpp) in the clang sanitizer build (the one `make build-asan` makes
+# for the unit tests; nothing is compiled twice) and runs each for a bounded time on its committed corpus
+# (tests/fuzz/corpus/<target>/), FUZZ_JOBS targets at a time. Fails on a crash, leak or sanitizer report in any target.
+# Usage: scripts/fuzz.sh [BUILD_DIR] (default build-sanitize); FUZZ_SECONDS (default 15) per target, FUZZ_JOBS
+# (default: the cores).
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${1:-$SRC/build-fuzz}
+BUILD=${1:-$SRC/build-sanitize}
 SECONDS_EACH=${FUZZ_SECONDS:-15}
 JOBS=${FUZZ_JOBS:-$(nproc)}
 CXX_BIN=${FUZZ_CXX:-$(command -v clang++ || true)}
 [ -n "$CXX_BIN" ] || { echo "fuzz: clang++ not found (apt-get install clang)" >&2; exit 2; }
-cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER="$CXX_BIN" -DPINGWATCH_FUZZ=ON >/dev/null
+cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER="$CXX_BIN" -DPINGWATCH_FUZZ=ON \
+  -DPINGWATCH_BUILD_BENCH=OFF >/dev/null
 targets=$(cd "$SRC/tests/fuzz" && ls fuzz_*.cpp | sed 's/\.cpp$//')
 # shellcheck disable=SC2086
 cmake --build "$BUILD" -j "$JOBS" --target $targets

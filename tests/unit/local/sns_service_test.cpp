@@ -376,7 +376,7 @@ TEST_F(SnsTest, MalformedTopicArnIsInvalidParameterNotNotFound) {
       {"PublishBatch", {{"PublishBatchRequestEntries.member.1.Id", "a"},
                         {"PublishBatchRequestEntries.member.1.Message", "m"}}}};
   for (const auto& [action, params] : actions) {
-    auto with = [&](const std::string& topic) {
+    auto with = [&, action = action, params = params](const std::string& topic) {
       auto p = params;
       p["TopicArn"] = topic;
       return call_error(action, p);

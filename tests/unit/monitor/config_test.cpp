@@ -122,7 +122,7 @@ TEST(Config, EveryKindOfBadValueIsRefused) {
       {"alarm.datapoints_to_alarm", "2"},  {"schedule.align", "maybe"},      {"alarm.prefix", ""},
   };
   for (const auto& [key, value] : bad) {
-    const std::string msg = error_of([&] { load_settings(source({{key, value}}, {})); });
+    const std::string msg = error_of([&, key = key, value = value] { load_settings(source({{key, value}}, {})); });
     EXPECT_EQ(msg.rfind("config: " + key, 0), 0u) << key << "=" << value << ": " << msg;
     if (!value.empty()) {
       EXPECT_NE(msg.find(value), std::string::npos) << msg;
