@@ -10,14 +10,9 @@ using namespace pingwatch::core;
 
 namespace {
 
+// The independent reference: libc's own count.
 long long libc_timegm(int year, int month, int day, int hour, int minute, int second) {
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
+  std::tm tm{.tm_sec = second, .tm_min = minute, .tm_hour = hour, .tm_mday = day, .tm_mon = month - 1, .tm_year = year - 1900};
   return static_cast<long long>(timegm(&tm));
 }
 
