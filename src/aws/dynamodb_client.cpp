@@ -47,11 +47,6 @@ ProtocolInfo DynamoDbClient::protocol_info() {
   return ProtocolInfo{Protocol::Json10, "DynamoDB_20120810", "2012-08-10", "", false};
 }
 
-DynamoDbClient::DynamoDbClient(ClientConfig config)
-    : client_(std::make_shared<ServiceClient>(service_info(), protocol_info(), std::move(config))) {}
-
-DynamoDbClient::DynamoDbClient(std::shared_ptr<ServiceClient> client) : client_(std::move(client)) {}
-
 json DynamoDbClient::call(const std::string& operation, const json& input) {
   return client_->call_json(operation, input).body;
 }

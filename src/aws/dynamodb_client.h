@@ -27,13 +27,12 @@ struct DynamoPage {
   long long scanned_count = 0;
 };
 
-class DynamoDbClient {
+class DynamoDbClient : public ClientOf<DynamoDbClient> {
  public:
   static ServiceInfo service_info();     // dynamodb / AWS_ENDPOINT_URL_DYNAMODB
   static ProtocolInfo protocol_info();   // Json10, DynamoDB_20120810
 
-  explicit DynamoDbClient(ClientConfig config);
-  explicit DynamoDbClient(std::shared_ptr<ServiceClient> client);
+  using ClientOf::ClientOf;
 
   // request is the full CreateTable input; returns TableDescription.
   nlohmann::json create_table(const nlohmann::json& request);
@@ -60,11 +59,6 @@ class DynamoDbClient {
 
   // Any other operation, raw.
   nlohmann::json call(const std::string& operation, const nlohmann::json& input);
-
-  ServiceClient& service_client() { return *client_; }
-
- private:
-  std::shared_ptr<ServiceClient> client_;
 };
 
 }  // namespace pingwatch::aws

@@ -15,11 +15,6 @@ ProtocolInfo Ec2Client::protocol_info() {
   return ProtocolInfo{Protocol::Query, "", "2016-11-15", "http://ec2.amazonaws.com/doc/2016-11-15/", false};
 }
 
-Ec2Client::Ec2Client(ClientConfig config)
-    : client_(std::make_shared<ServiceClient>(service_info(), protocol_info(), std::move(config))) {}
-
-Ec2Client::Ec2Client(std::shared_ptr<ServiceClient> client) : client_(std::move(client)) {}
-
 QueryParams encode_describe_instances(const DescribeInstancesRequest& request) {
   // The ec2 protocol flattens lists without ".member": Filter.1.Name, Filter.1.Value.1, InstanceId.1.
   qp::ParamsBuilder b;

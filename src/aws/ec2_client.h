@@ -36,21 +36,15 @@ struct DescribeInstancesPage {
   std::string next_token;
 };
 
-class Ec2Client {
+class Ec2Client : public ClientOf<Ec2Client> {
  public:
   static ServiceInfo service_info();      // ec2 / AWS_ENDPOINT_URL_EC2
   static ProtocolInfo protocol_info();    // Query, 2016-11-15
 
-  explicit Ec2Client(ClientConfig config);
-  explicit Ec2Client(std::shared_ptr<ServiceClient> client);
+  using ClientOf::ClientOf;
 
   DescribeInstancesPage describe_instances(const DescribeInstancesRequest& request);
   std::vector<Ec2Instance> describe_all_instances(DescribeInstancesRequest request);
-
-  ServiceClient& service_client() { return *client_; }
-
- private:
-  std::shared_ptr<ServiceClient> client_;
 };
 
 QueryParams encode_describe_instances(const DescribeInstancesRequest& request);

@@ -18,11 +18,6 @@ ProtocolInfo OrganizationsClient::protocol_info() {
   return ProtocolInfo{Protocol::Json11, "AWSOrganizationsV20161128", "2016-11-28", "", false};
 }
 
-OrganizationsClient::OrganizationsClient(ClientConfig config)
-    : client_(std::make_shared<ServiceClient>(service_info(), protocol_info(), std::move(config))) {}
-
-OrganizationsClient::OrganizationsClient(std::shared_ptr<ServiceClient> client) : client_(std::move(client)) {}
-
 OrganizationAccount decode_organization_account(const json& item) {
   if (!item.is_object()) throw DecodeError(std::string("Accounts item is ") + item.type_name());
   OrganizationAccount a;

@@ -25,24 +25,18 @@ struct ListAccountsPage {
   std::string next_token;   // empty on the last page
 };
 
-class OrganizationsClient {
+class OrganizationsClient : public ClientOf<OrganizationsClient> {
  public:
   static ServiceInfo service_info();     // organizations / AWS_ENDPOINT_URL_ORGANIZATIONS, partition-global
   static ProtocolInfo protocol_info();   // Json11, AWSOrganizationsV20161128
 
-  explicit OrganizationsClient(ClientConfig config);
-  explicit OrganizationsClient(std::shared_ptr<ServiceClient> client);
+  using ClientOf::ClientOf;
 
   // One page; max_results 1..20 (the model's MaxResults), 0 = the service's default.
   ListAccountsPage list_accounts(const std::string& next_token = {}, int max_results = 20);
   // Every account of the organization, in the order listed (all states). Throws AwsError if the server
   // repeats a NextToken.
   std::vector<OrganizationAccount> list_all_accounts();
-
-  ServiceClient& service_client() { return *client_; }
-
- private:
-  std::shared_ptr<ServiceClient> client_;
 };
 
 OrganizationAccount decode_organization_account(const nlohmann::json& item);   // throws DecodeError

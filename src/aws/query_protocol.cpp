@@ -7,80 +7,31 @@
 #include <limits>
 
 #include "aws/error_parse.h"
+#include "core/civil_time.h"
+#include "aws/url_parts.h"
 
 namespace pingwatch::aws::query_protocol {
-
-std::string percent_encode(std::string_view text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size() + text.size() / 4);
-  for (unsigned char c : text) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-        c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 0xF]);
-    }
-  }
-  return out;
-}
-
-std::string percent_decode(std::string_view text) {
-  auto hexval = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out.push_back(' ');
-    } else if (text[i] == '%' && i + 2 < text.size() + 0 && hexval(text[i + 1]) >= 0 && hexval(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hexval(text[i + 1]) * 16 + hexval(text[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
-}
 
 std::string encode_body(const std::string& operation, const std::string& version, const QueryParams& params) {
   std::string body;
   body.reserve(64 + params.size() * 48);
   body += "Action=";
-  body += percent_encode(operation);
+  body += uri_encode(operation);
   body += "&Version=";
-  body += percent_encode(version);
+  body += uri_encode(version);
   for (const auto& [key, value] : params) {
     body += '&';
-    body += percent_encode(key);
+    body += uri_encode(key);
     body += '=';
-    body += percent_encode(value);
+    body += uri_encode(value);
   }
   return body;
 }
 
 QueryParams decode_form(std::string_view body) {
   QueryParams out;
-  size_t start = 0;
-  while (start <= body.size()) {
-    size_t end = body.find('&', start);
-    if (end == std::string_view::npos) end = body.size();
-    std::string_view pair = body.substr(start, end - start);
-    if (!pair.empty()) {
-      const size_t eq = pair.find('=');
-      if (eq == std::string_view::npos) {
-        out.emplace_back(percent_decode(pair), "");
-      } else {
-        out.emplace_back(percent_decode(pair.substr(0, eq)), percent_decode(pair.substr(eq + 1)));
-      }
-    }
-    start = end + 1;
+  for (const QueryPiece& piece : query_pieces(body)) {
+    out.emplace_back(form_decode(piece.name), form_decode(piece.value));
   }
   return out;
 }
@@ -155,14 +106,7 @@ std::optional<SystemTime> parse_iso8601(std::string_view text) {
     }
   }
   if (pos != text.size()) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = mon - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = min;
-  tm.tm_sec = sec;
-  const long long epoch = static_cast<long long>(timegm(&tm)) - offset_seconds;
+  const long long epoch = core::utc_epoch_seconds(year, mon, day, hour, min, sec) - offset_seconds;
   return SystemTime(std::chrono::duration_cast<SystemTime::duration>(std::chrono::seconds(epoch) +
                                                                      std::chrono::microseconds(micros)));
 }

@@ -1,5 +1,5 @@
 #pragma once
-// awsQuery codec pieces: RFC 3986 form encoding, list/map flattening, ISO-8601 timestamps, XML reply readers.
+// awsQuery codec pieces: the form body, list/map flattening, ISO-8601 timestamps, XML reply readers.
 #include <map>
 #include <optional>
 #include <string>
@@ -15,11 +15,7 @@ namespace pingwatch::aws::query_protocol {
 
 inline constexpr const char* kContentType = "application/x-www-form-urlencoded; charset=utf-8";
 
-// RFC 3986: unreserved A-Z a-z 0-9 - _ . ~ kept, every other byte %XX (upper-case hex).
-std::string percent_encode(std::string_view text);
-std::string percent_decode(std::string_view text);   // '+' decoded as space, as form bodies allow
-
-// "Action=<op>&Version=<v>&k=v&..." with keys and values percent-encoded.
+// "Action=<op>&Version=<v>&k=v&..." with keys and values percent-encoded (aws::uri_encode: RFC 3986).
 std::string encode_body(const std::string& operation, const std::string& version, const QueryParams& params);
 // Inverse of encode_body (order kept). For tests and the local stack.
 QueryParams decode_form(std::string_view body);

@@ -94,4 +94,21 @@ class ServiceClient {
   std::atomic<long long> skew_ms_{0};   // server minus local, learnt from skew errors
 };
 
+// What every service client (SsmClient, StsClient, ...) is built on: a ServiceClient of its own, made from the
+// client's ServiceInfo and ProtocolInfo (its static service_info() and protocol_info()) and a configuration, or
+// one the caller shares (tests, the organization's clients over one connection pool). A client inherits both
+// constructors (`using ClientOf::ClientOf;`) and calls AWS through client_.
+template <class Client>
+class ClientOf {
+ public:
+  explicit ClientOf(ClientConfig config)
+      : client_(std::make_shared<ServiceClient>(Client::service_info(), Client::protocol_info(), std::move(config))) {}
+  explicit ClientOf(std::shared_ptr<ServiceClient> client) : client_(std::move(client)) {}
+
+  ServiceClient& service_client() { return *client_; }
+
+ protected:
+  std::shared_ptr<ServiceClient> client_;
+};
+
 }  // namespace pingwatch::aws

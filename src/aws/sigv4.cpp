@@ -103,18 +103,8 @@ std::string normalize_path(std::string_view path) {
 
 std::string canonical_query(std::string_view query) {
   std::vector<std::pair<std::string, std::string>> pairs;
-  size_t pos = 0;
-  while (pos <= query.size() && !query.empty()) {
-    size_t amp = query.find('&', pos);
-    std::string_view pair = query.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
-    if (!pair.empty()) {
-      size_t eq = pair.find('=');
-      std::string_view key = pair.substr(0, eq);
-      std::string_view value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-      pairs.emplace_back(uri_encode(uri_decode(key)), uri_encode(uri_decode(value)));
-    }
-    if (amp == std::string_view::npos) break;
-    pos = amp + 1;
+  for (const QueryPiece& piece : query_pieces(query)) {
+    pairs.emplace_back(uri_encode(uri_decode(piece.name)), uri_encode(uri_decode(piece.value)));
   }
   std::sort(pairs.begin(), pairs.end());
   std::string out;

@@ -40,11 +40,6 @@ ProtocolInfo SnsClient::protocol_info() {
   return ProtocolInfo{Protocol::Query, "", "2010-03-31", "http://sns.amazonaws.com/doc/2010-03-31/", false};
 }
 
-SnsClient::SnsClient(ClientConfig config)
-    : client_(std::make_shared<ServiceClient>(service_info(), protocol_info(), std::move(config))) {}
-
-SnsClient::SnsClient(std::shared_ptr<ServiceClient> client) : client_(std::move(client)) {}
-
 std::string SnsClient::create_topic(const std::string& name, const std::map<std::string, std::string>& attributes,
                                     const std::vector<std::pair<std::string, std::string>>& tags) {
   qp::ParamsBuilder b;

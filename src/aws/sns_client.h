@@ -46,13 +46,12 @@ struct ListSubscriptionsPage {
   std::string next_token;
 };
 
-class SnsClient {
+class SnsClient : public ClientOf<SnsClient> {
  public:
   static ServiceInfo service_info();     // sns / AWS_ENDPOINT_URL_SNS
   static ProtocolInfo protocol_info();   // Query, 2010-03-31
 
-  explicit SnsClient(ClientConfig config);
-  explicit SnsClient(std::shared_ptr<ServiceClient> client);
+  using ClientOf::ClientOf;
 
   // Idempotent on AWS: returns the existing topic's ARN for the same name and attributes.
   std::string create_topic(const std::string& name, const std::map<std::string, std::string>& attributes = {},
@@ -67,11 +66,6 @@ class SnsClient {
   std::vector<std::string> list_all_topics();
   ListSubscriptionsPage list_subscriptions_by_topic(const std::string& topic_arn, const std::string& next_token = {});
   std::vector<SnsSubscription> list_all_subscriptions_by_topic(const std::string& topic_arn);
-
-  ServiceClient& service_client() { return *client_; }
-
- private:
-  std::shared_ptr<ServiceClient> client_;
 };
 
 QueryParams encode_publish(const PublishRequest& request);   // for tests and the conformance tool

@@ -15,11 +15,6 @@ ServiceInfo SsmClient::service_info() { return ServiceInfo{"ssm", "ssm", "SSM", 
 
 ProtocolInfo SsmClient::protocol_info() { return ProtocolInfo{Protocol::Json11, "AmazonSSM", "2014-11-06", "", false}; }
 
-SsmClient::SsmClient(ClientConfig config)
-    : client_(std::make_shared<ServiceClient>(service_info(), protocol_info(), std::move(config))) {}
-
-SsmClient::SsmClient(std::shared_ptr<ServiceClient> client) : client_(std::move(client)) {}
-
 json encode_describe_instance_information(const DescribeInstanceInformationRequest& request) {
   if (!request.filters.empty() && !request.instance_information_filter_list.empty()) {
     // SSM rejects the pair with InvalidFilter; say so before spending a call.

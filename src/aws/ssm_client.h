@@ -32,13 +32,12 @@ struct DescribeInstanceInformationPage {
   std::string request_id;
 };
 
-class SsmClient {
+class SsmClient : public ClientOf<SsmClient> {
  public:
   static ServiceInfo service_info();     // ssm / AWS_ENDPOINT_URL_SSM
   static ProtocolInfo protocol_info();   // Json11, AmazonSSM
 
-  explicit SsmClient(ClientConfig config);
-  explicit SsmClient(std::shared_ptr<ServiceClient> client);
+  using ClientOf::ClientOf;
 
   // One page.
   DescribeInstanceInformationPage describe_instance_information(const DescribeInstanceInformationRequest& request);
@@ -60,11 +59,6 @@ class SsmClient {
   // instance's tags live in EC2 (Ec2Client::describe_instances), not in SSM.
   std::map<std::string, std::string> list_tags_for_resource(const std::string& resource_type,
                                                             const std::string& resource_id);
-
-  ServiceClient& service_client() { return *client_; }
-
- private:
-  std::shared_ptr<ServiceClient> client_;
 };
 
 // Encoders/decoders, exposed for tests, the conformance tool and benchmarks.

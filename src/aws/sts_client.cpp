@@ -13,11 +13,6 @@ ProtocolInfo StsClient::protocol_info() {
   return ProtocolInfo{Protocol::Query, "", "2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/", false};
 }
 
-StsClient::StsClient(ClientConfig config)
-    : client_(std::make_shared<ServiceClient>(service_info(), protocol_info(), std::move(config))) {}
-
-StsClient::StsClient(std::shared_ptr<ServiceClient> client) : client_(std::move(client)) {}
-
 CallerIdentity StsClient::get_caller_identity() {
   auto reply = client_->call_query("GetCallerIdentity", {});
   return decode_reply("sts", "GetCallerIdentity", [&] {

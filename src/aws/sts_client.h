@@ -29,21 +29,15 @@ struct AssumeRoleResult {
   std::string assumed_role_id;
 };
 
-class StsClient {
+class StsClient : public ClientOf<StsClient> {
  public:
   static ServiceInfo service_info();     // sts / AWS_ENDPOINT_URL_STS
   static ProtocolInfo protocol_info();   // Query, 2011-06-15
 
-  explicit StsClient(ClientConfig config);
-  explicit StsClient(std::shared_ptr<ServiceClient> client);
+  using ClientOf::ClientOf;
 
   CallerIdentity get_caller_identity();
   AssumeRoleResult assume_role(const AssumeRoleRequest& request);
-
-  ServiceClient& service_client() { return *client_; }
-
- private:
-  std::shared_ptr<ServiceClient> client_;
 };
 
 // The credentials of request.role_arn, assumed through `sts` (signed with its own credentials) and assumed

@@ -92,4 +92,27 @@ std::string uri_decode(std::string_view text) {
   return out;
 }
 
+std::string form_decode(std::string_view text) {
+  std::string plus_as_space(text);
+  std::replace(plus_as_space.begin(), plus_as_space.end(), '+', ' ');
+  return uri_decode(plus_as_space);
+}
+
+std::vector<QueryPiece> query_pieces(std::string_view query) {
+  std::vector<QueryPiece> pieces;
+  std::size_t pos = 0;
+  while (pos < query.size()) {
+    const std::size_t amp = query.find('&', pos);
+    const std::string_view piece = query.substr(pos, amp == std::string_view::npos ? amp : amp - pos);
+    if (!piece.empty()) {
+      const std::size_t eq = piece.find('=');
+      const std::string_view value = eq == std::string_view::npos ? std::string_view{} : piece.substr(eq + 1);
+      pieces.push_back({piece, piece.substr(0, eq), value});
+    }
+    if (amp == std::string_view::npos) break;
+    pos = amp + 1;
+  }
+  return pieces;
+}
+
 }  // namespace pingwatch::aws

@@ -2,6 +2,7 @@
 // Splitting an absolute URL and RFC 3986 percent-encoding, shared by the signer, the HTTP client and STS calls.
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pingwatch::aws {
 
@@ -23,5 +24,17 @@ std::string host_header_value(const UrlParts& url);
 std::string uri_encode(std::string_view text, bool keep_slash = false);
 // Decodes %XX escapes ('+' stays '+'); malformed escapes are kept literally.
 std::string uri_decode(std::string_view text);
+// Decodes an application/x-www-form-urlencoded name or value: '+' is a space, then %XX as uri_decode.
+std::string form_decode(std::string_view text);
+
+// One name[=value] piece of a URL query or form body, as written (not decoded); value "" when there is no '='.
+struct QueryPiece {
+  std::string_view text;
+  std::string_view name;
+  std::string_view value;
+};
+// The &-separated pieces of a URL query or form body, in order, empty ones skipped: the one splitter that the
+// signer, the Query protocol and the local stack's signature check and router decode from.
+std::vector<QueryPiece> query_pieces(std::string_view query);
 
 }  // namespace pingwatch::aws

@@ -83,11 +83,7 @@ Transition make_transition(TransitionKind kind, const NodeRecord& record, Condit
   t.last_ping = record.last_ping;
   t.vanished_reason = parse_vanished_reason(record.vanished_reason).value_or(VanishedReason::Unknown);
   t.key = transition_key(record.instance_id, kind, episode);
-  t.name_tag = record.name_tag;
-  t.computer_name = record.computer_name;
-  t.ip_address = record.ip_address;
-  t.platform = record.platform;
-  t.agent_version = record.agent_version;
+  static_cast<NodeDescription&>(t) = record;
   return t;
 }
 

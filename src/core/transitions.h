@@ -19,8 +19,19 @@ std::string_view to_string(Condition condition);   // "healthy", "stale", "lost"
 std::optional<Condition> parse_condition(std::string_view text);
 inline bool is_unhealthy(Condition c) { return c != Condition::Healthy; }
 
+// What a notice about a node shows of it: a record keeps it (so a vanished node can still be described) and
+// each transition carries it.
+struct NodeDescription {
+  std::string name_tag;
+  std::string computer_name;
+  std::string ip_address;
+  std::string platform;
+  std::string agent_version;
+  bool operator==(const NodeDescription&) const = default;
+};
+
 // What watch remembers of one node between cycles.
-struct NodeRecord {
+struct NodeRecord : NodeDescription {
   std::string instance_id;
   Condition condition = Condition::Healthy;      // confirmed (after flap suppression)
   std::string ssm_status;                        // last PingStatus text seen
@@ -37,12 +48,6 @@ struct NodeRecord {
   std::optional<TransitionKind> held_kind;   // a down transition withheld by a tag/maintenance window, sent when they lift
   std::string vanished_reason;
   bool ignored = false;      // carries the ignore tag (as of the last full inventory)
-  // What a notice about this node shows (kept so a vanished node can still be described).
-  std::string name_tag;
-  std::string computer_name;
-  std::string ip_address;
-  std::string platform;
-  std::string agent_version;
   bool operator==(const NodeRecord&) const = default;
 };
 
@@ -100,7 +105,7 @@ struct Observation {
   std::map<std::string, EpochSeconds> observed_at;
 };
 
-struct Transition {
+struct Transition : NodeDescription {   // the node as the notice describes it
   TransitionKind kind = TransitionKind::Lost;
   std::string instance_id;
   Condition from = Condition::Healthy;
@@ -115,12 +120,6 @@ struct Transition {
   bool notify = false;
   std::string suppressed_by;            // why not notified: "policy", "ignore tag", "maintenance window NAME", "no alert sent"
   std::string key;                      // deterministic: same episode and kind -> same key, across restarts
-  // Description for the notice.
-  std::string name_tag;
-  std::string computer_name;
-  std::string ip_address;
-  std::string platform;
-  std::string agent_version;
 };
 
 struct CycleOutcome {

@@ -161,17 +161,8 @@ std::string_view trim(std::string_view s) {
 
 std::vector<std::pair<std::string, std::string>> split_query(std::string_view query) {
   std::vector<std::pair<std::string, std::string>> out;
-  std::size_t pos = 0;
-  while (pos < query.size()) {
-    std::size_t amp = query.find('&', pos);
-    std::string_view pair = query.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
-    if (!pair.empty()) {
-      auto eq = pair.find('=');
-      out.emplace_back(aws::uri_decode(pair.substr(0, eq)),
-                       eq == std::string_view::npos ? "" : aws::uri_decode(pair.substr(eq + 1)));
-    }
-    if (amp == std::string_view::npos) break;
-    pos = amp + 1;
+  for (const aws::QueryPiece& piece : aws::query_pieces(query)) {
+    out.emplace_back(aws::uri_decode(piece.name), aws::uri_decode(piece.value));
   }
   return out;
 }
@@ -248,16 +239,10 @@ Parts parse_query_form(const std::vector<std::pair<std::string, std::string>>& q
     throw AuthFailure(AuthFailure::Kind::Incomplete, "Unsupported AWS 'algorithm': '" + algorithm + "'");
   }
   // Everything but the signature itself is signed, in its raw form.
-  std::size_t pos = 0;
-  while (pos < raw_query.size()) {
-    std::size_t amp = raw_query.find('&', pos);
-    std::string_view pair = raw_query.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
-    if (!pair.starts_with("X-Amz-Signature=") && !pair.empty()) {
-      if (!p.query_without_signature.empty()) p.query_without_signature += '&';
-      p.query_without_signature += pair;
-    }
-    if (amp == std::string_view::npos) break;
-    pos = amp + 1;
+  for (const aws::QueryPiece& piece : aws::query_pieces(raw_query)) {
+    if (piece.text.starts_with("X-Amz-Signature=")) continue;
+    if (!p.query_without_signature.empty()) p.query_without_signature += '&';
+    p.query_without_signature += piece.text;
   }
   return p;
 }

@@ -108,14 +108,6 @@ bool unsigned_by_design(const Request& request, const SignedRequest& signed_requ
          !aws::find_header(signed_request.headers, "authorization") && !credential_scope_of(signed_request);
 }
 
-std::string form_decode(std::string_view text) {
-  std::string plus_as_space(text);
-  for (char& c : plus_as_space) {
-    if (c == '+') c = ' ';
-  }
-  return aws::uri_decode(plus_as_space);
-}
-
 bool is_form(const aws::Headers& headers) {
   const std::string* type = aws::find_header(headers, "content-type");
   return type != nullptr && type->find("application/x-www-form-urlencoded") != std::string::npos;
@@ -125,18 +117,21 @@ bool is_form(const aws::Headers& headers) {
 
 std::map<std::string, std::string> parse_form(std::string_view body) {
   std::map<std::string, std::string> out;
-  std::size_t pos = 0;
-  while (pos < body.size()) {
-    std::size_t amp = body.find('&', pos);
-    std::string_view pair = body.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
-    if (!pair.empty()) {
-      auto eq = pair.find('=');
-      out[form_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : form_decode(pair.substr(eq + 1));
-    }
-    if (amp == std::string_view::npos) break;
-    pos = amp + 1;
+  for (const aws::QueryPiece& piece : aws::query_pieces(body)) {
+    out[aws::form_decode(piece.name)] = aws::form_decode(piece.value);   // the last of a repeated name wins
   }
   return out;
+}
+
+Request request_for(const RawRequest& raw, const std::string& account_id, const std::string& region) {
+  Request request;
+  request.method = raw.method;
+  request.path = raw.path;
+  request.query = raw.query;
+  request.headers = raw.headers;
+  request.account_id = account_id;
+  request.region = region;
+  return request;
 }
 
 Router::Router(StackContext& context, const CredentialStore& keys, Stats& stats, RouterLimits limits)
@@ -263,14 +258,8 @@ void Router::parse_body(Request& request, const RawRequest& raw, const std::stri
 }
 
 Response Router::route(const RawRequest& raw) {
-  Request request;
+  Request request = request_for(raw, context_.account_id, context_.default_region);
   request.request_id = new_request_id();
-  request.method = raw.method;
-  request.path = raw.path;
-  request.query = raw.query;
-  request.headers = raw.headers;
-  request.account_id = context_.account_id;
-  request.region = context_.default_region;
   try {
     // raw.body is what the client sent (and signed); a gzip body is parsed once inflated.
     if (is_form(raw.headers)) request.protocol = WireProtocol::Query;   // for an error before classification

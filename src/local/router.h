@@ -70,4 +70,8 @@ class Router {
 // application/x-www-form-urlencoded ('+' is a space).
 std::map<std::string, std::string> parse_form(std::string_view body);
 
+// A service request for what the client sent: its method, path, query and headers, in `account_id` and `region`
+// until a signature says whose it is. The body, the service and the operation are the caller's to set.
+Request request_for(const RawRequest& raw, const std::string& account_id, const std::string& region);
+
 }  // namespace pingwatch::local

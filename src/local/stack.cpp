@@ -1,7 +1,6 @@
 #include "local/stack.h"
 
 #include <malloc.h>
-#include <signal.h>
 
 #include <chrono>
 #include <cstdio>
@@ -39,10 +38,6 @@ std::string split_arn_account(const std::string& arn) {
   return end == std::string::npos ? "" : arn.substr(pos, end - pos);
 }
 
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host.starts_with("127.") || host == "::1" || host == "[::1]";
-}
-
 // Which service answers GET/POST /_local/<name>/… beyond the stack's own endpoints.
 std::string local_owner(const std::string& name) {
   if (name == "mailbox") return "sns";
@@ -74,18 +69,12 @@ Response chaos_endpoint(const RawRequest& raw, ChaosEngine& chaos, bool quiet) {
 // /_local/<rest> as the owning service's REST-JSON request: unsigned, request id "local".
 Request local_service_request(const RawRequest& raw, const std::string& signing_name, const std::string& rest,
                               const std::string& account_id, const StackContext& context) {
-  Request request;
-  request.method = raw.method;
-  request.path = raw.path;
-  request.query = raw.query;
-  request.headers = raw.headers;
+  Request request = request_for(raw, account_id, context.default_region);
   request.body = raw.body;
   request.service = signing_name;
   request.operation = "_local/" + rest;
   request.protocol = WireProtocol::RestJson;
   request.request_id = "local";
-  request.account_id = account_id;
-  request.region = context.default_region;
   request.json = raw.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(raw.body, nullptr, false);
   return request;
 }
@@ -296,50 +285,6 @@ Response LocalStack::fleet_fault(const RawRequest& raw, double now) {
   }
   if (!options_.quiet) spdlog::info("fleet: {} on {} at sim {}", body["fault"].get<std::string>(), id, amz_date_of(now));
   return json_response(200, {{"instance_id", id}, {"fault", body["fault"]}, {"at", now}});
-}
-
-int run_stack(const StackOptions& options) {
-  // Signals are taken synchronously by this thread; block them before any thread exists so none gets them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::unique_ptr<LocalStack> stack;
-  try {
-    stack = std::make_unique<LocalStack>(options);
-    stack->start();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "pingwatch local: cannot start: %s\n", e.what());
-    return 2;
-  }
-  if (!is_loopback(options.host)) {
-    std::fprintf(stderr,
-                 "warning: --host %s is not a loopback address: anyone who can reach this port can use the stack "
-                 "with its well-known test credentials\n",
-                 options.host.c_str());
-  }
-  std::printf("pingwatch local listening on %s\n", stack->endpoint_url().c_str());
-  std::printf("  time scale %gx, %zu simulated node(s), credentials: %s%s\n", options.time_scale,
-              stack->accounts().node_count(), options.credentials_file.empty() ? "test/test" : options.credentials_file.c_str(),
-              options.state_file.empty() ? "" : (", state: " + options.state_file).c_str());
-  if (stack->organization().exists()) {
-    const auto& org = stack->organization();
-    std::printf("  organization %s: management account %s, %zu member account(s) %s..%s, member role %s\n",
-                org.id().c_str(), org.management_account().c_str(), org.accounts().size() - 1,
-                org.accounts()[1].id.c_str(), org.accounts().back().id.c_str(), org.options().member_role.c_str());
-  }
-  std::fflush(stdout);
-  int received = 0;
-  sigwait(&signals, &received);
-  std::fprintf(stderr, "pingwatch local: %s received, saving state and stopping\n", received == SIGINT ? "SIGINT" : "SIGTERM");
-  try {
-    stack->stop();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "pingwatch local: stopping failed: %s\n", e.what());
-    return 1;
-  }
-  return 0;
 }
 
 }  // namespace pingwatch::local

@@ -96,8 +96,4 @@ class LocalStack {
   std::mutex save_mutex_;
 };
 
-// `pingwatch local`: starts the stack, prints "pingwatch local listening on http://HOST:PORT", serves until
-// SIGINT/SIGTERM, saves state, returns 0 (2 when it cannot start).
-int run_stack(const StackOptions& options);
-
 }  // namespace pingwatch::local

@@ -11,6 +11,8 @@
 #include "local/fleet/fleet.h"
 #include "local/stack.h"
 #include "runtime/commands.h"
+#include "runtime/status_server.h"
+#include "runtime/stop_signals.h"
 
 namespace pingwatch::runtime {
 
@@ -35,6 +37,46 @@ double parse_iso8601(const std::string& text) {
     throw std::runtime_error("--sim-start: expected an ISO 8601 UTC time like 2024-04-12T08:00:00Z, got '" + text + "'");
   }
   return static_cast<double>(timegm(&tm));
+}
+
+// `pingwatch local`: starts the stack, prints "pingwatch local listening on http://HOST:PORT", serves until
+// SIGINT/SIGTERM, saves state, returns 0 (2 when it cannot start).
+int serve_stack(const local::StackOptions& options) {
+  const StopSignals signals;   // before the stack starts its threads
+  std::unique_ptr<local::LocalStack> stack;
+  try {
+    stack = std::make_unique<local::LocalStack>(options);
+    stack->start();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pingwatch local: cannot start: %s\n", e.what());
+    return 2;
+  }
+  if (!is_loopback_host(options.host)) {
+    std::fprintf(stderr,
+                 "warning: --host %s is not a loopback address: anyone who can reach this port can use the stack "
+                 "with its well-known test credentials\n",
+                 options.host.c_str());
+  }
+  std::printf("pingwatch local listening on %s\n", stack->endpoint_url().c_str());
+  std::printf("  time scale %gx, %zu simulated node(s), credentials: %s%s\n", options.time_scale,
+              stack->accounts().node_count(), options.credentials_file.empty() ? "test/test" : options.credentials_file.c_str(),
+              options.state_file.empty() ? "" : (", state: " + options.state_file).c_str());
+  if (stack->organization().exists()) {
+    const auto& org = stack->organization();
+    std::printf("  organization %s: management account %s, %zu member account(s) %s..%s, member role %s\n",
+                org.id().c_str(), org.management_account().c_str(), org.accounts().size() - 1,
+                org.accounts()[1].id.c_str(), org.accounts().back().id.c_str(), org.options().member_role.c_str());
+  }
+  std::fflush(stdout);
+  const std::string received(signals.wait());
+  std::fprintf(stderr, "pingwatch local: %s received, saving state and stopping\n", received.c_str());
+  try {
+    stack->stop();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pingwatch local: stopping failed: %s\n", e.what());
+    return 1;
+  }
+  return 0;
 }
 
 int post_fault(const FaultArgs& args) {
@@ -175,7 +217,7 @@ void register_local_commands(CLI::App& app, int& exit_code) {
       exit_code = 2;
       return;
     }
-    exit_code = local::run_stack(options);
+    exit_code = serve_stack(options);
   });
 }
 

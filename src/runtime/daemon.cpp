@@ -15,6 +15,7 @@
 
 #include "monitor/scheduler.h"
 #include "runtime/daemon_status.h"
+#include "runtime/stop_signals.h"
 
 namespace pingwatch::runtime {
 namespace {
@@ -57,13 +58,8 @@ int run_daemon(const monitor::Settings& settings, monitor::JobClients& clients, 
   const auto jobs = checked_jobs(settings, options);
   if (!jobs) return 2;
 
-  // Signals are taken by one thread with sigwait: every other thread (created after this) blocks them,
-  // so the stop is a plain flag and condition variable, never work inside a signal handler.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Signals are taken by the watcher thread below; the stop is a plain flag and condition variable.
+  const StopSignals signals;
 
   // The status server's threads start after the mask, so they never take a signal either.
   std::unique_ptr<DaemonStatus> status;
@@ -76,11 +72,9 @@ int run_daemon(const monitor::Settings& settings, monitor::JobClients& clients, 
 
   monitor::StopSignal stop;
   std::thread watcher([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
+    const std::string signal(signals.wait());
     if (!stop.stop_requested()) {
-      spdlog::info(nlohmann::json{{"msg", "stopping: finishing the cycles in flight"},
-                                  {"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}}.dump());
+      spdlog::info(nlohmann::json{{"msg", "stopping: finishing the cycles in flight"}, {"signal", signal}}.dump());
     }
     stop.request_stop();
   });

@@ -29,6 +29,7 @@ struct ListenAddress {
 };
 // "HOST:PORT", "[::1]:PORT" or a bare "PORT" (loopback). Throws monitor::ConfigError naming server.listen.
 ListenAddress parse_listen_address(const std::string& text, bool allow_remote);
+// localhost, 127.0.0.0/8 or ::1 (with or without brackets).
 bool is_loopback_host(const std::string& host);
 
 class StatusServer {

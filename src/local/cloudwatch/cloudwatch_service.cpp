@@ -227,10 +227,54 @@ std::vector<HistoryItem> CloudWatchService::history_of(const std::string& alarm_
 
 namespace {
 
-nlohmann::json optional_json(const std::optional<std::string>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
-std::optional<std::string> optional_string(const nlohmann::json& j, const char* key) {
-  if (!j.contains(key) || j[key].is_null()) return std::nullopt;
-  return j[key].get<std::string>();
+// A stored alarm's fields under their keys in the saved state, visited as visit(key, member): save() and load()
+// walk this one list, so a new field is one line here. The keys are the state file's: renaming one loses saved
+// alarms. last_evaluated is not here: states saved before it existed lack it (load() gives it a default).
+template <class StoredAlarmRef, class Visit>
+void for_each_saved_field(StoredAlarmRef& a, Visit&& visit) {
+  auto& d = a.definition;
+  visit("name", d.name);
+  visit("description", d.description);
+  visit("actions_enabled", d.actions_enabled);
+  visit("ok_actions", d.ok_actions);
+  visit("alarm_actions", d.alarm_actions);
+  visit("insufficient_data_actions", d.insufficient_data_actions);
+  visit("metric_name", d.metric_name);
+  visit("namespace", d.namespace_);
+  visit("statistic", d.statistic);
+  visit("extended_statistic", d.extended_statistic);
+  visit("dimensions", d.dimensions);   // [[name, value], ...]
+  visit("period", d.period);
+  visit("unit", d.unit);
+  visit("evaluation_periods", d.evaluation_periods);
+  visit("datapoints_to_alarm", d.datapoints_to_alarm);
+  visit("threshold", d.threshold);
+  visit("comparison_operator", d.comparison_operator);
+  visit("treat_missing_data", d.treat_missing_data);
+  visit("evaluate_low_sample_count_percentile", d.evaluate_low_sample_count_percentile);
+  visit("arn", a.arn);
+  visit("region", a.region);
+  visit("account_id", a.account_id);
+  visit("configuration_updated", a.configuration_updated);
+  visit("state", a.status.value);
+  visit("reason", a.status.reason);
+  visit("reason_data", a.status.reason_data);
+  visit("state_updated", a.status.updated);
+  visit("state_transitioned", a.status.transitioned);
+  visit("tags", a.tags);   // [[key, value], ...]
+}
+
+// An optional field is saved as null when unset; a missing or null one loads as unset. Any other field must be there.
+template <class T>
+nlohmann::json saved(const T& value) { return value; }
+template <class T>
+nlohmann::json saved(const std::optional<T>& value) { return value ? nlohmann::json(*value) : nlohmann::json(); }
+template <class T>
+void restore(const nlohmann::json& j, const char* key, T& value) { j.at(key).get_to(value); }
+template <class T>
+void restore(const nlohmann::json& j, const char* key, std::optional<T>& value) {
+  if (j.contains(key) && !j[key].is_null()) value = j[key].get<T>();
+  else value.reset();
 }
 
 }  // namespace
@@ -238,27 +282,11 @@ std::optional<std::string> optional_string(const nlohmann::json& j, const char* 
 nlohmann::json CloudWatchService::save() const {
   std::lock_guard lock(mutex_);
   nlohmann::json alarms = nlohmann::json::array();
-  for (const auto& [name, a] : alarms_) {
-    const auto& d = a.definition;
-    nlohmann::json dims = nlohmann::json::array();
-    for (const auto& [n, v] : d.dimensions) dims.push_back({n, v});
-    nlohmann::json tags = nlohmann::json::array();
-    for (const auto& [k, v] : a.tags) tags.push_back({k, v});
-    alarms.push_back({
-        {"name", d.name}, {"description", optional_json(d.description)}, {"actions_enabled", d.actions_enabled},
-        {"ok_actions", d.ok_actions}, {"alarm_actions", d.alarm_actions},
-        {"insufficient_data_actions", d.insufficient_data_actions}, {"metric_name", d.metric_name},
-        {"namespace", d.namespace_}, {"statistic", optional_json(d.statistic)},
-        {"extended_statistic", optional_json(d.extended_statistic)}, {"dimensions", dims}, {"period", d.period},
-        {"unit", optional_json(d.unit)}, {"evaluation_periods", d.evaluation_periods},
-        {"datapoints_to_alarm", d.datapoints_to_alarm ? nlohmann::json(*d.datapoints_to_alarm) : nlohmann::json()},
-        {"threshold", d.threshold}, {"comparison_operator", d.comparison_operator},
-        {"treat_missing_data", optional_json(d.treat_missing_data)},
-        {"evaluate_low_sample_count_percentile", optional_json(d.evaluate_low_sample_count_percentile)},
-        {"arn", a.arn}, {"region", a.region}, {"account_id", a.account_id},
-        {"configuration_updated", a.configuration_updated}, {"state", a.status.value}, {"reason", a.status.reason},
-        {"reason_data", a.status.reason_data}, {"state_updated", a.status.updated},
-        {"state_transitioned", a.status.transitioned}, {"tags", tags}, {"last_evaluated", a.last_evaluated}});
+  for (const auto& entry : alarms_) {
+    nlohmann::json j = nlohmann::json::object();
+    for_each_saved_field(entry.second, [&j](const char* key, const auto& value) { j[key] = saved(value); });
+    j["last_evaluated"] = entry.second.last_evaluated;
+    alarms.push_back(std::move(j));
   }
   nlohmann::json history = nlohmann::json::array();
   for (const auto& h : history_) history.push_back({h.alarm_name, h.timestamp, h.type, h.summary, h.data});
@@ -272,38 +300,9 @@ void CloudWatchService::load(const nlohmann::json& state) {
   alarms_.clear();
   for (const auto& j : state.value("alarms", nlohmann::json::array())) {
     StoredAlarm a;
-    auto& d = a.definition;
-    d.name = j.at("name");
-    d.description = optional_string(j, "description");
-    d.actions_enabled = j.at("actions_enabled");
-    d.ok_actions = j.at("ok_actions").get<std::vector<std::string>>();
-    d.alarm_actions = j.at("alarm_actions").get<std::vector<std::string>>();
-    d.insufficient_data_actions = j.at("insufficient_data_actions").get<std::vector<std::string>>();
-    d.metric_name = j.at("metric_name");
-    d.namespace_ = j.at("namespace");
-    d.statistic = optional_string(j, "statistic");
-    d.extended_statistic = optional_string(j, "extended_statistic");
-    for (const auto& dim : j.at("dimensions")) d.dimensions.emplace_back(dim.at(0), dim.at(1));
-    d.period = j.at("period");
-    d.unit = optional_string(j, "unit");
-    d.evaluation_periods = j.at("evaluation_periods");
-    if (!j.at("datapoints_to_alarm").is_null()) d.datapoints_to_alarm = j.at("datapoints_to_alarm").get<int>();
-    d.threshold = j.at("threshold");
-    d.comparison_operator = j.at("comparison_operator");
-    d.treat_missing_data = optional_string(j, "treat_missing_data");
-    d.evaluate_low_sample_count_percentile = optional_string(j, "evaluate_low_sample_count_percentile");
-    a.arn = j.at("arn");
-    a.region = j.at("region");
-    a.account_id = j.at("account_id");
-    a.configuration_updated = j.at("configuration_updated");
-    a.status.value = j.at("state");
-    a.status.reason = j.at("reason");
-    a.status.reason_data = j.at("reason_data");
-    a.status.updated = j.at("state_updated");
-    a.status.transitioned = j.at("state_transitioned");
-    for (const auto& t : j.at("tags")) a.tags.emplace_back(t.at(0), t.at(1));
+    for_each_saved_field(a, [&j](const char* key, auto& value) { restore(j, key, value); });
     a.last_evaluated = j.value("last_evaluated", -1.0);
-    alarms_[d.name] = std::move(a);
+    alarms_[a.definition.name] = std::move(a);
   }
   history_.clear();
   for (const auto& h : state.value("history", nlohmann::json::array()))

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <string_view>
 
+#include "core/civil_time.h"
 #include "local/sns/wire_util.h"
 
 namespace pingwatch::local::cloudwatch {
@@ -157,14 +158,8 @@ std::optional<double> parse_timestamp(const std::string& text) {
     return std::nullopt;
   }
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  return static_cast<double>(timegm(&tm)) + fraction - offset_seconds;
+  const auto whole_seconds = core::utc_epoch_seconds(year, month, day, hour, minute, second);
+  return static_cast<double>(whole_seconds) + fraction - offset_seconds;
 }
 
 }  // namespace pingwatch::local::cloudwatch

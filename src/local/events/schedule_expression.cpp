@@ -6,6 +6,8 @@
 #include <charconv>
 #include <sstream>
 
+#include "core/civil_time.h"
+
 namespace pingwatch::local::events {
 namespace {
 
@@ -150,29 +152,8 @@ CronSpec parse_cron(const std::string& body) {
   return spec;
 }
 
-// Days since 1970-01-01 <-> civil date (H. Hinnant's algorithms), proleptic Gregorian, UTC.
-std::int64_t days_from_civil(int y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-struct Civil { int y; unsigned m, d; };
-Civil civil_from_days(std::int64_t z) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<int>(y + (m <= 2)), m, d};
-}
+using core::civil_from_days;
+using core::days_from_civil;
 
 unsigned days_in_month(int y, unsigned m) {
   static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -225,9 +206,9 @@ std::optional<std::int64_t> next_cron_fire(const CronSpec& spec, std::int64_t af
   int start_minute_of_day = static_cast<int>((t - day * 86400) / 60);
   const std::int64_t last_day = days_from_civil(2199, 12, 31);
   for (; day <= last_day; ++day, start_minute_of_day = 0) {
-    Civil c = civil_from_days(day);
-    if (!spec.year_any && c.y > spec.years.back()) return std::nullopt;
-    if (!day_matches(spec, c.y, c.m, c.d)) continue;
+    const core::CivilDate c = civil_from_days(day);
+    if (!spec.year_any && c.year > spec.years.back()) return std::nullopt;
+    if (!day_matches(spec, c.year, c.month, c.day)) continue;
     for (int minute_of_day = start_minute_of_day; minute_of_day < 1440; ++minute_of_day) {
       if (spec.hours.allowed[static_cast<std::size_t>(minute_of_day / 60)] &&
           spec.minutes.allowed[static_cast<std::size_t>(minute_of_day % 60)])

@@ -6,6 +6,7 @@
 #include "aws/json_protocol.h"
 #include "aws/query_protocol.h"
 #include "aws/shape_reader.h"
+#include "aws/url_parts.h"
 
 using namespace pingwatch::aws;
 namespace qp = pingwatch::aws::query_protocol;
@@ -13,10 +14,24 @@ namespace jp = pingwatch::aws::json_protocol;
 using nlohmann::json;
 
 TEST(QueryProtocol, PercentEncodesEverythingButUnreserved) {
-  EXPECT_EQ(qp::percent_encode("AZaz09-_.~"), "AZaz09-_.~");
-  EXPECT_EQ(qp::percent_encode("a b+c/d=e&f*"), "a%20b%2Bc%2Fd%3De%26f%2A");
-  EXPECT_EQ(qp::percent_encode("Per-Instance Metrics"), "Per-Instance%20Metrics");
-  EXPECT_EQ(qp::percent_encode("東京"), "%E6%9D%B1%E4%BA%AC");
+  EXPECT_EQ(uri_encode("AZaz09-_.~"), "AZaz09-_.~");
+  EXPECT_EQ(uri_encode("a b+c/d=e&f*"), "a%20b%2Bc%2Fd%3De%26f%2A");
+  EXPECT_EQ(uri_encode("Per-Instance Metrics"), "Per-Instance%20Metrics");
+  EXPECT_EQ(uri_encode("東京"), "%E6%9D%B1%E4%BA%AC");
+}
+
+// The one splitter of queries and form bodies (the signer, decode_form, the local stack's router and signature
+// check): pieces as written, empty ones skipped, a piece without '=' has an empty value.
+TEST(QueryProtocol, QueryPiecesAreSplitAsWrittenAndFormDecodingMakesPlusASpace) {
+  using Pairs = std::vector<std::pair<std::string_view, std::string_view>>;
+  Pairs split;
+  for (const QueryPiece& piece : query_pieces("a=1&&b&c=x%3Dy+z&=v&")) split.emplace_back(piece.name, piece.value);
+  EXPECT_EQ(split, (Pairs{{"a", "1"}, {"b", ""}, {"c", "x%3Dy+z"}, {"", "v"}}));
+  EXPECT_EQ(query_pieces("a=1&X-Amz-Signature=f").back().text, "X-Amz-Signature=f");
+  EXPECT_TRUE(query_pieces("").empty());
+  EXPECT_EQ(form_decode("x%3Dy+z"), "x=y z");
+  EXPECT_EQ(uri_decode("x%3Dy+z"), "x=y+z");
+  EXPECT_EQ(form_decode("%2B%zz+"), "+%zz ");
 }
 
 TEST(QueryProtocol, BodyStartsWithActionAndVersionAndRoundTrips) {

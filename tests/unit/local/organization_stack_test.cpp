@@ -3,23 +3,19 @@
 // any account's node by id; state saved per account comes back after a restart.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <pugixml.hpp>
 #include <unistd.h>
 
 #include <filesystem>
 #include <set>
 #include <thread>
 
-#include "aws/sigv4.h"
 #include "local/stack.h"
+#include "stack_requests.h"
 
 namespace pingwatch::local {
 namespace {
 
-struct Reply {
-  int status = 0;
-  std::string body;
-};
+using stack_test::Reply;
 
 const aws::Credentials kHomeKey{"test", "test", "", std::nullopt, "test"};
 
@@ -40,42 +36,18 @@ class OrganizationStackTest : public ::testing::Test {
     stack_ = std::make_unique<LocalStack>(std::move(options));
     stack_->start();
   }
-  Reply send(const std::string& service, const std::string& region, aws::Headers headers, const std::string& body,
-             const aws::Credentials& creds) {
-    aws::HttpRequest r;
-    r.method = "POST";
-    r.url = stack_->endpoint_url() + "/";
-    r.headers = std::move(headers);
-    r.body = body;
-    aws::sigv4::sign_request(r, creds, {region, service, std::chrono::system_clock::now()});
-    httplib::Headers h;
-    std::string type;
-    for (const auto& [k, v] : r.headers) {
-      if (k == "Content-Type") type = v;
-      else if (k != "Host") h.emplace(k, v);
-    }
-    auto result = httplib::Client("127.0.0.1", stack_->port()).Post("/", h, body, type.c_str());
-    EXPECT_TRUE(result);
-    return result ? Reply{result->status, result->body} : Reply{};
-  }
   Reply query(const std::string& service, const std::string& body, const aws::Credentials& creds,
               const std::string& region = "us-east-1") {
-    return send(service, region, {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}}, body, creds);
+    return stack_test::post_query(*stack_, service, region, body, &creds);
   }
   Reply json(const std::string& service, const std::string& target, const std::string& body,
              const aws::Credentials& creds, const std::string& region = "us-east-1") {
-    const std::string type = service == "dynamodb" ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1";
-    return send(service, region, {{"Content-Type", type}, {"X-Amz-Target", target}}, body, creds);
+    return stack_test::post_json(*stack_, service, region, target, body, &creds);
   }
   aws::Credentials member(const std::string& account) {
-    const Reply r = query("sts", "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A" + account +
-                                     "%3Arole%2FPingwatchMember&RoleSessionName=s1", kHomeKey);
-    EXPECT_EQ(r.status, 200) << r.body;
-    pugi::xml_document doc;
-    doc.load_string(r.body.c_str());
-    const auto c = doc.child("AssumeRoleResponse").child("AssumeRoleResult").child("Credentials");
-    return aws::Credentials{c.child_value("AccessKeyId"), c.child_value("SecretAccessKey"), c.child_value("SessionToken"),
-                            std::nullopt, "sts"};
+    return stack_test::assumed_credentials(query("sts", "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A" +
+                                                            account + "%3Arole%2FPingwatchMember&RoleSessionName=s1",
+                                                 kHomeKey));
   }
   std::set<std::string> ssm_ids(const aws::Credentials& creds, const std::string& region) {
     const Reply r = json("ssm", "AmazonSSM.DescribeInstanceInformation", "{}", creds, region);

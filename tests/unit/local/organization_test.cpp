@@ -6,6 +6,7 @@
 #include "local/organizations/organization.h"
 #include "local/organizations/organizations_service.h"
 #include "local/sts/sts_service.h"
+#include "sts_fixture.h"
 
 namespace pingwatch::local {
 namespace {
@@ -63,23 +64,18 @@ TEST(OrganizationRoleDirectoryTest, AMemberHasOnlyTheMemberRoleTrustedByTheOrgan
   EXPECT_FALSE(roles.trusts(*member, "999999999999"));
 }
 
-class OrganizationStsTest : public ::testing::Test {
+class OrganizationStsTest : public sts::StsFixture {
  protected:
   OrganizationStsTest() {
-    context_.clock = std::make_shared<SimClock>(1712910600, 1.0);
     keys_.add({"OUTSIDER", "secret", "999999999999"});
-    sts_ = std::make_unique<sts::StsService>(context_, keys_, std::make_shared<OrganizationRoleDirectory>(organization(3)));
+    service_ = std::make_unique<sts::StsService>(context_, keys_,
+                                                 std::make_shared<OrganizationRoleDirectory>(organization(3)));
   }
   // "" when AssumeRole succeeds, else "Code: message"; the account of the new credentials in `account`.
   std::string assume(const std::string& role_arn, const std::string& key, std::string* account = nullptr) {
-    Request r;
-    r.service = "sts";
-    r.operation = "AssumeRole";
-    r.protocol = WireProtocol::Query;
-    r.params = {{"RoleArn", role_arn}, {"RoleSessionName", "watch"}};
-    r.access_key_id = key;
     try {
-      const Response reply = sts_->handle(r);
+      const Response reply =
+          service_->handle(request("AssumeRole", {{"RoleArn", role_arn}, {"RoleSessionName", "watch"}}, key));
       pugi::xml_document doc;
       doc.load_string(reply.body.c_str());
       const std::string id =
@@ -90,9 +86,6 @@ class OrganizationStsTest : public ::testing::Test {
       return e.code + ": " + e.what();
     }
   }
-  StackContext context_;
-  CredentialStore keys_;
-  std::unique_ptr<sts::StsService> sts_;
 };
 
 TEST_F(OrganizationStsTest, TheMemberRoleGivesCredentialsOfThatAccount) {
@@ -115,13 +108,9 @@ class OrganizationsServiceTest : public ::testing::Test {
  protected:
   void use(std::size_t members) { service_ = std::make_unique<OrganizationsService>(organization(members)); }
   Response call(const std::string& op, nlohmann::json input, const std::string& account = kHome) {
-    Request r;
-    r.service = "organizations";
-    r.operation = op;
-    r.protocol = WireProtocol::Json11;
+    Request r = routed_request("organizations", op, WireProtocol::Json11);
     r.json = std::move(input);
     r.account_id = account;
-    r.request_id = "req-1";
     return service_->handle(r);
   }
   static nlohmann::json body(const Response& r) { return nlohmann::json::parse(r.body); }

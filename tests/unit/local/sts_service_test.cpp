@@ -5,28 +5,14 @@
 
 #include "aws/sigv4.h"
 #include "local/sts/sts_service.h"
+#include "sts_fixture.h"
 
 namespace pingwatch::local::sts {
 namespace {
 
-constexpr double kNow = 1712910600;   // 2024-04-12T08:30:00Z
-
-class StsServiceTest : public ::testing::Test {
+class StsServiceTest : public StsFixture {
  protected:
-  StsServiceTest() {
-    context_.clock = std::make_shared<SimClock>(kNow, 1.0);
-    service_ = std::make_unique<StsService>(context_, keys_);
-  }
-  Request request(const std::string& op, std::map<std::string, std::string> params, const std::string& key = "test") {
-    Request r;
-    r.service = "sts";
-    r.operation = op;
-    r.protocol = WireProtocol::Query;
-    r.params = std::move(params);
-    r.access_key_id = key;
-    r.request_id = "req-1";
-    return r;
-  }
+  StsServiceTest() { service_ = std::make_unique<StsService>(context_, keys_); }
   // The <OpResult> element of a successful reply.
   pugi::xml_node result_of(const Response& reply, const std::string& op) {
     EXPECT_EQ(reply.status, 200);
@@ -54,9 +40,6 @@ class StsServiceTest : public ::testing::Test {
     out["AssumedRoleId"] = creds.child("AssumedRoleUser").child_value("AssumedRoleId");
     return out;
   }
-  StackContext context_;
-  CredentialStore keys_;
-  std::unique_ptr<StsService> service_;
   pugi::xml_document doc_;
 };
 

@@ -2,21 +2,16 @@
 // other services as the role's account until they expire on the simulated clock; then each protocol answers
 // with its own code for an expired token.
 #include <gtest/gtest.h>
-#include <httplib.h>
-#include <pugixml.hpp>
 
 #include <thread>
 
-#include "aws/sigv4.h"
 #include "local/stack.h"
+#include "stack_requests.h"
 
 namespace pingwatch::local {
 namespace {
 
-struct Reply {
-  int status = 0;
-  std::string body;
-};
+using stack_test::Reply;
 
 class StsStackTest : public ::testing::Test {
  protected:
@@ -29,42 +24,18 @@ class StsStackTest : public ::testing::Test {
     stack_ = std::make_unique<LocalStack>(o);
     stack_->start();
   }
-  Reply send(const std::string& service, aws::Headers headers, const std::string& body,
-             const aws::Credentials* creds) {
-    aws::HttpRequest r;
-    r.method = "POST";
-    r.url = stack_->endpoint_url() + "/";
-    r.headers = std::move(headers);
-    r.body = body;
-    if (creds) aws::sigv4::sign_request(r, *creds, {"us-east-1", service, std::chrono::system_clock::now()});
-    httplib::Headers h;
-    std::string type;
-    for (const auto& [k, v] : r.headers) {
-      if (k == "Content-Type") type = v;
-      else if (k != "Host") h.emplace(k, v);
-    }
-    auto result = httplib::Client("127.0.0.1", stack_->port()).Post("/", h, body, type.c_str());
-    EXPECT_TRUE(result);
-    return result ? Reply{result->status, result->body} : Reply{};
-  }
   Reply query(const std::string& service, const std::string& body, const aws::Credentials* creds) {
-    return send(service, {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}}, body, creds);
+    return stack_test::post_query(*stack_, service, "us-east-1", body, creds);
   }
   Reply ssm(const aws::Credentials& creds) {
-    return send("ssm", {{"Content-Type", "application/x-amz-json-1.1"}, {"X-Amz-Target", "AmazonSSM.DescribeInstanceInformation"}},
-                "{}", &creds);
+    return stack_test::post_json(*stack_, "ssm", "us-east-1", "AmazonSSM.DescribeInstanceInformation", "{}", &creds);
   }
   aws::Credentials assume(const std::string& duration) {
     const aws::Credentials root{"test", "test", "", std::nullopt, "test"};
-    const Reply r = query("sts",
-                          "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A210987654321%3Arole%2FR"
-                          "&RoleSessionName=s1&DurationSeconds=" + duration, &root);
-    EXPECT_EQ(r.status, 200) << r.body;
-    pugi::xml_document doc;
-    doc.load_string(r.body.c_str());
-    const auto c = doc.child("AssumeRoleResponse").child("AssumeRoleResult").child("Credentials");
-    return aws::Credentials{c.child_value("AccessKeyId"), c.child_value("SecretAccessKey"), c.child_value("SessionToken"),
-                            std::nullopt, "sts"};
+    return stack_test::assumed_credentials(
+        query("sts",
+              "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A210987654321%3Arole%2FR"
+              "&RoleSessionName=s1&DurationSeconds=" + duration, &root));
   }
   std::unique_ptr<LocalStack> stack_;
 };

@@ -266,6 +266,17 @@ TEST(StatusServerSettings, ListenIsLoopbackUnlessAllowed) {
   }
 }
 
+// The one loopback check: the status server's listen address and `pingwatch local --host` (which takes an IPv6
+// address in brackets too).
+TEST(StatusServerSettings, LoopbackHostsAreLocalhost127AndColonColon1) {
+  for (const char* host : {"localhost", "127.0.0.1", "127.9.8.7", "::1", "[::1]"}) {
+    EXPECT_TRUE(is_loopback_host(host)) << host;
+  }
+  for (const char* host : {"0.0.0.0", "10.1.2.3", "::", "[::]", "example.com", "[::1", "[]", ""}) {
+    EXPECT_FALSE(is_loopback_host(host)) << host;
+  }
+}
+
 TEST(StatusDashboard, AgesAreMeasuredOnTheScopesAwsClock) {
   StatusBoard board;
   const double aws_now = kNow + 3600;   // the AWS clock (or the local stack's accelerated one) runs an hour ahead
