@@ -105,6 +105,25 @@ class DynamoStateStore : public StateStore {
     return s;
   }
 
+  // An older table is judged whole (load(), then every record rewritten in the layout); a current one streams.
+  bool streams_records() const override { return layout_ == kLayout; }
+
+  // One Query page at a time, as load() reads them, without keeping the records.
+  void for_each_record(const std::function<void(core::NodeRecord&& record)>& on_record) override {
+    hot_ids_.clear();
+    for_each_item("node#", [&](const json& item) { on_record(record_from_json(json::parse(str(item, "rec")))); });
+    for_each_item("hot#", [&](const json& item) {
+      auto r = record_from_json(json::parse(str(item, "rec")));
+      hot_ids_.insert(r.instance_id);
+      on_record(std::move(r));
+    });
+    loaded_in_full_ = true;
+  }
+
+  bool misplaced(const core::NodeRecord& record) const override {
+    return (hot_ids_.count(record.instance_id) > 0) == core::is_cold(record, policy_);
+  }
+
   std::vector<core::NodeRecord> load_records(const std::vector<std::string>& ids) override {
     std::vector<core::NodeRecord> out;
     for (const auto& id : ids) {

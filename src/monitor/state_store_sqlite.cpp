@@ -97,6 +97,14 @@ class SqliteStateStore : public StateStore {
   }
   StoredState load_compact() override { return read(true); }
 
+  bool streams_records() const override { return true; }
+  // One row parsed at a time: the full inventory never holds every record (issue 14 §7).
+  void for_each_record(const std::function<void(core::NodeRecord&& record)>& on_record) override {
+    Statement nodes(db_, "SELECT record FROM watch_nodes WHERE scope = ?");
+    nodes.bind(1, scope_);
+    while (nodes.step()) on_record(record_from_json(nlohmann::json::parse(nodes.text(0))));
+  }
+
   std::vector<core::NodeRecord> load_records(const std::vector<std::string>& ids) override {
     std::vector<core::NodeRecord> out;
     Statement q(db_, "SELECT record FROM watch_nodes WHERE scope = ? AND instance_id = ?");
