@@ -357,9 +357,8 @@ Decision decide_whole(StateStore& store, FleetReader& reader, const WatchSetting
 }
 
 // A full inventory in flat memory (watch_stream.h): the same decision, only the records that change kept.
-Decision decide_streamed(StateStore& store, FleetReader& reader, const WatchSettings& settings, StoredState meta,
-                         WatchCycleResult& result) {
-  auto s = stream_full_inventory(store, reader, settings, std::move(meta));
+Decision decide_streamed(StateStore& store, FleetReader& reader, const WatchSettings& settings, WatchCycleResult& result) {
+  auto s = stream_full_inventory(store, reader, settings);
   result.inventory_complete = s.complete;
   result.nodes_listed = s.nodes_listed;
   result.server_time = s.server_time;
@@ -400,9 +399,8 @@ WatchCycleResult run_watch_cycle(StateStore& store, FleetReader& reader, NoticeP
   const long calls_before = reader.api_calls();
   store.use_policy(policy);
 
-  StoredState meta = store.load_meta();
-  result.full_inventory = core::full_inventory_due(meta.watch, policy);
-  Decision d = result.full_inventory && store.streams_records() ? decide_streamed(store, reader, settings, std::move(meta), result)
+  result.full_inventory = core::full_inventory_due(store.load_meta().watch, policy);
+  Decision d = result.full_inventory && store.streams_records() ? decide_streamed(store, reader, settings, result)
                                                                 : decide_whole(store, reader, settings, result);
   result.api_calls = reader.api_calls() - calls_before;
   result.transitions = d.transitions;

@@ -18,16 +18,18 @@ void add_counts(std::map<std::string, long>& into, const std::map<std::string, l
 
 class InventoryStream {
  public:
-  InventoryStream(StateStore& store, FleetReader& reader, const WatchSettings& settings, StoredState meta)
+  InventoryStream(StateStore& store, FleetReader& reader, const WatchSettings& settings)
       : store_(store), reader_(reader), settings_(settings), policy_(settings.policy) {
-    out_.loaded = std::move(meta);
-    out_.loaded.watch.nodes.clear();
-    meta_ = out_.loaded.watch;
     out_.counts = core::count_fleet({}, {});   // every key at 0
   }
 
   StreamedInventory run() {
     list();
+    // The meta read again right before the records, as load() reads it: the version the commit expects goes
+    // with the records judged (and DynamoDB finishes a commit a crash interrupted first).
+    out_.loaded = store_.load_meta();
+    out_.loaded.watch.nodes.clear();
+    meta_ = out_.loaded.watch;
     std::vector<core::NodeRecord> chunk;
     store_.for_each_record([&](core::NodeRecord&& record) {
       chunk.push_back(std::move(record));
@@ -179,8 +181,8 @@ class InventoryStream {
 
 }  // namespace
 
-StreamedInventory stream_full_inventory(StateStore& store, FleetReader& reader, const WatchSettings& settings, StoredState meta) {
-  return InventoryStream(store, reader, settings, std::move(meta)).run();
+StreamedInventory stream_full_inventory(StateStore& store, FleetReader& reader, const WatchSettings& settings) {
+  return InventoryStream(store, reader, settings).run();
 }
 
 }  // namespace pingwatch::monitor

@@ -23,7 +23,7 @@ struct StreamedInventory {
   double server_time = 0;
 };
 
-// `meta`: what load_meta() returned. Requires store.streams_records().
-StreamedInventory stream_full_inventory(StateStore& store, FleetReader& reader, const WatchSettings& settings, StoredState meta);
+// Requires store.streams_records().
+StreamedInventory stream_full_inventory(StateStore& store, FleetReader& reader, const WatchSettings& settings);
 
 }  // namespace pingwatch::monitor
