@@ -18,6 +18,7 @@
 #include <set>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -382,16 +383,22 @@ class DynamoStateStore : public StateStore {
   }
 
   void apply(const json& wal) {
+    // Sent 25 at a time as they are made (the grouping batch() gives them): a first inventory's 100,000 puts
+    // never sit in memory as DynamoDB requests all at once.
     std::vector<json> writes;
+    const auto add = [&](json request) {
+      writes.push_back(std::move(request));
+      if (writes.size() == 25) batch(std::exchange(writes, {}));
+    };
     for (const auto& p : wal.value("puts", json::array())) {
-      writes.push_back({{"PutRequest", {{"Item", {{"pk", S(scope_)}, {"sk", S(p.at("sk").get<std::string>())}, {"rec", S(p.at("rec").get<std::string>())}}}}}});
+      add({{"PutRequest", {{"Item", {{"pk", S(scope_)}, {"sk", S(p.at("sk").get<std::string>())}, {"rec", S(p.at("rec").get<std::string>())}}}}}});
     }
-    for (const auto& sk : wal.value("deletes", json::array())) writes.push_back({{"DeleteRequest", {{"Key", key(sk.get<std::string>())}}}});
+    for (const auto& sk : wal.value("deletes", json::array())) add({{"DeleteRequest", {{"Key", key(sk.get<std::string>())}}}});
     // A write-ahead record left by the previous layout (a crash just before an upgrade): node# for everything.
     for (const auto& r : wal.value("upserts", json::array())) {
-      writes.push_back({{"PutRequest", {{"Item", {{"pk", S(scope_)}, {"sk", S(cold_key(r.at("id").get<std::string>()))}, {"rec", S(r.dump())}}}}}});
+      add({{"PutRequest", {{"Item", {{"pk", S(scope_)}, {"sk", S(cold_key(r.at("id").get<std::string>()))}, {"rec", S(r.dump())}}}}}});
     }
-    for (const auto& id : wal.value("removals", json::array())) writes.push_back({{"DeleteRequest", {{"Key", key(cold_key(id.get<std::string>()))}}}});
+    for (const auto& id : wal.value("removals", json::array())) add({{"DeleteRequest", {{"Key", key(cold_key(id.get<std::string>()))}}}});
     batch(writes);
     for (const auto& n : wal.at("notices")) {
       aws::DynamoCondition cond;

@@ -39,7 +39,7 @@ class InventoryStream {
     judge_first_sightings();
     judge_with_ec2();
     out_.next = judge({}, {}).state;   // the next meta (cycle, baseline, last full cycle), no records
-    for (auto& [id, record] : kept_) out_.next.nodes.insert_or_assign(id, std::move(record));
+    out_.next.nodes = std::move(kept_);   // moved whole: re-inserting would hold every kept record twice
     std::stable_sort(out_.transitions.begin(), out_.transitions.end(),
                      [](const core::Transition& a, const core::Transition& b) { return a.instance_id < b.instance_id; });
     const auto transition_counts = core::count_fleet({}, out_.transitions);
