@@ -49,6 +49,18 @@ struct StoredState {
   long cold = 0;   // load_compact(): further quiet records known only by number (core::is_cold; DynamoDB)
 };
 
+// A commit made in parts (streamed full inventories, on a store that can): the records go in as they are
+// judged, so a first inventory never holds every new record (issue 14 §7). Nothing is visible before finish();
+// destroyed unfinished (a crash, a throwing hook), it leaves nothing.
+class PartCommit {
+ public:
+  virtual ~PartCommit() = default;
+  // The records that differ between the two parts, and those only in `previous` removed, as commit() writes them.
+  virtual void write(const core::WatchState& previous, const core::WatchState& next) = 0;
+  // next's meta and `notices` as pending, iff the stored version is still the one expected: commit()'s answer.
+  virtual bool finish(const core::WatchState& next, const std::vector<core::Notice>& notices, double now) = 0;
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -73,6 +85,11 @@ class StateStore {
   virtual bool misplaced(const core::NodeRecord& record) const {
     (void)record;
     return false;
+  }
+  // A commit in parts expecting `expected_version`; nullptr where the store commits whole (commit()) only.
+  virtual std::unique_ptr<PartCommit> begin_commit(long expected_version) {
+    (void)expected_version;
+    return nullptr;
   }
   // The policy that tells cold records (core::is_cold) from the others; the DynamoDB store files them apart.
   virtual void use_policy(const core::WatchPolicy& policy) { (void)policy; }

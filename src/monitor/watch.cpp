@@ -308,21 +308,6 @@ core::CycleOutcome decide(const StoredState& loaded, core::Observation& obs, Fle
   return core::evaluate_cycle(loaded.watch, obs, settings.policy);
 }
 
-// What the commit will write, as the stores count it (state_store.h): changed records, removed ones,
-// records that move between cold and hot (DynamoDB), notices.
-void count_writes(const StoredState& loaded, const core::WatchState& next, const core::WatchPolicy& policy,
-                  WatchCycleResult& result) {
-  const auto diff = diff_states(loaded.watch, next);
-  result.records_written = static_cast<long>(diff.upserts.size());
-  result.records_removed = static_cast<long>(diff.removals.size());
-  for (const auto& [id, record] : next.nodes) {
-    auto it = loaded.watch.nodes.find(id);
-    if (it != loaded.watch.nodes.end() && core::is_cold(it->second, policy) != core::is_cold(record, policy)) {
-      ++result.records_moved;
-    }
-  }
-}
-
 // What a cycle decided, read either way: the stored records it judged (all of them, or with a streamed full
 // inventory only those the commit touches), the next state (likewise), the transitions and the counts.
 struct Decision {
@@ -331,6 +316,8 @@ struct Decision {
   std::vector<core::Transition> transitions;
   core::FleetCounts counts;
   long nodes_known = 0;
+  std::unique_ptr<PartCommit> part;   // the records already written to it (a streamed full inventory)
+  WriteCounts written;                // what `part` holds
 };
 
 // Whole states: a partial cycle (quiet records compact), or a full one on a store that does not stream.
@@ -357,12 +344,14 @@ Decision decide_whole(StateStore& store, FleetReader& reader, const WatchSetting
 }
 
 // A full inventory in flat memory (watch_stream.h): the same decision, only the records that change kept.
-Decision decide_streamed(StateStore& store, FleetReader& reader, const WatchSettings& settings, WatchCycleResult& result) {
-  auto s = stream_full_inventory(store, reader, settings);
+Decision decide_streamed(StateStore& store, FleetReader& reader, const WatchSettings& settings, bool dry_run,
+                         WatchCycleResult& result) {
+  auto s = stream_full_inventory(store, reader, settings, !dry_run);
   result.inventory_complete = s.complete;
   result.nodes_listed = s.nodes_listed;
   result.server_time = s.server_time;
-  return {std::move(s.loaded), std::move(s.next), std::move(s.transitions), std::move(s.counts), s.nodes_known};
+  return {std::move(s.loaded), std::move(s.next), std::move(s.transitions), std::move(s.counts), s.nodes_known,
+          std::move(s.part), s.written};
 }
 
 void publish_metrics(MetricsSink* metrics, const WatchSettings& settings, double observed_at, WatchCycleResult& result) {
@@ -400,14 +389,18 @@ WatchCycleResult run_watch_cycle(StateStore& store, FleetReader& reader, NoticeP
   store.use_policy(policy);
 
   result.full_inventory = core::full_inventory_due(store.load_meta().watch, policy);
-  Decision d = result.full_inventory && store.streams_records() ? decide_streamed(store, reader, settings, result)
-                                                                : decide_whole(store, reader, settings, result);
+  Decision d = result.full_inventory && store.streams_records()
+                   ? decide_streamed(store, reader, settings, options.dry_run, result)
+                   : decide_whole(store, reader, settings, result);
   result.api_calls = reader.api_calls() - calls_before;
   result.transitions = d.transitions;
   result.notices = core::build_notices(d.transitions, options.notice_context, policy);
   result.counts = std::move(d.counts);
   result.nodes_known = d.nodes_known;
-  count_writes(d.loaded, d.next, policy, result);
+  count_writes(d.loaded.watch, d.next, policy, d.written);
+  result.records_written = d.written.written;
+  result.records_removed = d.written.removed;
+  result.records_moved = d.written.moved;
 
   const double observed_at = result.server_time;
   const auto clock = [&] {
@@ -419,7 +412,9 @@ WatchCycleResult run_watch_cycle(StateStore& store, FleetReader& reader, NoticeP
     return result;
   }
   if (options.hook) options.hook("before-commit", "");
-  result.committed = store.commit(d.loaded.version, d.loaded.watch, d.next, result.notices, clock());
+  // A part commit holds the records already; its finish() is the commit point, as commit() is.
+  result.committed = d.part ? d.part->finish(d.next, result.notices, clock())
+                            : store.commit(d.loaded.version, d.loaded.watch, d.next, result.notices, clock());
   if (!result.committed) {
     result.lost_race = true;   // another run committed this version: it owns these notices
     result.duration_seconds = seconds_since(started);

@@ -18,8 +18,8 @@ void add_counts(std::map<std::string, long>& into, const std::map<std::string, l
 
 class InventoryStream {
  public:
-  InventoryStream(StateStore& store, FleetReader& reader, const WatchSettings& settings)
-      : store_(store), reader_(reader), settings_(settings), policy_(settings.policy) {
+  InventoryStream(StateStore& store, FleetReader& reader, const WatchSettings& settings, bool commit_in_parts)
+      : store_(store), reader_(reader), settings_(settings), policy_(settings.policy), commit_in_parts_(commit_in_parts) {
     out_.counts = core::count_fleet({}, {});   // every key at 0
   }
 
@@ -30,6 +30,7 @@ class InventoryStream {
     out_.loaded = store_.load_meta();
     out_.loaded.watch.nodes.clear();
     meta_ = out_.loaded.watch;
+    if (commit_in_parts_) out_.part = store_.begin_commit(out_.loaded.version);
     std::vector<core::NodeRecord> chunk;
     store_.for_each_record([&](core::NodeRecord&& record) {
       chunk.push_back(std::move(record));
@@ -152,22 +153,31 @@ class InventoryStream {
     add_counts(out_.counts.by_status, counts.by_status);
     add_counts(out_.counts.by_condition, counts.by_condition);
     out_.nodes_known += static_cast<long>(next.nodes.size());
+    core::WatchState previous_part, next_part;
     auto& stored = chunk_previous_.nodes;
     for (auto& [id, record] : next.nodes) {
       auto p = stored.find(id);
       if (p != stored.end() && p->second == record && !store_.misplaced(record)) continue;
-      if (p != stored.end()) out_.loaded.watch.nodes.insert_or_assign(id, std::move(p->second));
-      kept_.insert_or_assign(id, std::move(record));
+      if (p != stored.end()) previous_part.nodes.insert_or_assign(id, std::move(p->second));
+      next_part.nodes.insert_or_assign(id, std::move(record));
     }
     for (auto& [id, record] : stored) {
-      if (!next.nodes.count(id)) out_.loaded.watch.nodes.insert_or_assign(id, std::move(record));
+      if (!next.nodes.count(id)) previous_part.nodes.insert_or_assign(id, std::move(record));
     }
+    if (out_.part) {   // written now, counted, dropped
+      count_writes(previous_part, next_part, policy_, out_.written);
+      out_.part->write(previous_part, next_part);
+      return;
+    }
+    out_.loaded.watch.nodes.merge(previous_part.nodes);
+    kept_.merge(next_part.nodes);
   }
 
   StateStore& store_;
   FleetReader& reader_;
   const WatchSettings& settings_;
   const core::WatchPolicy& policy_;
+  const bool commit_in_parts_;
   StreamedInventory out_;
   core::WatchState meta_;             // the stored meta, no records: each chunk's previous state starts from it
   ListedNodes listed_;
@@ -181,8 +191,20 @@ class InventoryStream {
 
 }  // namespace
 
-StreamedInventory stream_full_inventory(StateStore& store, FleetReader& reader, const WatchSettings& settings) {
-  return InventoryStream(store, reader, settings).run();
+StreamedInventory stream_full_inventory(StateStore& store, FleetReader& reader, const WatchSettings& settings,
+                                        bool commit_in_parts) {
+  return InventoryStream(store, reader, settings, commit_in_parts).run();
+}
+
+void count_writes(const core::WatchState& previous, const core::WatchState& next, const core::WatchPolicy& policy,
+                  WriteCounts& counts) {
+  const auto diff = diff_states(previous, next);
+  counts.written += static_cast<long>(diff.upserts.size());
+  counts.removed += static_cast<long>(diff.removals.size());
+  for (const auto& [id, record] : next.nodes) {
+    auto it = previous.nodes.find(id);
+    if (it != previous.nodes.end() && core::is_cold(it->second, policy) != core::is_cold(record, policy)) ++counts.moved;
+  }
 }
 
 }  // namespace pingwatch::monitor
