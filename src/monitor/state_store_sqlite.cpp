@@ -74,7 +74,9 @@ class SqliteStateStore : public StateStore {
       throw std::runtime_error("state store: cannot open " + path_ + ": " + msg + " (check --state)");
     }
     sqlite3_busy_timeout(db_, 10000);
-    exec("PRAGMA journal_mode=WAL");
+    // Set once per file: asking again while another connection holds a write transaction (a streamed full
+    // inventory's part commit in another scope of this file) answers "database is locked" without waiting.
+    if (journal_mode() != "wal") exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=FULL");   // a commit that returned survives power loss: the outbox relies on it
     exec("CREATE TABLE IF NOT EXISTS watch_meta (scope TEXT PRIMARY KEY, version INTEGER NOT NULL, "
          "baseline INTEGER NOT NULL, cycle INTEGER NOT NULL, last_full_cycle INTEGER NOT NULL)");
@@ -280,6 +282,11 @@ class SqliteStateStore : public StateStore {
   }
 
  private:
+  std::string journal_mode() {
+    Statement q(db_, "PRAGMA journal_mode");
+    return q.step() ? q.text(0) : std::string();
+  }
+
   void exec(const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
