@@ -35,15 +35,18 @@ class ListedNodes {
   bool taken(std::size_t i) const { return nodes_[i].taken; }
 
  private:
+  // No std::optional (16 bytes each), and the Name interned: EC2 nodes have none (the empty value, 4 bytes
+  // instead of a 32-byte string); hybrid nodes' unique Names cost a table entry each (~100 bytes) instead.
   struct Entry {
-    std::string id, computer_name, ip_address, name;
-    std::optional<double> last_ping, registration_date;
-    double observed_at = 0;
+    std::string id, computer_name, ip_address;
+    double last_ping = kNone, registration_date = kNone, observed_at = 0;
     std::uint32_t ping_status_raw = 0, agent_version = 0, platform_type = 0, platform_name = 0, platform_version = 0;
-    long order = 0;   // listing order: the last of two listings of one id wins
+    std::uint32_t name = 0;
+    std::uint32_t order = 0;   // listing order: the last of two listings of one id wins
     core::PingStatus ping_status = core::PingStatus::Unknown;
     bool taken = false;
   };
+  static constexpr double kNone = -1e300;   // no such time (SSM times are epoch seconds, never this)
   std::uint32_t intern(const std::string& value);
 
   std::deque<Entry> nodes_;   // a deque: growing never copies the whole listing
