@@ -2,7 +2,9 @@
 // records and the cycle's outbox entries become durable together or not at all.
 #include <sqlite3.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -74,9 +76,7 @@ class SqliteStateStore : public StateStore {
       throw std::runtime_error("state store: cannot open " + path_ + ": " + msg + " (check --state)");
     }
     sqlite3_busy_timeout(db_, 10000);
-    // Set once per file: asking again while another connection holds a write transaction (a streamed full
-    // inventory's part commit in another scope of this file) answers "database is locked" without waiting.
-    if (journal_mode() != "wal") exec("PRAGMA journal_mode=WAL");
+    use_wal();
     exec("PRAGMA synchronous=FULL");   // a commit that returned survives power loss: the outbox relies on it
     exec("CREATE TABLE IF NOT EXISTS watch_meta (scope TEXT PRIMARY KEY, version INTEGER NOT NULL, "
          "baseline INTEGER NOT NULL, cycle INTEGER NOT NULL, last_full_cycle INTEGER NOT NULL)");
@@ -282,6 +282,20 @@ class SqliteStateStore : public StateStore {
   }
 
  private:
+  // Set once per file. Changing the journal mode does not wait for the busy timeout: while another scope of
+  // the file (another connection) holds a write transaction, e.g. a streamed full inventory's part commit, it
+  // answers "database is locked" at once. Another connection may have set it meanwhile: look again, then retry.
+  void use_wal() {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);   // as the busy timeout
+    while (journal_mode() != "wal") {
+      if (sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) == SQLITE_OK) continue;
+      if (sqlite3_errcode(db_) != SQLITE_BUSY || std::chrono::steady_clock::now() >= give_up) {
+        exec("PRAGMA journal_mode=WAL");   // the error, with its message
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
   std::string journal_mode() {
     Statement q(db_, "PRAGMA journal_mode");
     return q.step() ? q.text(0) : std::string();
