@@ -11,6 +11,7 @@
 //   4. publish to SNS, then mark_sent(). A crash between publish and mark_sent leaves the notice
 //      `sending`: after its lease it is "in doubt" and is published again with the same notice id (and, on a
 //      FIFO topic, the same MessageDeduplicationId, which SNS drops): see docs/watch.md.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,18 @@ struct StoredState {
   long cold = 0;   // load_compact(): further quiet records known only by number (core::is_cold; DynamoDB)
 };
 
+// A commit made in parts (streamed full inventories, on a store that can): the records go in as they are
+// judged, so a first inventory never holds every new record (issue 14 §7). Nothing is visible before finish();
+// destroyed unfinished (a crash, a throwing hook), it leaves nothing.
+class PartCommit {
+ public:
+  virtual ~PartCommit() = default;
+  // The records that differ between the two parts, and those only in `previous` removed, as commit() writes them.
+  virtual void write(const core::WatchState& previous, const core::WatchState& next) = 0;
+  // next's meta and `notices` as pending, iff the stored version is still the one expected: commit()'s answer.
+  virtual bool finish(const core::WatchState& next, const std::vector<core::Notice>& notices, double now) = 0;
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -63,6 +76,21 @@ class StateStore {
   // The full records of these ids (those that exist), e.g. quiet nodes a partial cycle lists after all.
   // Ids neither in watch.nodes nor in quiet may be cold records (or unknown): each one found is one less cold.
   virtual std::vector<core::NodeRecord> load_records(const std::vector<std::string>& ids);
+  // Full inventories stream the stored records (issue 14 §7) where the store says so: for_each_record() hands
+  // every record over once (after load_meta()), and commit() is then given only the records that change, are
+  // removed or are misplaced, in `previous` and `next`. Default: no; the cycle uses load() and whole states.
+  virtual bool streams_records() const { return false; }
+  virtual void for_each_record(const std::function<void(core::NodeRecord&& record)>& on_record);
+  // A record stored where its coldness no longer puts it (DynamoDB hot#/node#): the commit moves it even unchanged.
+  virtual bool misplaced(const core::NodeRecord& record) const {
+    (void)record;
+    return false;
+  }
+  // A commit in parts expecting `expected_version`; nullptr where the store commits whole (commit()) only.
+  virtual std::unique_ptr<PartCommit> begin_commit(long expected_version) {
+    (void)expected_version;
+    return nullptr;
+  }
   // The policy that tells cold records (core::is_cold) from the others; the DynamoDB store files them apart.
   virtual void use_policy(const core::WatchPolicy& policy) { (void)policy; }
   // Writes the records that differ between `previous` and `next` (and removes forgotten ones), next's

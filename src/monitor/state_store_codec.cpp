@@ -38,6 +38,11 @@ StoredState StateStore::load_compact() {
   return s;
 }
 
+void StateStore::for_each_record(const std::function<void(core::NodeRecord&& record)>& on_record) {
+  StoredState s = load();
+  for (auto& [id, record] : s.watch.nodes) on_record(std::move(record));
+}
+
 std::vector<core::NodeRecord> StateStore::load_records(const std::vector<std::string>& ids) {
   StoredState s = load();
   std::vector<core::NodeRecord> out;

@@ -18,8 +18,11 @@
 #include <set>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <zlib.h>
 
 #include "aws/error.h"
 #include "monitor/state_store.h"
@@ -105,6 +108,27 @@ class DynamoStateStore : public StateStore {
     return s;
   }
 
+  // An older table is judged whole (load(), then every record rewritten in the layout); a current one streams.
+  bool streams_records() const override { return layout_ == kLayout; }
+
+  // One Query page at a time, as load() reads them, without keeping the records.
+  void for_each_record(const std::function<void(core::NodeRecord&& record)>& on_record) override {
+    hot_ids_.clear();
+    for_each_item("node#", [&](const json& item) { on_record(record_from_json(json::parse(str(item, "rec")))); });
+    for_each_item("hot#", [&](const json& item) {
+      auto r = record_from_json(json::parse(str(item, "rec")));
+      hot_ids_.insert(r.instance_id);
+      on_record(std::move(r));
+    });
+    loaded_in_full_ = true;
+  }
+
+  std::unique_ptr<PartCommit> begin_commit(long expected_version) override;
+
+  bool misplaced(const core::NodeRecord& record) const override {
+    return (hot_ids_.count(record.instance_id) > 0) == core::is_cold(record, policy_);
+  }
+
   std::vector<core::NodeRecord> load_records(const std::vector<std::string>& ids) override {
     std::vector<core::NodeRecord> out;
     for (const auto& id : ids) {
@@ -127,19 +151,26 @@ class DynamoStateStore : public StateStore {
     const long version = expected_version + 1;
     const bool nothing_to_apply = no_items && notices.empty();
     const auto chunk_keys = nothing_to_apply ? std::vector<std::string>{} : put_write_ahead(version, wal.dump());
+    if (!pass_commit_point(expected_version, next, changes.cold_delta, chunk_keys)) return false;
+    if (nothing_to_apply) return true;
+    apply(wal);
+    clear(version, chunk_keys);
+    return true;
+  }
+
+  // move_meta(); false (the chunks deleted) when another run committed this version first.
+  bool pass_commit_point(long expected_version, const core::WatchState& next, long cold_delta,
+                         const std::vector<std::string>& chunk_keys) {
     try {
-      move_meta(expected_version, next, changes.cold_delta, chunk_keys.size());
+      move_meta(expected_version, next, cold_delta, chunk_keys.size());
     } catch (const aws::AwsError& e) {
       if (!is_conditional_failure(e)) throw;
       // A refusal after an attempt with no answer may be our own first attempt, applied: read who committed.
-      if (!(e.outcome_unknown() && committed_by_us(version))) {
+      if (!(e.outcome_unknown() && committed_by_us(expected_version + 1))) {
         delete_keys(chunk_keys);   // another run committed this version first
         return false;
       }
     }
-    if (nothing_to_apply) return true;
-    apply(wal);
-    clear(version, chunk_keys);
     return true;
   }
 
@@ -206,6 +237,7 @@ class DynamoStateStore : public StateStore {
   }
 
  private:
+  friend class DynamoPartCommit;
   json key(const std::string& sk) const { return {{"pk", S(scope_)}, {"sk", S(sk)}}; }
   std::string commit_tag(long version) const { return fmt::format("{}#{}", version, owner_); }
 
@@ -269,12 +301,16 @@ class DynamoStateStore : public StateStore {
 
   std::vector<std::string> put_write_ahead(long version, const std::string& text) {
     std::vector<std::string> chunk_keys;
-    for (std::size_t off = 0, k = 0; off < text.size() || k == 0; off += kChunkBytes, ++k) {
-      const std::string sk = fmt::format("wal#{}#{}#{}", version, owner_, k);
-      db_->put_item(table_, {{"pk", S(scope_)}, {"sk", S(sk)}, {"data", S(text.substr(off, kChunkBytes))}});
-      chunk_keys.push_back(sk);
+    for (std::size_t off = 0; off < text.size() || chunk_keys.empty(); off += kChunkBytes) {
+      put_chunk(version, text.substr(off, kChunkBytes), chunk_keys);
     }
     return chunk_keys;
+  }
+
+  void put_chunk(long version, const std::string& data, std::vector<std::string>& chunk_keys) {
+    const std::string sk = fmt::format("wal#{}#{}#{}", version, owner_, chunk_keys.size());
+    db_->put_item(table_, {{"pk", S(scope_)}, {"sk", S(sk)}, {"data", S(data)}});
+    chunk_keys.push_back(sk);
   }
 
   // The commit point: meta moves to the next version iff it is still the one loaded. With chunks, it names
@@ -362,26 +398,46 @@ class DynamoStateStore : public StateStore {
     }
   }
 
+  // BatchWriteItem 25 at a time as the requests are made (the grouping batch() gives a whole list): a first
+  // inventory's 100,000 puts never sit in memory as DynamoDB requests all at once.
+  class Batches {
+   public:
+    explicit Batches(DynamoStateStore& store) : store_(store) {}
+    void add(json request) {
+      writes_.push_back(std::move(request));
+      if (writes_.size() == 25) store_.batch(std::exchange(writes_, {}));
+    }
+    void put(const std::string& sk, const std::string& rec) {
+      add({{"PutRequest", {{"Item", {{"pk", S(store_.scope_)}, {"sk", S(sk)}, {"rec", S(rec)}}}}}});
+    }
+    void remove(const std::string& sk) { add({{"DeleteRequest", {{"Key", store_.key(sk)}}}}); }
+    void flush() { store_.batch(std::exchange(writes_, {})); }
+
+   private:
+    DynamoStateStore& store_;
+    std::vector<json> writes_;
+  };
+
   void apply(const json& wal) {
-    std::vector<json> writes;
-    for (const auto& p : wal.value("puts", json::array())) {
-      writes.push_back({{"PutRequest", {{"Item", {{"pk", S(scope_)}, {"sk", S(p.at("sk").get<std::string>())}, {"rec", S(p.at("rec").get<std::string>())}}}}}});
-    }
-    for (const auto& sk : wal.value("deletes", json::array())) writes.push_back({{"DeleteRequest", {{"Key", key(sk.get<std::string>())}}}});
+    Batches writes(*this);
+    for (const auto& p : wal.value("puts", json::array())) writes.put(p.at("sk").get<std::string>(), p.at("rec").get<std::string>());
+    for (const auto& sk : wal.value("deletes", json::array())) writes.remove(sk.get<std::string>());
     // A write-ahead record left by the previous layout (a crash just before an upgrade): node# for everything.
-    for (const auto& r : wal.value("upserts", json::array())) {
-      writes.push_back({{"PutRequest", {{"Item", {{"pk", S(scope_)}, {"sk", S(cold_key(r.at("id").get<std::string>()))}, {"rec", S(r.dump())}}}}}});
-    }
-    for (const auto& id : wal.value("removals", json::array())) writes.push_back({{"DeleteRequest", {{"Key", key(cold_key(id.get<std::string>()))}}}});
-    batch(writes);
-    for (const auto& n : wal.at("notices")) {
+    for (const auto& r : wal.value("upserts", json::array())) writes.put(cold_key(r.at("id").get<std::string>()), r.dump());
+    for (const auto& id : wal.value("removals", json::array())) writes.remove(cold_key(id.get<std::string>()));
+    writes.flush();
+    put_notices(wal.at("notices"), wal.value("now", 0.0));
+  }
+
+  void put_notices(const json& notices, double now) {
+    for (const auto& n : notices) {
       aws::DynamoCondition cond;
       cond.condition_expression = "attribute_not_exists(#pk)";   // a notice already recorded keeps its status
       cond.expression_attribute_names = names({"pk"});
       try {
         db_->put_item(table_,
                       {{"pk", S(scope_)}, {"sk", S("notice#" + n.at("id").get<std::string>())}, {"status", S("pending")},
-                       {"attempts", N(0L)}, {"created_at", N(wal.value("now", 0.0))}, {"notice", S(n.dump())}},
+                       {"attempts", N(0L)}, {"created_at", N(now)}, {"notice", S(n.dump())}},
                       cond);
       } catch (const aws::AwsError& e) {
         if (!is_conditional_failure(e)) throw;
@@ -436,6 +492,120 @@ class DynamoStateStore : public StateStore {
   std::set<std::string> hot_ids_;   // records last loaded from hot# (the others are under node#)
   bool loaded_in_full_ = false;
 };
+
+// A commit in parts (streamed full inventories, StateStore::begin_commit). The write-ahead record is put as it
+// fills: the very text commit() would write (its members in another order, "puts" first as they come), so the
+// same chunks and the same requests. What it holds is also kept here zlib-compressed (~a tenth), to be applied
+// after the commit point without reading the chunks back (py.test_watch_dynamodb_cost counts every request).
+class DynamoPartCommit : public PartCommit {
+ public:
+  DynamoPartCommit(DynamoStateStore& store, long expected_version) : store_(store), expected_(expected_version) {}
+  ~DynamoPartCommit() override {
+    if (done_ || chunk_keys_.empty()) return;
+    try {   // abandoned (a crash before the commit point): its chunks are never referenced; drop them
+      store_.delete_keys(chunk_keys_);
+    } catch (const std::exception& e) {
+      spdlog::warn("state store {}: {} unreferenced write-ahead chunks left: {}", store_.describe(), chunk_keys_.size(),
+                   e.what());
+    }
+  }
+  DynamoPartCommit(const DynamoPartCommit&) = delete;
+  DynamoPartCommit& operator=(const DynamoPartCommit&) = delete;
+
+  void write(const core::WatchState& previous, const core::WatchState& next) override {
+    auto w = store_.plan_writes(previous, next);
+    for (const auto& p : w.puts) {
+      text_ += (any_put_ ? "," : "") + p.dump();
+      any_put_ = true;
+      unpacked_.push_back(json::array({p.at("sk"), p.at("rec")}));
+    }
+    for (auto& d : w.deletes) deletes_.push_back(std::move(d));
+    cold_delta_ += w.cold_delta;
+    put_full_chunks();
+    if (unpacked_.size() >= kPackEvery) pack();
+  }
+
+  bool finish(const core::WatchState& next, const std::vector<core::Notice>& notices, double now) override {
+    json notice_list = json::array();
+    for (const auto& n : notices) notice_list.push_back(notice_to_json(n));
+    const bool nothing_to_apply = !any_put_ && deletes_.empty() && notices.empty();
+    text_ += "],\"deletes\":" + deletes_.dump() + ",\"notices\":" + notice_list.dump() + ",\"now\":" + json(now).dump() + "}";
+    if (!nothing_to_apply) {
+      for (std::size_t off = 0; off < text_.size(); off += kChunkBytes) {
+        store_.put_chunk(expected_ + 1, text_.substr(off, kChunkBytes), chunk_keys_);
+      }
+    }
+    text_.clear();
+    pack();
+    done_ = true;   // from here on the chunks are the commit point's (or deleted by it)
+    if (!store_.pass_commit_point(expected_, next, cold_delta_, chunk_keys_)) return false;
+    if (nothing_to_apply) return true;
+    DynamoStateStore::Batches writes(store_);
+    for (const auto& block : packed_) {
+      for (const auto& p : json::parse(unpack(block))) writes.put(p.at(0).get<std::string>(), p.at(1).get<std::string>());
+    }
+    for (const auto& sk : deletes_) writes.remove(sk.get<std::string>());
+    writes.flush();
+    store_.put_notices(notice_list, now);
+    store_.clear(expected_ + 1, chunk_keys_);
+    return true;
+  }
+
+ private:
+  static constexpr std::size_t kPackEvery = 512;
+  struct Packed {
+    std::string bytes;
+    std::size_t size = 0;
+  };
+
+  void put_full_chunks() {
+    std::size_t off = 0;
+    for (; text_.size() - off >= kChunkBytes; off += kChunkBytes) {
+      store_.put_chunk(expected_ + 1, text_.substr(off, kChunkBytes), chunk_keys_);
+    }
+    text_.erase(0, off);
+  }
+
+  void pack() {
+    if (unpacked_.empty()) return;
+    const std::string text = unpacked_.dump();
+    unpacked_ = json::array();
+    uLongf n = compressBound(static_cast<uLong>(text.size()));
+    std::string out(n, '\0');
+    if (compress2(reinterpret_cast<Bytef*>(out.data()), &n, reinterpret_cast<const Bytef*>(text.data()),
+                  static_cast<uLong>(text.size()), Z_BEST_SPEED) != Z_OK) {
+      throw std::runtime_error("state store: zlib could not compress a commit's puts");
+    }
+    packed_.push_back({std::string(out.data(), n), text.size()});   // a copy: resize() would keep compressBound's capacity
+  }
+
+  static std::string unpack(const Packed& p) {
+    std::string out(p.size, '\0');
+    uLongf n = static_cast<uLongf>(p.size);
+    if (uncompress(reinterpret_cast<Bytef*>(out.data()), &n, reinterpret_cast<const Bytef*>(p.bytes.data()),
+                   static_cast<uLong>(p.bytes.size())) != Z_OK ||
+        n != p.size) {
+      throw std::runtime_error("state store: a commit's compressed puts did not decompress");
+    }
+    return out;
+  }
+
+  DynamoStateStore& store_;
+  long expected_;
+  std::string text_ = "{\"puts\":[";   // the write-ahead record not yet put
+  bool any_put_ = false;
+  json unpacked_ = json::array();   // [sk, rec] pairs not yet compressed
+  std::vector<Packed> packed_;
+  json deletes_ = json::array();
+  long cold_delta_ = 0;
+  std::vector<std::string> chunk_keys_;
+  bool done_ = false;
+};
+
+std::unique_ptr<PartCommit> DynamoStateStore::begin_commit(long expected_version) {
+  if (layout_ != kLayout) return nullptr;   // an older table is committed whole (every record moves)
+  return std::make_unique<DynamoPartCommit>(*this, expected_version);
+}
 
 }  // namespace
 

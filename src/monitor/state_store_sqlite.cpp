@@ -2,7 +2,9 @@
 // records and the cycle's outbox entries become durable together or not at all.
 #include <sqlite3.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -74,7 +76,7 @@ class SqliteStateStore : public StateStore {
       throw std::runtime_error("state store: cannot open " + path_ + ": " + msg + " (check --state)");
     }
     sqlite3_busy_timeout(db_, 10000);
-    exec("PRAGMA journal_mode=WAL");
+    use_wal();
     exec("PRAGMA synchronous=FULL");   // a commit that returned survives power loss: the outbox relies on it
     exec("CREATE TABLE IF NOT EXISTS watch_meta (scope TEXT PRIMARY KEY, version INTEGER NOT NULL, "
          "baseline INTEGER NOT NULL, cycle INTEGER NOT NULL, last_full_cycle INTEGER NOT NULL)");
@@ -97,6 +99,28 @@ class SqliteStateStore : public StateStore {
   }
   StoredState load_compact() override { return read(true); }
 
+  bool streams_records() const override { return true; }
+  // A page of rows at a time, by id: each page's statement is done before its records are handed over, so a
+  // part commit may write between pages (SQLite leaves a scan of a table written meanwhile undefined).
+  void for_each_record(const std::function<void(core::NodeRecord&& record)>& on_record) override {
+    Statement page(db_, "SELECT instance_id, record FROM watch_nodes WHERE scope = ? AND instance_id > ? "
+                        "ORDER BY instance_id LIMIT 512");
+    std::string after;
+    for (bool more = true; more;) {
+      std::vector<std::string> texts;
+      page.bind(1, scope_).bind(2, after);
+      while (page.step()) {
+        after = page.text(0);
+        texts.push_back(page.text(1));
+      }
+      page.reset();
+      more = texts.size() == 512;
+      for (const auto& t : texts) on_record(record_from_json(nlohmann::json::parse(t)));
+    }
+  }
+
+  std::unique_ptr<PartCommit> begin_commit(long expected_version) override;
+
   std::vector<core::NodeRecord> load_records(const std::vector<std::string>& ids) override {
     std::vector<core::NodeRecord> out;
     Statement q(db_, "SELECT record FROM watch_nodes WHERE scope = ? AND instance_id = ?");
@@ -110,63 +134,82 @@ class SqliteStateStore : public StateStore {
 
   bool commit(long expected_version, const core::WatchState& previous, const core::WatchState& next,
               const std::vector<core::Notice>& notices, double now) override {
-    exec("BEGIN IMMEDIATE");   // takes the write lock now: two writers serialise here
+    if (!begin(expected_version)) return false;
     try {
-      long version = 0;
-      {
-        Statement v(db_, "SELECT version FROM watch_meta WHERE scope = ?");
-        v.bind(1, scope_);
-        if (v.step()) version = static_cast<long>(v.integer(0));
-      }
-      if (version != expected_version) {
-        exec("ROLLBACK");
-        return false;
-      }
-      const auto diff = diff_states(previous, next);
-      Statement up(db_,
-                   "INSERT INTO watch_nodes (scope, instance_id, condition, ping_status, since, last_ping, alerted, record) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope, instance_id) DO UPDATE SET "
-                   "condition = excluded.condition, ping_status = excluded.ping_status, since = excluded.since, "
-                   "last_ping = excluded.last_ping, alerted = excluded.alerted, record = excluded.record");
-      for (const auto& id : diff.upserts) {
-        const auto& r = next.nodes.at(id);
-        up.bind(1, scope_).bind(2, id).bind(3, std::string(core::to_string(r.condition))).bind(4, r.ssm_status);
-        up.bind(5, r.since).bind(6, r.last_ping.value_or(0.0)).bind(7, static_cast<long long>(r.alerted));
-        up.bind(8, record_to_json(r).dump());
-        up.step();
-        up.reset();
-      }
-      Statement del(db_, "DELETE FROM watch_nodes WHERE scope = ? AND instance_id = ?");
-      for (const auto& id : diff.removals) {
-        del.bind(1, scope_).bind(2, id);
-        del.step();
-        del.reset();
-      }
-      // INSERT OR IGNORE: a notice id recorded earlier (a recomputed cycle) keeps its status.
-      Statement ins(db_, "INSERT OR IGNORE INTO watch_outbox (scope, notice_id, status, attempts, created_at, subject, notice) "
-                         "VALUES (?, ?, 'pending', 0, ?, ?, ?)");
-      for (const auto& n : notices) {
-        ins.bind(1, scope_).bind(2, n.id).bind(3, now).bind(4, n.subject).bind(5, notice_to_json(n).dump());
-        ins.step();
-        ins.reset();
-      }
-      Statement meta(db_, "INSERT INTO watch_meta (scope, version, baseline, cycle, last_full_cycle) VALUES (?, ?, ?, ?, ?) "
-                          "ON CONFLICT (scope) DO UPDATE SET version = excluded.version, baseline = excluded.baseline, "
-                          "cycle = excluded.cycle, last_full_cycle = excluded.last_full_cycle");
-      meta.bind(1, scope_).bind(2, static_cast<long long>(expected_version + 1));
-      meta.bind(3, static_cast<long long>(next.baseline)).bind(4, static_cast<long long>(next.cycle));
-      meta.bind(5, static_cast<long long>(next.last_full_cycle));
-      meta.step();
-      // Sent notices are kept a week for inspection, then dropped.
-      Statement purge(db_, "DELETE FROM watch_outbox WHERE scope = ? AND status = 'sent' AND sent_at < ?");
-      purge.bind(1, scope_).bind(2, now - 7 * 86400.0);
-      purge.step();
-      exec("COMMIT");
+      write_diff(previous, next);
+      finish(expected_version, next, notices, now);
       return true;
     } catch (...) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      rollback();
       throw;
     }
+  }
+
+  // BEGIN IMMEDIATE takes the write lock now (two writers serialise here); false, rolled back, when another
+  // run committed since the version expected was read.
+  bool begin(long expected_version) {
+    exec("BEGIN IMMEDIATE");
+    try {
+      long version = 0;
+      Statement v(db_, "SELECT version FROM watch_meta WHERE scope = ?");
+      v.bind(1, scope_);
+      if (v.step()) version = static_cast<long>(v.integer(0));
+      if (version == expected_version) return true;
+    } catch (...) {
+      rollback();
+      throw;
+    }
+    rollback();
+    return false;
+  }
+
+  void rollback() { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
+
+  void write_diff(const core::WatchState& previous, const core::WatchState& next) {
+    const auto diff = diff_states(previous, next);
+    Statement up(db_,
+                 "INSERT INTO watch_nodes (scope, instance_id, condition, ping_status, since, last_ping, alerted, record) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope, instance_id) DO UPDATE SET "
+                 "condition = excluded.condition, ping_status = excluded.ping_status, since = excluded.since, "
+                 "last_ping = excluded.last_ping, alerted = excluded.alerted, record = excluded.record");
+    for (const auto& id : diff.upserts) {
+      const auto& r = next.nodes.at(id);
+      up.bind(1, scope_).bind(2, id).bind(3, std::string(core::to_string(r.condition))).bind(4, r.ssm_status);
+      up.bind(5, r.since).bind(6, r.last_ping.value_or(0.0)).bind(7, static_cast<long long>(r.alerted));
+      up.bind(8, record_to_json(r).dump());
+      up.step();
+      up.reset();
+    }
+    Statement del(db_, "DELETE FROM watch_nodes WHERE scope = ? AND instance_id = ?");
+    for (const auto& id : diff.removals) {
+      del.bind(1, scope_).bind(2, id);
+      del.step();
+      del.reset();
+    }
+  }
+
+  // The notices, the meta, the purge of old sent notices, COMMIT.
+  void finish(long expected_version, const core::WatchState& next, const std::vector<core::Notice>& notices, double now) {
+    // INSERT OR IGNORE: a notice id recorded earlier (a recomputed cycle) keeps its status.
+    Statement ins(db_, "INSERT OR IGNORE INTO watch_outbox (scope, notice_id, status, attempts, created_at, subject, notice) "
+                       "VALUES (?, ?, 'pending', 0, ?, ?, ?)");
+    for (const auto& n : notices) {
+      ins.bind(1, scope_).bind(2, n.id).bind(3, now).bind(4, n.subject).bind(5, notice_to_json(n).dump());
+      ins.step();
+      ins.reset();
+    }
+    Statement meta(db_, "INSERT INTO watch_meta (scope, version, baseline, cycle, last_full_cycle) VALUES (?, ?, ?, ?, ?) "
+                        "ON CONFLICT (scope) DO UPDATE SET version = excluded.version, baseline = excluded.baseline, "
+                        "cycle = excluded.cycle, last_full_cycle = excluded.last_full_cycle");
+    meta.bind(1, scope_).bind(2, static_cast<long long>(expected_version + 1));
+    meta.bind(3, static_cast<long long>(next.baseline)).bind(4, static_cast<long long>(next.cycle));
+    meta.bind(5, static_cast<long long>(next.last_full_cycle));
+    meta.step();
+    // Sent notices are kept a week for inspection, then dropped.
+    Statement purge(db_, "DELETE FROM watch_outbox WHERE scope = ? AND status = 'sent' AND sent_at < ?");
+    purge.bind(1, scope_).bind(2, now - 7 * 86400.0);
+    purge.step();
+    exec("COMMIT");
   }
 
   // Meta and every record; with `compact`, quiet records become QuietNode (one parsed record at a time).
@@ -239,6 +282,25 @@ class SqliteStateStore : public StateStore {
   }
 
  private:
+  // Set once per file. Changing the journal mode does not wait for the busy timeout: while another scope of
+  // the file (another connection) holds a write transaction, e.g. a streamed full inventory's part commit, it
+  // answers "database is locked" at once. Another connection may have set it meanwhile: look again, then retry.
+  void use_wal() {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);   // as the busy timeout
+    while (journal_mode() != "wal") {
+      if (sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) == SQLITE_OK) continue;
+      if (sqlite3_errcode(db_) != SQLITE_BUSY || std::chrono::steady_clock::now() >= give_up) {
+        exec("PRAGMA journal_mode=WAL");   // the error, with its message
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+  std::string journal_mode() {
+    Statement q(db_, "PRAGMA journal_mode");
+    return q.step() ? q.text(0) : std::string();
+  }
+
   void exec(const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
@@ -252,6 +314,37 @@ class SqliteStateStore : public StateStore {
   std::string scope_;
   sqlite3* db_ = nullptr;
 };
+
+// One transaction from begin to finish; rolled back when dropped unfinished or when a write fails.
+class SqlitePartCommit : public PartCommit {
+ public:
+  SqlitePartCommit(SqliteStateStore& store, long expected_version)
+      : store_(store), expected_(expected_version), open_(store.begin(expected_version)) {}
+  ~SqlitePartCommit() override {
+    if (open_) store_.rollback();
+  }
+  SqlitePartCommit(const SqlitePartCommit&) = delete;
+  SqlitePartCommit& operator=(const SqlitePartCommit&) = delete;
+
+  void write(const core::WatchState& previous, const core::WatchState& next) override {
+    if (open_) store_.write_diff(previous, next);   // lost already: nothing to write, finish() says so
+  }
+  bool finish(const core::WatchState& next, const std::vector<core::Notice>& notices, double now) override {
+    if (!open_) return false;
+    store_.finish(expected_, next, notices, now);
+    open_ = false;
+    return true;
+  }
+
+ private:
+  SqliteStateStore& store_;
+  long expected_;
+  bool open_;
+};
+
+std::unique_ptr<PartCommit> SqliteStateStore::begin_commit(long expected_version) {
+  return std::make_unique<SqlitePartCommit>(*this, expected_version);
+}
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 #include "aws/error.h"
 #include "monitor/node_listing.h"
 #include "monitor/ec2_instances.h"
+#include "monitor/watch_stream.h"
 
 namespace pingwatch::monitor {
 
@@ -35,6 +36,23 @@ class SsmFleetReader : public FleetReader {
     if (!report.errors.empty()) throw std::runtime_error(report.errors.front());
     snap.complete = report.complete;   // stopped at the deadline: the rest is unknown, absent must not mean vanished
     return snap;
+  }
+
+  ListingEnd all_nodes(const NodeSink& on_node) override {
+    ListingOptions lo;
+    lo.page_size = options_.page_size;
+    lo.deadline = options_.deadline;
+    lo.catalog_key = options_.catalog_key;
+    ListingEnd end;
+    const auto report = list_managed_nodes(*ssm_, lo, [&](const aws::DescribeInstanceInformationPage& page) {
+      const double t = epoch_seconds(page.server_time);
+      for (const auto& n : page.nodes) on_node(n, t);
+      end.server_time = std::max(end.server_time, t);
+    });
+    calls_ += report.pages;
+    if (!report.errors.empty()) throw std::runtime_error(report.errors.front());
+    end.complete = report.complete;   // stopped at the deadline: the rest is unknown, absent must not mean vanished
+    return end;
   }
 
   core::FleetSnapshot not_online() override {
@@ -152,6 +170,16 @@ class CloudWatchMetricsSink : public MetricsSink {
 };
 
 }  // namespace
+
+FleetReader::ListingEnd FleetReader::all_nodes(const NodeSink& on_node) {
+  const auto snap = all();
+  const auto times = take_observed_times();
+  for (const auto& n : snap.nodes) {
+    const auto t = times.find(n.instance_id);
+    on_node(n, t == times.end() ? snap.server_time : t->second);   // unknown: the snapshot's time, as the core takes it
+  }
+  return {snap.complete, snap.server_time};
+}
 
 std::unique_ptr<FleetReader> make_ssm_fleet_reader(std::shared_ptr<aws::SsmClient> ssm, std::shared_ptr<aws::Ec2Client> ec2,
                                                    SsmFleetReaderOptions options) {
@@ -280,19 +308,50 @@ core::CycleOutcome decide(const StoredState& loaded, core::Observation& obs, Fle
   return core::evaluate_cycle(loaded.watch, obs, settings.policy);
 }
 
-// What the commit will write, as the stores count it (state_store.h): changed records, removed ones,
-// records that move between cold and hot (DynamoDB), notices.
-void count_writes(const StoredState& loaded, const core::WatchState& next, const core::WatchPolicy& policy,
-                  WatchCycleResult& result) {
-  const auto diff = diff_states(loaded.watch, next);
-  result.records_written = static_cast<long>(diff.upserts.size());
-  result.records_removed = static_cast<long>(diff.removals.size());
-  for (const auto& [id, record] : next.nodes) {
-    auto it = loaded.watch.nodes.find(id);
-    if (it != loaded.watch.nodes.end() && core::is_cold(it->second, policy) != core::is_cold(record, policy)) {
-      ++result.records_moved;
-    }
-  }
+// What a cycle decided, read either way: the stored records it judged (all of them, or with a streamed full
+// inventory only those the commit touches), the next state (likewise), the transitions and the counts.
+struct Decision {
+  StoredState loaded;
+  core::WatchState next;
+  std::vector<core::Transition> transitions;
+  core::FleetCounts counts;
+  long nodes_known = 0;
+  std::unique_ptr<PartCommit> part;   // the records already written to it (a streamed full inventory)
+  WriteCounts written;                // what `part` holds
+};
+
+// Whole states: a partial cycle (quiet records compact), or a full one on a store that does not stream.
+Decision decide_whole(StateStore& store, FleetReader& reader, const WatchSettings& settings, WatchCycleResult& result) {
+  const auto& policy = settings.policy;
+  core::Observation obs;
+  StoredState loaded = result.full_inventory ? observe_everything(store, reader, settings, obs)
+                                             : observe_cheaply(store, reader, policy, obs, result);
+  obs.observed_at = reader.take_observed_times();
+  result.inventory_complete = obs.snapshot.complete;
+  result.nodes_listed = static_cast<long>(obs.snapshot.nodes.size());
+  result.server_time = obs.snapshot.server_time;
+
+  auto outcome = decide(loaded, obs, reader, settings);
+  Decision d;
+  d.counts = core::count_fleet(outcome.state, outcome.transitions, loaded.quiet, loaded.cold);
+  d.nodes_known = static_cast<long>(outcome.state.nodes.size() + loaded.quiet.size()) + loaded.cold;
+  // Cold records whose last ping only moved within its bucket are not rewritten (decisions unchanged).
+  core::keep_unmoved_records(loaded.watch, outcome.state, policy);
+  d.transitions = std::move(outcome.transitions);
+  d.next = std::move(outcome.state);
+  d.loaded = std::move(loaded);
+  return d;
+}
+
+// A full inventory in flat memory (watch_stream.h): the same decision, only the records that change kept.
+Decision decide_streamed(StateStore& store, FleetReader& reader, const WatchSettings& settings, bool dry_run,
+                         WatchCycleResult& result) {
+  auto s = stream_full_inventory(store, reader, settings, !dry_run);
+  result.inventory_complete = s.complete;
+  result.nodes_listed = s.nodes_listed;
+  result.server_time = s.server_time;
+  return {std::move(s.loaded), std::move(s.next), std::move(s.transitions), std::move(s.counts), s.nodes_known,
+          std::move(s.part), s.written};
 }
 
 void publish_metrics(MetricsSink* metrics, const WatchSettings& settings, double observed_at, WatchCycleResult& result) {
@@ -329,26 +388,21 @@ WatchCycleResult run_watch_cycle(StateStore& store, FleetReader& reader, NoticeP
   const long calls_before = reader.api_calls();
   store.use_policy(policy);
 
-  core::Observation obs;
   result.full_inventory = core::full_inventory_due(store.load_meta().watch, policy);
-  StoredState loaded = result.full_inventory ? observe_everything(store, reader, settings, obs)
-                                             : observe_cheaply(store, reader, policy, obs, result);
-  obs.observed_at = reader.take_observed_times();
-  result.inventory_complete = obs.snapshot.complete;
-  result.nodes_listed = static_cast<long>(obs.snapshot.nodes.size());
-  result.server_time = obs.snapshot.server_time;
-
-  auto outcome = decide(loaded, obs, reader, settings);
+  Decision d = result.full_inventory && store.streams_records()
+                   ? decide_streamed(store, reader, settings, options.dry_run, result)
+                   : decide_whole(store, reader, settings, result);
   result.api_calls = reader.api_calls() - calls_before;
-  result.transitions = outcome.transitions;
-  result.notices = core::build_notices(outcome.transitions, options.notice_context, policy);
-  result.counts = core::count_fleet(outcome.state, outcome.transitions, loaded.quiet, loaded.cold);
-  result.nodes_known = static_cast<long>(outcome.state.nodes.size() + loaded.quiet.size()) + loaded.cold;
-  // Cold records whose last ping only moved within its bucket are not rewritten (decisions unchanged).
-  core::keep_unmoved_records(loaded.watch, outcome.state, policy);
-  count_writes(loaded, outcome.state, policy, result);
+  result.transitions = d.transitions;
+  result.notices = core::build_notices(d.transitions, options.notice_context, policy);
+  result.counts = std::move(d.counts);
+  result.nodes_known = d.nodes_known;
+  count_writes(d.loaded.watch, d.next, policy, d.written);
+  result.records_written = d.written.written;
+  result.records_removed = d.written.removed;
+  result.records_moved = d.written.moved;
 
-  const double observed_at = obs.snapshot.server_time;
+  const double observed_at = result.server_time;
   const auto clock = [&] {
     if (options.now) return options.now();
     return observed_at + seconds_since(started);   // server time advanced by the local time since the observation
@@ -358,7 +412,9 @@ WatchCycleResult run_watch_cycle(StateStore& store, FleetReader& reader, NoticeP
     return result;
   }
   if (options.hook) options.hook("before-commit", "");
-  result.committed = store.commit(loaded.version, loaded.watch, outcome.state, result.notices, clock());
+  // A part commit holds the records already; its finish() is the commit point, as commit() is.
+  result.committed = d.part ? d.part->finish(d.next, result.notices, clock())
+                            : store.commit(d.loaded.version, d.loaded.watch, d.next, result.notices, clock());
   if (!result.committed) {
     result.lost_race = true;   // another run committed this version: it owns these notices
     result.duration_seconds = seconds_since(started);

@@ -64,6 +64,14 @@ class FleetReader {
  public:
   virtual ~FleetReader() = default;
   virtual core::FleetSnapshot all() = 0;                                      // full inventory
+  // The full inventory without a snapshot: each node handed over with the server time of the page that
+  // listed it, the page then dropped (a 100,000-node snapshot is ~100 MB; issue 14 §7). The default asks all().
+  struct ListingEnd {
+    bool complete = true;
+    double server_time = 0;   // the latest page's
+  };
+  using NodeSink = std::function<void(const core::ManagedNode& node, double observed_at)>;
+  virtual ListingEnd all_nodes(const NodeSink& on_node);
   virtual core::FleetSnapshot not_online() = 0;                               // Filters PingStatus=ConnectionLost,Inactive
   virtual core::FleetSnapshot by_ids(const std::vector<std::string>& ids) = 0;   // InstanceIds, 50 per call
   // Ids carrying the ignore tag; nullopt when it could not be asked.
