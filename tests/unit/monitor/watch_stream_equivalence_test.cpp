@@ -166,8 +166,8 @@ struct History {
       for (int i : outage) fleet.set_described(node_id(i), core::PingStatus::Online, i);
     }
     if (cycle > 0 && cycle != 8) {
-      for (int k = 0; k < 30; ++k) change(any_id());
-      for (int k = 0; k < 6; ++k) change(near_boundary());
+      for (int k = 0; k < 8; ++k) change(any_id());
+      for (int k = 0; k < 4; ++k) change(near_boundary());
     }
     for (auto& [id, n] : fleet.nodes) {   // Online nodes that ping keep pinging
       if (n.ping_status == core::PingStatus::Online && n.last_ping && fleet.now - *n.last_ping < 600) n.last_ping = fleet.now - 10;
@@ -178,7 +178,8 @@ struct History {
 // What the history is meant to exercise, tallied over every cycle (from the streamed side).
 struct Coverage {
   std::map<core::TransitionKind, long> kinds;
-  long near_first_boundary = 0, near_second_boundary = 0, ignored = 0, deferred = 0, digests = 0, incomplete = 0;
+  long near_first_boundary = 0, near_second_boundary = 0, ignored = 0, deferred = 0, digests = 0, singles = 0,
+       incomplete = 0;
 
   void add(const WatchCycleResult& r) {
     for (const auto& t : r.transitions) {
@@ -191,7 +192,7 @@ struct Coverage {
       if (t.suppressed_by.rfind("ignore tag", 0) == 0) ++ignored;
       if (t.deferred) ++deferred;
     }
-    for (const auto& n : r.notices) digests += n.digest ? 1 : 0;
+    for (const auto& n : r.notices) ++(n.digest ? digests : singles);
     incomplete += r.inventory_complete ? 0 : 1;
   }
 };
@@ -224,7 +225,7 @@ TEST(WatchStreamEquivalence, StreamedFullInventoriesDecideAsWholeStatesOverARand
   o.notice_context = {"123456789012", "us-east-1", ""};
   o.now = [&] { return h.fleet.now; };
   Coverage seen;
-  constexpr int kCycles = 24;
+  constexpr int kCycles = 40;
   for (int cycle = 0; cycle < kCycles; ++cycle) {
     h.before_cycle(cycle);
     const long parts_before = streamed.part_commits, loads_before = whole.loads;
@@ -252,6 +253,7 @@ TEST(WatchStreamEquivalence, StreamedFullInventoriesDecideAsWholeStatesOverARand
   EXPECT_GT(seen.ignored, 0);
   EXPECT_GT(seen.deferred, 0);
   EXPECT_GT(seen.digests, 0);
+  EXPECT_GT(seen.singles, 0);
   EXPECT_EQ(seen.incomplete, 1);
   std::filesystem::remove_all(dir);
 }
