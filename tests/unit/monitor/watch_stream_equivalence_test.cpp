@@ -59,12 +59,22 @@ class ScriptedFleet : public testing::FakeFleet {
  public:
   std::set<std::string> ignore_tagged;
   std::size_t listing_cut = 0;   // > 0: the listing stops (incomplete) after this many nodes
+  bool listed_twice = false;
 
   core::FleetSnapshot all() override {
     auto s = FakeFleet::all();
     if (listing_cut > 0 && listing_cut < s.nodes.size()) {
       s.nodes.resize(listing_cut);
       s.complete = false;
+    }
+    if (listed_twice) {   // every 97th node listed twice, first with another status: the last listing counts
+      std::vector<core::ManagedNode> earlier;
+      for (std::size_t i = 0; i < s.nodes.size(); i += 97) {
+        earlier.push_back(s.nodes[i]);
+        earlier.back().ping_status = core::PingStatus::ConnectionLost;
+        earlier.back().ping_status_raw = "ConnectionLost";
+      }
+      s.nodes.insert(s.nodes.begin(), earlier.begin(), earlier.end());
     }
     const std::size_t pages = (s.nodes.size() + 49) / 50;
     for (std::size_t i = 0; i < s.nodes.size(); ++i) {   // pages of 50, a quarter second apart, the last at `now`
@@ -86,6 +96,7 @@ class ScriptedFleet : public testing::FakeFleet {
       const auto h = std::hash<std::string>{}(id);
       facts.reasons[id] = static_cast<core::VanishedReason>(h % 4);
       if (h % 3 == 0) facts.tags[id]["Name"] = "web-" + id.substr(id.size() - 4);
+      if (h % 5 < 2) facts.tags[id]["env"] = "staging";   // what a maintenance window selects
     }
     return facts;
   }
@@ -169,6 +180,7 @@ struct History {
 
   void before_cycle(int cycle) {
     fleet.listing_cut = cycle == 14 ? 1100 : 0;   // one incomplete listing: absent must not mean vanished
+    fleet.listed_twice = cycle >= 16 && cycle < 20;
     if (cycle == 8) {   // mass outage across the first chunk boundary: a digest
       for (int i = 400; i < 760; ++i) {
         if (fleet.nodes.count(node_id(i))) outage.push_back(i);
@@ -177,6 +189,11 @@ struct History {
     }
     if (cycle == 11) {
       for (int i : outage) fleet.set_described(node_id(i), core::PingStatus::Online, i);
+    }
+    for (int i : {515, 1030}) {   // lost while ignore-tagged, then untagged: reported late (deferred)
+      if (cycle == 3) fleet.ignore_tagged.insert(node_id(i));
+      if (cycle == 3 || cycle == 6) fleet.set_described(node_id(i), core::PingStatus::ConnectionLost, i);
+      if (cycle == 6) fleet.ignore_tagged.erase(node_id(i));
     }
     if (cycle > 0 && cycle != 8) {
       for (int k = 0; k < 8; ++k) change(any_id());
@@ -192,7 +209,7 @@ struct History {
 struct Coverage {
   std::map<core::TransitionKind, long> kinds;
   long near_first_boundary = 0, near_second_boundary = 0, ignored = 0, deferred = 0, digests = 0, singles = 0,
-       incomplete = 0;
+       incomplete = 0, in_window_boundary = 0, in_window_staging = 0;
 
   void add(const WatchCycleResult& r) {
     for (const auto& t : r.transitions) {
@@ -203,6 +220,8 @@ struct Coverage {
         if (n >= 1012 && n < 1036) ++near_second_boundary;
       }
       if (t.suppressed_by.rfind("ignore tag", 0) == 0) ++ignored;
+      if (t.suppressed_by == "maintenance window boundary") ++in_window_boundary;
+      if (t.suppressed_by == "maintenance window staging") ++in_window_staging;
       if (t.deferred) ++deferred;
     }
     for (const auto& n : r.notices) ++(n.digest ? digests : singles);
@@ -224,6 +243,13 @@ TEST(WatchStreamEquivalence, StreamedFullInventoriesDecideAsWholeStatesOverARand
   settings.policy.notify_appeared = true;
   settings.policy.forget_vanished_after_seconds = 600;   // vanished records are forgotten (removed) within the run
   History h;
+  // Maintenance: nodes around the first chunk boundary for a while, and (by EC2's tags) staging nodes later.
+  core::MaintenanceWindow around_boundary{"boundary", h.fleet.now + 20 * 60, h.fleet.now + 26 * 60};
+  for (int i = 490; i < 540; ++i) around_boundary.instance_ids.push_back(node_id(i));
+  core::MaintenanceWindow staging{"staging", h.fleet.now + 28 * 60, h.fleet.now + 34 * 60};
+  staging.tag_key = "env";
+  staging.tag_value = "staging";
+  settings.policy.maintenance_windows = {around_boundary, staging};
   for (int i = 0; i < kFleet; ++i) h.fleet.set_described(node_id(i), core::PingStatus::Online, i);
   for (int i = 0; i < 20; ++i) h.fleet.set_described(node_id(i * 70 + 3), core::PingStatus::ConnectionLost, i * 70 + 3);
   for (int i = 0; i < 40; ++i) h.fleet.ignore_tagged.insert(node_id(i * 37 + 5));
@@ -265,6 +291,8 @@ TEST(WatchStreamEquivalence, StreamedFullInventoriesDecideAsWholeStatesOverARand
   EXPECT_GT(seen.near_first_boundary, 0);
   EXPECT_GT(seen.near_second_boundary, 0);
   EXPECT_GT(seen.ignored, 0);
+  EXPECT_GT(seen.in_window_boundary, 0);
+  EXPECT_GT(seen.in_window_staging, 0);
   EXPECT_GT(seen.deferred, 0);
   EXPECT_GT(seen.digests, 0);
   EXPECT_GT(seen.singles, 0);
