@@ -14,6 +14,7 @@
 #include "monitor/watch.h"
 #include "unit/monitor/delegating_store.h"
 #include "unit/monitor/fake_fleet.h"
+#include "unit/monitor/in_process_dynamo.h"
 
 namespace pingwatch::monitor {
 namespace {
@@ -229,20 +230,12 @@ struct Coverage {
   }
 };
 
-TEST(WatchStreamEquivalence, StreamedFullInventoriesDecideAsWholeStatesOverARandomHistory) {
-  const auto dir = std::filesystem::temp_directory_path() / ("pingwatch-stream-eq-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  CountingStore streamed(open_sqlite_state_store((dir / "streamed.db").string(), "s"));
-  WholeStateStore whole(open_sqlite_state_store((dir / "whole.db").string(), "s"));
-  ASSERT_TRUE(streamed.streams_records());
-
+WatchSettings history_settings(const History& h) {
   WatchSettings settings;
   settings.policy.full_inventory_every = 1;   // every cycle a full inventory: the path under test
   settings.policy.hold_cycles = 2;
   settings.policy.notify_appeared = true;
   settings.policy.forget_vanished_after_seconds = 600;   // vanished records are forgotten (removed) within the run
-  History h;
   // Maintenance: nodes around the first chunk boundary for a while, and (by EC2's tags) staging nodes later.
   core::MaintenanceWindow around_boundary{"boundary", h.fleet.now + 20 * 60, h.fleet.now + 26 * 60};
   for (int i = 490; i < 540; ++i) around_boundary.instance_ids.push_back(node_id(i));
@@ -250,6 +243,10 @@ TEST(WatchStreamEquivalence, StreamedFullInventoriesDecideAsWholeStatesOverARand
   staging.tag_key = "env";
   staging.tag_value = "staging";
   settings.policy.maintenance_windows = {around_boundary, staging};
+  return settings;
+}
+
+void seed_fleet(History& h) {
   for (int i = 0; i < kFleet; ++i) h.fleet.set_described(node_id(i), core::PingStatus::Online, i);
   for (int i = 0; i < 20; ++i) h.fleet.set_described(node_id(i * 70 + 3), core::PingStatus::ConnectionLost, i * 70 + 3);
   for (int i = 0; i < 40; ++i) h.fleet.ignore_tagged.insert(node_id(i * 37 + 5));
@@ -258,14 +255,19 @@ TEST(WatchStreamEquivalence, StreamedFullInventoriesDecideAsWholeStatesOverARand
     h.fleet.set_described(id, i % 4 ? core::PingStatus::Online : core::PingStatus::Inactive, kIdSpace + i);
     h.fleet.nodes[id].name = "onprem-" + std::to_string(i);
   }
+}
 
+// The seeded history through both stores, compared after every cycle; `seen` tallies the streamed side.
+void run_history(CountingStore& streamed, WholeStateStore& whole, int cycles, Coverage& seen) {
+  ASSERT_TRUE(streamed.streams_records());
+  History h;
+  const auto settings = history_settings(h);
+  seed_fleet(h);
   testing::FakeSns sns_streamed, sns_whole;
   WatchCycleOptions o;
   o.notice_context = {"123456789012", "us-east-1", ""};
   o.now = [&] { return h.fleet.now; };
-  Coverage seen;
-  constexpr int kCycles = 40;
-  for (int cycle = 0; cycle < kCycles; ++cycle) {
+  for (int cycle = 0; cycle < cycles; ++cycle) {
     h.before_cycle(cycle);
     const long parts_before = streamed.part_commits, loads_before = whole.loads;
     const auto a = run_watch_cycle(streamed, h.fleet, &sns_streamed, nullptr, settings, o);
@@ -284,9 +286,12 @@ TEST(WatchStreamEquivalence, StreamedFullInventoriesDecideAsWholeStatesOverARand
     seen.add(a);
     h.fleet.now += 60;
   }
-  // Every stored record went through the stream, a chunk at a time, every cycle.
-  EXPECT_GT(streamed.streamed, (kCycles - 1) * 1300L);
-  // The history exercised what it is meant to.
+}
+
+// Every stored record went through the stream, a chunk at a time, every cycle; and the history exercised
+// what it is meant to.
+void expect_history_exercised(const CountingStore& streamed, int cycles, Coverage& seen) {
+  EXPECT_GT(streamed.streamed, (cycles - 1) * 1300L);
   for (auto kind : core::kAllTransitionKinds) EXPECT_GT(seen.kinds[kind], 0) << core::to_string(kind);
   EXPECT_GT(seen.near_first_boundary, 0);
   EXPECT_GT(seen.near_second_boundary, 0);
@@ -297,7 +302,32 @@ TEST(WatchStreamEquivalence, StreamedFullInventoriesDecideAsWholeStatesOverARand
   EXPECT_GT(seen.digests, 0);
   EXPECT_GT(seen.singles, 0);
   EXPECT_EQ(seen.incomplete, 1);
+}
+
+TEST(WatchStreamEquivalence, StreamedFullInventoriesDecideAsWholeStatesOverARandomHistory) {
+  const auto dir = std::filesystem::temp_directory_path() / ("pingwatch-stream-eq-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  CountingStore streamed(open_sqlite_state_store((dir / "streamed.db").string(), "s"));
+  WholeStateStore whole(open_sqlite_state_store((dir / "whole.db").string(), "s"));
+  constexpr int kCycles = 40;
+  Coverage seen;
+  run_history(streamed, whole, kCycles, seen);
+  std::filesystem::remove_all(dir);
+  if (HasFatalFailure()) return;
+  expect_history_exercised(streamed, kCycles, seen);
+}
+
+// The DynamoDB store (new layout: hot#/node# records, moved as they turn cold or hot) streams too.
+TEST(WatchStreamEquivalence, DynamoDbStreamedFullInventoriesDecideAsWholeStates) {
+  auto db = testing::dynamo_client(std::make_shared<testing::RecordingDynamo>());
+  CountingStore streamed(open_dynamodb_state_store(db, "pingwatch-state", "streamed", true));
+  WholeStateStore whole(open_dynamodb_state_store(db, "pingwatch-state", "whole", true));
+  constexpr int kCycles = 40;
+  Coverage seen;
+  run_history(streamed, whole, kCycles, seen);
+  if (HasFatalFailure()) return;
+  expect_history_exercised(streamed, kCycles, seen);
 }
 
 }  // namespace
