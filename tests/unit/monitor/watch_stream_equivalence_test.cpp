@@ -1,8 +1,11 @@
 // A streamed full inventory (watch_stream.h: stored records judged 512 at a time, committed in parts) must
 // decide exactly what the whole-state cycle decides (everything loaded, one evaluate_cycle, one commit).
-// One seeded fleet history over more than three chunks of nodes runs through two real SQLite stores: one
-// streaming, one wrapped to say it does not (so run_watch_cycle takes the whole-state path). Every cycle the
-// transitions (every field), notices (whole), counts, writes and the stored state must be the same.
+// One seeded fleet history over more than three chunks of nodes runs through two real stores (SQLite, then
+// DynamoDB in process): one streaming, one wrapped to say it does not (so run_watch_cycle takes the whole-state
+// path). Every cycle the transitions (every field), notices (whole), counts, writes, deliveries and the stored
+// state must be the same. Lost, Inactive, unknown statuses, stale pings, recoveries, vanishings (EC2 reasons),
+// forgotten records, new nodes, ignore tags, maintenance windows, a mass outage (digest), an incomplete
+// listing and nodes listed twice all happen, on both sides of the 512 and 1024 boundaries.
 #include <unistd.h>
 
 #include <filesystem>
