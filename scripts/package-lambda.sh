@@ -45,7 +45,10 @@ mkdir -p "$stage/bin" "$stage/lib"
 # Only the slim executable: the full pingwatch links libcurl at exec, whose ~30 dependencies would triple the zip
 # and the time to the first /next. pingwatch-lambda loads libcurl and libcrypto at its first AWS request
 # (src/runtime/lambda_lazy_libs.cpp).
-if ldd "$binary" | grep -Eq 'lib(curl|crypto|ssl)\.so'; then
+# ldd's output is captured first: under pipefail, `ldd | grep -q` fails when grep exits at its first match and the
+# loader's later writes meet a closed pipe (SIGPIPE), which read as "no match" and let the full binary through.
+libraries=$(ldd "$binary")
+if grep -Eq 'lib(curl|crypto|ssl)\.so' <<<"$libraries"; then
   echo "package-lambda: $binary loads libcurl or OpenSSL at exec: package build/src/pingwatch-lambda (make package)" >&2
   exit 2
 fi
@@ -65,7 +68,7 @@ while read -r line; do
   elif [[ $line =~ "not found" ]]; then
     echo "package-lambda: $line" >&2; exit 2
   fi
-done < <(ldd "$binary")
+done <<<"$libraries"
 if [ -z "$loader" ]; then
   echo "package-lambda: ldd shows no dynamic loader for $binary (a static binary needs no bundling: not supported here)" >&2
   exit 2

@@ -151,7 +151,8 @@ done
 lost=$(cli ssm describe-instance-information --region ap-northeast-1 \
   --query 'length(InstanceInformationList[?PingStatus==`ConnectionLost`])' --output text)
 [ "$lost" = 1 ] || fail "$lost ConnectionLost nodes in member 7's ap-northeast-1"
-curl -s "$URL/_local/fleet?account=100000000007&region=ap-northeast-1" | grep -q '"last_fault": "agent-stop"' ||
+fleet=$(curl -s "$URL/_local/fleet?account=100000000007&region=ap-northeast-1")   # not piped: grep -q closes early
+grep -q '"last_fault": "agent-stop"' <<<"$fleet" ||
   fail "/_local/fleet?account=…&region=… does not show the fault"
 ok "pingwatch local fault --instance-id <member 7's Tokyo node>: that node, and only it, goes ConnectionLost"
 curl -s "$URL/_local/stats" | "$PY" -c 'import json,sys; a=json.load(sys.stdin)["accounts"]; assert a["100000000007"]["services"]["ssm"] >= 3, a' ||
