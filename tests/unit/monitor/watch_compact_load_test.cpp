@@ -10,33 +10,32 @@
 #include <gtest/gtest.h>
 
 #include "monitor/watch.h"
+#include "unit/monitor/delegating_store.h"
 #include "unit/monitor/fake_fleet.h"
 
 namespace pingwatch::monitor {
 namespace {
 
-// The SQLite store with compaction switched off: load_compact() loads every record in full.
-class FullLoadStore : public StateStore {
+// The SQLite store with compaction switched off: load_compact() loads every record in full, and every other
+// optional call takes StateStore's default (whole-state path, no streaming, no part commits), as a store that
+// implements only the required calls would.
+class FullLoadStore : public testing::DelegatingStore {
  public:
-  explicit FullLoadStore(std::unique_ptr<StateStore> inner) : inner_(std::move(inner)) {}
-  std::string describe() const override { return inner_->describe(); }
-  StoredState load() override { return inner_->load(); }
-  StoredState load_compact() override { return inner_->load(); }
-  bool commit(long v, const core::WatchState& p, const core::WatchState& n, const std::vector<core::Notice>& notices,
-              double now) override {
-    return inner_->commit(v, p, n, notices, now);
+  using DelegatingStore::DelegatingStore;
+  StoredState load_compact() override { return load(); }
+  StoredState load_meta() override { return StateStore::load_meta(); }
+  std::vector<core::NodeRecord> load_records(const std::vector<std::string>& ids) override {
+    return StateStore::load_records(ids);
   }
-  std::vector<OutboxEntry> unsent() override { return inner_->unsent(); }
-  bool claim(const std::string& id, const std::string& owner, double now, double lease) override {
-    return inner_->claim(id, owner, now, lease);
+  bool streams_records() const override { return StateStore::streams_records(); }
+  void for_each_record(const std::function<void(core::NodeRecord&& record)>& on_record) override {
+    StateStore::for_each_record(on_record);
   }
-  void mark_sent(const std::string& id, const std::string& message_id, double now) override {
-    inner_->mark_sent(id, message_id, now);
+  bool misplaced(const core::NodeRecord& record) const override { return StateStore::misplaced(record); }
+  std::unique_ptr<PartCommit> begin_commit(long expected_version) override {
+    return StateStore::begin_commit(expected_version);
   }
-  void release(const std::string& id) override { inner_->release(id); }
-
- private:
-  std::unique_ptr<StateStore> inner_;
+  void use_policy(const core::WatchPolicy& policy) override { StateStore::use_policy(policy); }
 };
 
 nlohmann::json summary(const WatchCycleResult& r) {
