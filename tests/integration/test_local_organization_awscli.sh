@@ -105,12 +105,20 @@ owner=$(cli ec2 describe-instances --query 'Reservations[0].OwnerId' --output te
 [ "$owner" = 100000000007 ] || fail "ec2 OwnerId $owner"
 topic=$(cli sns create-topic --name SSM-Ping --query TopicArn --output text)
 [ "$topic" = arn:aws:sns:us-east-1:100000000007:SSM-Ping ] || fail "member topic ARN $topic"
+# A member's function: GetFunction's Code.Location fetches that account's package, not the management account's.
+printf 'exit 0\n' >"$WORK/bootstrap"
+(cd "$WORK" && "$PY" -c "import zipfile; z=zipfile.ZipFile('member7.zip','w'); z.write('bootstrap')")
+cli lambda create-function --function-name member-fn --runtime provided.al2023 --handler x \
+  --role arn:aws:iam::100000000007:role/r --zip-file "fileb://$WORK/member7.zip" >/dev/null
+location=$(cli lambda get-function --function-name member-fn --query Code.Location --output text)
+curl -sf -o "$WORK/fetched.zip" "$location" || fail "Code.Location $location does not fetch"
+cmp -s "$WORK/member7.zip" "$WORK/fetched.zip" || fail "Code.Location $location is not member 7's package"
 # The member role is trusted by the organization, so a member can hop to another member (role chaining).
 as_member 100000000008 PingwatchMember || fail "member 7 -> member 8"
 m8_east=$(ids us-east-1)
 [ -z "$(comm -12 <(echo "$m8_east") <(echo "$m7_east"))" ] || fail "member 8 sees member 7's nodes"
 [ -z "$(cli sns list-topics --query 'Topics[].TopicArn' --output text)" ] || fail "member 8 sees member 7's topic"
-ok "assume-role into a member: get-caller-identity, 5 own nodes in each of 2 regions, EC2 OwnerId, own SNS topics"
+ok "assume-role into a member: get-caller-identity, 5 own nodes in each of 2 regions, EC2 OwnerId, own SNS topics, own Lambda package"
 
 # 3. Refusals, with AWS's codes and texts.
 as_member 100000000007 PingwatchMember

@@ -375,12 +375,18 @@ Response LambdaService::create_function(const Request& r) {
   return json_response(r, 201, config);
 }
 
+// GetFunction's Code.Location: a URL that fetches the package without signing (AWS's is a presigned S3 URL); the
+// account names whose function it is (an organization member's, or the management account's).
+std::string LambdaService::code_location(const std::string& name) const {
+  return context_.endpoint_url + "/_local/functions/" + name + "/code.zip?account=" + context_.account_id;
+}
+
 Response LambdaService::get_function(const Request& r, const std::string& name) {
   std::lock_guard lock(mutex_);
   const Function& f = find(name);
   nlohmann::json out = {{"Configuration", configuration(f)},
                         {"Code", {{"RepositoryType", "S3"},
-                                  {"Location", context_.endpoint_url + "/_local/functions/" + f.name + "/code.zip"}}}};
+                                  {"Location", code_location(f.name)}}}};
   if (!f.tags.empty()) out["Tags"] = f.tags;
   return json_response(r, 200, out);
 }

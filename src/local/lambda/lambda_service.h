@@ -61,6 +61,7 @@ class LambdaService : public Service, public LambdaInvoker {
  private:
   Response create_function(const Request& r);
   Response get_function(const Request& r, const std::string& name);
+  std::string code_location(const std::string& name) const;
   Response get_function_configuration(const std::string& name);
   Response list_functions(const Request& r);
   Response delete_function(const std::string& name);
