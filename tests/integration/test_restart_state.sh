@@ -11,7 +11,6 @@ stop() { kill -TERM "$STACK_PID"; wait "$STACK_PID" || fail "stack exit code $?"
 aws_() { "$AWS" --endpoint-url "$URL" --output json "$@"; }
 
 start --nodes 5 --time-scale 1 --state "$WORK/state.sqlite"
-# Outputs captured, not piped: under pipefail a grep -q that exits early can fail the command it reads from.
 TOPIC=$(aws_ sns create-topic --name restart-topic --query TopicArn --output text)
 aws_ cloudwatch put-metric-data --namespace Restart --metric-name Kept --value 7 --dimensions Node=a
 aws_ cloudwatch put-metric-alarm --alarm-name restart-alarm --namespace Restart --metric-name Kept \
@@ -25,6 +24,7 @@ aws_ lambda create-function --function-name restart-fn --runtime provided.al2023
 ok "created a topic, a metric datum, an alarm, a rule and a function"
 stop
 start --nodes 5 --time-scale 1 --state "$WORK/state.sqlite"
+# Outputs captured, not piped: under pipefail a grep -q that exits early can fail the command it reads from.
 grep -q "$TOPIC" <<<"$(aws_ sns list-topics)" || fail "topic lost"
 grep -q '"Kept"' <<<"$(aws_ cloudwatch list-metrics --namespace Restart)" || fail "metric lost"
 grep -q '"restart-alarm"' <<<"$(aws_ cloudwatch describe-alarms --alarm-names restart-alarm)" || fail "alarm lost"
