@@ -3,13 +3,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cctype>
-#include <ctime>
 #include <mutex>
 #include <vector>
 
 #include "aws/credentials_sources.h"
 #include "aws/curl_http_client.h"
+#include "aws/query_protocol.h"
 
 namespace pingwatch::aws {
 
@@ -120,12 +119,6 @@ class ChainFetch {
   std::optional<NamedSource> winner_;
 };
 
-int to_int(std::string_view s) {
-  int v = 0;
-  for (char c : s) v = v * 10 + (c - '0');
-  return v;
-}
-
 }  // namespace
 
 std::shared_ptr<CredentialsProvider> make_static_credentials(Credentials creds) {
@@ -181,58 +174,10 @@ std::optional<Credentials> from_environment(const Context& ctx) {
 }
 
 std::optional<SystemTime> parse_iso8601(std::string_view t) {
-  // YYYY-MM-DDTHH:MM:SS
-  if (t.size() < 19 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || t[13] != ':' ||
-      t[16] != ':') {
-    return std::nullopt;
-  }
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) {
-    if (!std::isdigit(static_cast<unsigned char>(t[i]))) return std::nullopt;
-  }
-  std::tm tm{};
-  tm.tm_year = to_int(t.substr(0, 4)) - 1900;
-  tm.tm_mon = to_int(t.substr(5, 2)) - 1;
-  tm.tm_mday = to_int(t.substr(8, 2));
-  tm.tm_hour = to_int(t.substr(11, 2));
-  tm.tm_min = to_int(t.substr(14, 2));
-  tm.tm_sec = to_int(t.substr(17, 2));
-  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) {
-    return std::nullopt;
-  }
-  size_t pos = 19;
-  std::chrono::milliseconds fraction{0};
-  if (pos < t.size() && t[pos] == '.') {
-    ++pos;
-    int digits = 0, ms = 0;
-    while (pos < t.size() && std::isdigit(static_cast<unsigned char>(t[pos]))) {
-      if (digits < 3) ms = ms * 10 + (t[pos] - '0');
-      ++digits;
-      ++pos;
-    }
-    if (digits == 0) return std::nullopt;
-    for (int d = digits; d < 3; ++d) ms *= 10;
-    fraction = std::chrono::milliseconds(ms);
-  }
-  long offset_seconds = 0;
-  if (pos < t.size() && (t[pos] == 'Z' || t[pos] == 'z')) {
-    ++pos;
-  } else if (pos < t.size() && (t[pos] == '+' || t[pos] == '-')) {
-    int sign = t[pos] == '-' ? -1 : 1;
-    std::string_view off = t.substr(pos + 1);
-    std::string digits;
-    for (char c : off) {
-      if (c != ':') digits.push_back(c);
-    }
-    if (digits.size() != 4 || !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c); })) {
-      return std::nullopt;
-    }
-    offset_seconds = sign * (to_int(std::string_view(digits).substr(0, 2)) * 3600 + to_int(std::string_view(digits).substr(2, 2)) * 60);
-    pos = t.size();
-  } else {
-    return std::nullopt;   // a time without a zone is ambiguous
-  }
-  if (pos != t.size()) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(timegm(&tm)) - std::chrono::seconds(offset_seconds) + fraction;
+  // The wire's reader (query_protocol::parse_iso8601), but an expiry must name its zone: a time without one is
+  // ambiguous, so it is refused rather than read as UTC.
+  if (t.size() <= 19 || t.find_first_of("Zz+-", 19) == std::string_view::npos) return std::nullopt;
+  return query_protocol::parse_iso8601(t);
 }
 
 std::string default_session_name(const Context& ctx) {

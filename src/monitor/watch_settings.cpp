@@ -1,12 +1,11 @@
 // [watch] settings: flags > PINGWATCH_WATCH_* > config file > defaults, validated with the key named.
 #include <cstdlib>
-#include <ctime>
-#include <iomanip>
 #include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
 
+#include "aws/query_protocol.h"
 #include "monitor/watch.h"
 
 namespace pingwatch::monitor {
@@ -31,11 +30,9 @@ int minute_of_day(const std::string& key, const std::string& hhmm) {
 double parse_time(const std::string& key, const std::string& text) {
   // Epoch seconds or an ISO-8601 UTC timestamp (2024-04-12T08:00:00Z).
   if (!text.empty() && text.find_first_not_of("0123456789.") == std::string::npos) return std::stod(text);
-  std::tm tm{};
-  std::istringstream in(text);
-  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
-  if (in.fail()) bad(key, text, "use epoch seconds or YYYY-MM-DDTHH:MM:SSZ (UTC)");
-  return static_cast<double>(timegm(&tm));
+  const auto t = aws::query_protocol::parse_iso8601(text);
+  if (!t) bad(key, text, "use epoch seconds or YYYY-MM-DDTHH:MM:SSZ (UTC)");
+  return std::chrono::duration<double>(t->time_since_epoch()).count();
 }
 
 // "NAME=daily HH:MM-HH:MM[@selector]" or "NAME=START/END[@selector]"; selector "tag:KEY=VALUE" or "i-1,i-2".

@@ -1,12 +1,13 @@
 // `pingwatch local` (run the local AWS stack) and `pingwatch local fault` (inject a fault into a running one).
 #include <httplib.h>
 
+#include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <memory>
 
 #include <nlohmann/json.hpp>
 
+#include "aws/query_protocol.h"
 #include "aws/url_parts.h"
 #include "local/fleet/fleet.h"
 #include "local/stack.h"
@@ -31,12 +32,12 @@ struct FaultArgs {
   std::string fault;
 };
 
-double parse_iso8601(const std::string& text) {
-  std::tm tm{};
-  if (strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) {
+double parse_sim_start(const std::string& text) {
+  const auto t = aws::query_protocol::parse_iso8601(text);
+  if (!t) {
     throw std::runtime_error("--sim-start: expected an ISO 8601 UTC time like 2024-04-12T08:00:00Z, got '" + text + "'");
   }
-  return static_cast<double>(timegm(&tm));
+  return std::chrono::duration<double>(t->time_since_epoch()).count();
 }
 
 // `pingwatch local`: starts the stack, prints "pingwatch local listening on http://HOST:PORT", serves until
@@ -205,7 +206,7 @@ void register_local_commands(CLI::App& app, int& exit_code) {
     options.fleet.credential_cache_seconds = args->credential_cache_minutes * 60;
     if (!args->sim_start.empty()) {
       try {
-        options.sim_start = parse_iso8601(args->sim_start);
+        options.sim_start = parse_sim_start(args->sim_start);
       } catch (const std::exception& e) {
         std::fprintf(stderr, "pingwatch local: %s\n", e.what());
         exit_code = 2;
