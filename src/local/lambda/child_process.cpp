@@ -1,6 +1,7 @@
 #include "local/lambda/child_process.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,8 +56,12 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::map<
   setpgid(pid_, pid_);   // also from the parent, so kill_group works even before the child ran setpgid
   close(out_pipe[1]);
   close(err_pipe[1]);
-  stdout_reader_ = std::thread([this, fd = out_pipe[0]] { read_lines(fd); });
-  stderr_reader_ = std::thread([this, fd = err_pipe[0]] { read_lines(fd); });
+  // Non-blocking read ends: a flush and a reader thread take turns on the same pipe, and neither may block there.
+  stdout_.fd = out_pipe[0];
+  stderr_.fd = err_pipe[0];
+  for (int fd : {stdout_.fd, stderr_.fd}) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  stdout_reader_ = std::thread([this] { read_lines(stdout_); });
+  stderr_reader_ = std::thread([this] { read_lines(stderr_); });
   reaper_ = std::thread([this] {
     int status = 0;
     while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
@@ -87,23 +92,43 @@ bool ChildProcess::exited() const {
   return exited_;
 }
 
-void ChildProcess::read_lines(int fd) {
-  std::string pending;
+bool ChildProcess::take_available(Stream& stream, const LineSink& on_line) {
   char buffer[4096];
   for (;;) {
-    ssize_t n = read(fd, buffer, sizeof buffer);
+    const ssize_t n = read(stream.fd, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    pending.append(buffer, static_cast<std::size_t>(n));
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+    if (n <= 0) return false;
+    stream.partial.append(buffer, static_cast<std::size_t>(n));
     std::size_t start = 0;
-    for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n', start)) {
-      if (on_line_) on_line_(pending.substr(start, nl - start));
+    for (auto nl = stream.partial.find('\n'); nl != std::string::npos; nl = stream.partial.find('\n', start)) {
+      if (on_line) on_line(stream.partial.substr(start, nl - start));
       start = nl + 1;
     }
-    pending.erase(0, start);
+    stream.partial.erase(0, start);
   }
-  if (!pending.empty() && on_line_) on_line_(pending);
-  close(fd);
+}
+
+void ChildProcess::read_lines(Stream& stream) {
+  for (;;) {
+    pollfd ready{stream.fd, POLLIN, 0};
+    if (poll(&ready, 1, -1) < 0 && errno != EINTR) break;
+    std::lock_guard lock(stream.mutex);
+    if (!take_available(stream, on_line_)) break;
+  }
+  std::lock_guard lock(stream.mutex);
+  if (!stream.partial.empty() && on_line_) on_line_(stream.partial);
+  stream.partial.clear();
+  close(stream.fd);
+  stream.fd = -1;
+}
+
+void ChildProcess::flush_output() {
+  for (Stream* stream : {&stdout_, &stderr_}) {
+    std::lock_guard lock(stream->mutex);
+    // At end of file the reader thread delivers the last partial line and closes the pipe: leave both to it.
+    if (stream->fd >= 0) take_available(*stream, on_line_);
+  }
 }
 
 std::string describe_exit(int status) {

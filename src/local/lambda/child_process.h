@@ -29,15 +29,28 @@ class ChildProcess {
   pid_t pid() const { return pid_; }
   void kill_group();   // SIGKILL to the whole process group; safe to call more than once
   bool exited() const;
+  // Delivers every complete line the child wrote before this call, before returning: what a reader thread has taken
+  // from the pipe it delivers first, the rest is read here. Lambda logs a handler's output before its END line; a
+  // reader thread that lags on a loaded machine must not let END overtake it.
+  void flush_output();
 
  private:
-  void read_lines(int fd);
+  // One captured stream. `mutex` is held from taking bytes out of the pipe to handing their lines on, so a flush
+  // never sees an empty pipe while lines taken from it are still undelivered.
+  struct Stream {
+    int fd = -1;
+    std::string partial;   // bytes after the last newline
+    std::mutex mutex;
+  };
+  static bool take_available(Stream& stream, const LineSink& on_line);   // false at end of file or on error
+  void read_lines(Stream& stream);
 
   pid_t pid_ = -1;
   LineSink on_line_;
   ExitSink on_exit_;
   mutable std::mutex mutex_;
   bool exited_ = false;
+  Stream stdout_, stderr_;
   std::thread stdout_reader_, stderr_reader_, reaper_;
 };
 

@@ -254,8 +254,10 @@ InvokeResult FunctionInstance::invoke(const std::string& payload) {
   }
   pending_.reset();
   lock.unlock();
-  // A timed-out or failed-init environment is discarded, as AWS does; the next invocation starts cold.
+  // A timed-out or failed-init environment is discarded, as AWS does; the next invocation starts cold. Either way
+  // the handler's output is in the log before END (a discarded process's readers drain its pipes as they end).
   if (kill) stop_process();
+  else if (process_) process_->flush_output();
 
   result.duration_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
