@@ -49,7 +49,9 @@ AccountServices::AccountServices(StackContext& home, CredentialStore& keys,
     : home_(home), keys_(keys), organization_(std::move(organization)), home_fleet_options_(home_fleet),
       regions_(std::move(regions)) {
   home_fleet_options_.region = home_.default_region;
-  home_fleet_ = std::make_shared<fleet::Fleet>(home_fleet_options_, home_.clock->now());
+  // The fleet starts at the clock's origin: the same --sim-start and seed give the same fleet, field for field
+  // (launch times, ping anchors), however long the stack took to get here.
+  home_fleet_ = std::make_shared<fleet::Fleet>(home_fleet_options_, home_.clock->origin());
   index_nodes(home_fleet_);
   std::lock_guard lock(mutex_);
   build_services_locked(account_locked(home_.account_id), home_.account_id);

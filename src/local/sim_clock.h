@@ -29,6 +29,9 @@ class SimClock {
   double to_sim(double wall_epoch_seconds) const { return sim0_ + scale_ * (wall_epoch_seconds - wall0_); }
   double to_wall(double sim_epoch_seconds) const { return wall0_ + (sim_epoch_seconds - sim0_) / scale_; }
   double scale() const { return scale_; }
+  // The simulated time the clock started at (--sim-start): fixed, unlike now() a moment later, which a loaded machine
+  // moves by seconds of simulated time (60x) and with it anything derived from it.
+  double origin() const { return sim0_; }
   static double wall_now() {
     return std::chrono::duration<double>(Wall::now().time_since_epoch()).count();
   }

@@ -185,6 +185,17 @@ def comparable(instances):
     return json.dumps(instances, default=str, sort_keys=True)
 
 
+def first_difference(first, second):
+    """The first instance field that differs, for the failure message."""
+    if len(first) != len(second):
+        return f"{len(first)} instances, then {len(second)}"
+    for a, b in zip(first, second):
+        for key in sorted(set(a) | set(b)):
+            if comparable(a.get(key)) != comparable(b.get(key)):
+                return f"{a.get('InstanceId')} {key}: {comparable(a.get(key))} then {comparable(b.get(key))}"
+    return "none"
+
+
 # ---- 4. subscriptions waiting for confirmation ----------------------------------------------------------------------
 def emls(mail_dir):
     out = []
@@ -310,7 +321,8 @@ def main():
         with pwtest.LocalStack("--nodes", "40", "--fleet-seed", "9", "--sim-start", "2024-04-12T08:00:00Z",
                                "--auto-confirm", work=again_dir) as again:
             second = all_instances(pwtest.boto3_client("ec2", again.url))
-            check(comparable(second) == comparable(first), "the same fleet gives the same instances, field for field")
+            check(comparable(second) == comparable(first), "the same fleet gives the same instances, field for field",
+                  first_difference(first, second))
             sns = pwtest.boto3_client("sns", again.url)
             topic = sns.create_topic(Name="Auto")["TopicArn"]
             sub = sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")["SubscriptionArn"]

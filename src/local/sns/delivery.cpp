@@ -109,6 +109,7 @@ void DeliveryWorker::enqueue(DeliveryJob job) {
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(job));
+    ++queued_total_;
   }
   wake_.notify_one();
 }
@@ -116,6 +117,12 @@ void DeliveryWorker::enqueue(DeliveryJob job) {
 bool DeliveryWorker::wait_idle(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   return idle_.wait_for(lock, timeout, [this] { return queue_.empty() && !busy_; });
+}
+
+bool DeliveryWorker::wait_queued_before_now(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  const auto target = queued_total_;
+  return idle_.wait_for(lock, timeout, [&] { return finished_total_ >= target || stopping_; });
 }
 
 nlohmann::json DeliveryWorker::mailbox() const {
@@ -149,6 +156,7 @@ void DeliveryWorker::run() {
       // Shutting down: the services a delivery would call (Lambda) may already be gone, so what is still queued is
       // dropped, and said so.
       if (!queue_.empty()) spdlog::warn("sns: {} queued deliveries dropped at shutdown", queue_.size());
+      finished_total_ += queue_.size();
       queue_.clear();
       idle_.notify_all();
       return;
@@ -161,7 +169,8 @@ void DeliveryWorker::run() {
     lock.lock();
     record(std::move(entry));
     busy_ = false;
-    if (queue_.empty()) idle_.notify_all();
+    ++finished_total_;
+    idle_.notify_all();   // wakes wait_idle (queue empty) and wait_queued_before_now (its job done)
   }
 }
 

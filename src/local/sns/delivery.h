@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <string>
@@ -58,6 +59,9 @@ class DeliveryWorker {
   void enqueue(DeliveryJob job);
   // Blocks until every queued job has been delivered (or the timeout passes); true when idle.
   bool wait_idle(std::chrono::milliseconds timeout);
+  // Blocks until every job queued before this call has been delivered (or the timeout passes), whatever is queued
+  // meanwhile; true when they have.
+  bool wait_queued_before_now(std::chrono::milliseconds timeout);
   // Delivered messages, oldest first: {"messages": [...]} (the newest, within kMailboxLimit and kMailboxBytes).
   nlohmann::json mailbox() const;
   std::size_t mailbox_bytes() const;
@@ -75,6 +79,7 @@ class DeliveryWorker {
   std::condition_variable idle_;
   std::deque<DeliveryJob> queue_;
   bool busy_ = false;
+  std::uint64_t queued_total_ = 0, finished_total_ = 0;   // jobs ever queued / ever finished (delivered or dropped)
   bool stopping_ = false;
   std::deque<std::string> delivered_;   // records as compact JSON text: a third of a json object's footprint
   std::size_t delivered_bytes_ = 0;

@@ -285,6 +285,10 @@ Response SnsService::handle(const Request& r) {
   if (op.rfind("_local/mailbox", 0) == 0) {
     // GET /_local/mailbox (routed here by the stack): what has been delivered, for tests and the demo.
     if (r.method != "GET") throw ServiceError(405, "MethodNotAllowed", "GET /_local/mailbox only");
+    // Deliveries run on a worker thread: without this a reader right after a Publish (or a job that published) races
+    // it on a loaded machine. Bounded: a delivery still running after 10 s (an HTTP endpoint being retried) is left
+    // out, as from a real inbox; later Publishes are not waited for.
+    worker_->wait_queued_before_now(std::chrono::seconds(10));
     return json_reply(r, mailbox());
   }
   if (op.empty()) op = optional(r, "Action");

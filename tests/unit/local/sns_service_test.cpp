@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "local/services.h"
 #include "local/sns/mailbox.h"
@@ -318,6 +320,32 @@ TEST_F(SnsTest, HttpSubscribersReceiveTheEnvelopeWithSnsHeaders) {
   EXPECT_EQ(envelope["MessageAttributes"]["severity"]["Type"], "String");
   EXPECT_EQ(envelope["MessageAttributes"]["severity"]["Value"], "high");
   EXPECT_EQ(envelope["UnsubscribeURL"].get<std::string>().find("https://sns.ap-northeast-1.amazonaws.com/?Action=Unsubscribe"), 0u);
+}
+
+TEST_F(SnsTest, TheMailboxEndpointAnswersAfterTheDeliveriesQueuedBeforeIt) {
+  // A subscriber that takes its time: without the wait the reader right after Publish sees an empty mailbox.
+  httplib::Server receiver;
+  receiver.Post("/slow", [](const httplib::Request&, httplib::Response& res) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    res.status = 200;
+  });
+  const int port = receiver.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread server([&] { receiver.listen_after_bind(); });
+  const std::string arn = create_topic("Slow");
+  subscribe(arn, "http", "http://127.0.0.1:" + std::to_string(port) + "/slow");
+  call("Publish", {{"TopicArn", arn}, {"Message", "first"}});
+  Request get;
+  get.method = "GET";
+  get.path = "/_local/mailbox";
+  get.operation = "_local/mailbox";
+  get.service = "sns";
+  get.request_id = "req-2";
+  const auto messages = nlohmann::json::parse(service->handle(get).body)["messages"];
+  receiver.stop();
+  server.join();
+  ASSERT_EQ(messages.size(), 1u) << messages.dump();
+  EXPECT_TRUE(messages[0]["delivered"].get<bool>()) << messages[0].dump();
 }
 
 TEST_F(SnsTest, PublishBatchRefusesEntryIdsOutsideTheDocumentedAlphabet) {
