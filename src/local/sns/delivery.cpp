@@ -4,10 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "local/sns/email_render.h"
 #include "local/sns/wire_util.h"
+#include "local/whole_file.h"
 
 namespace pingwatch::local::sns {
 namespace {
@@ -227,10 +227,7 @@ nlohmann::json DeliveryWorker::deliver_email(const DeliveryJob& job, bool as_jso
     std::filesystem::create_directories(dir);
     std::string suffix = job.subscription_arn.substr(job.subscription_arn.size() > 8 ? job.subscription_arn.size() - 8 : 0);
     auto file = dir / (wire::compact_utc(job.timestamp) + "-" + job.message_id + "-" + suffix + ".eml");
-    std::ofstream out(file, std::ios::binary);
-    out << render_eml(mail);
-    out.close();
-    if (!out) throw std::runtime_error("cannot write " + file.string() + " (check --mailbox DIR is writable)");
+    write_whole_file(file, render_eml(mail));
     entry["file"] = file.string();
   }
   spdlog::info("sns: email to {}: {}", job.endpoint, entry["subject"].get<std::string>());
