@@ -124,13 +124,20 @@ def cli_checks(url, aws, ns):
     def iso(delta):
         return (utcnow() + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    for name, ago in (("hour", datetime.timedelta(minutes=30)), ("old", datetime.timedelta(hours=6))):
+    # Each datum is read back by the very next CLI run. At 60x a stored datum ages a simulated minute per wall
+    # second, while a wall window keeps its distance from the simulated now: the datum 10 minutes old stays in the
+    # last wall hour for 50 wall seconds, the one 6 hours old between 7 and 5 hours ago for 60, i.e. while one CLI
+    # run starts up, however slowly on a loaded machine.
+    def put(name, ago):
         r = cw("put-metric-data", "--namespace", ns, "--metric-name", name, "--value", "6", "--timestamp", iso(-ago))
         pwtest.check(r.returncode == 0, f"{version}: put-metric-data stamped {ago} ago on the wall clock is accepted", r.stderr)
+
+    put("hour", datetime.timedelta(minutes=10))
     r = cw("get-metric-statistics", "--namespace", ns, "--metric-name", "hour", "--start-time", iso(-datetime.timedelta(hours=1)),
            "--end-time", iso(datetime.timedelta()), "--period", "60", "--statistics", "Maximum")
     pwtest.check(r.returncode == 0 and [p["Maximum"] for p in json.loads(r.stdout)["Datapoints"]] == [6.0],
                  f"{version}: get-metric-statistics over the last wall hour at period 60", r.stdout + r.stderr)
+    put("old", datetime.timedelta(hours=6))
     r = cw("get-metric-statistics", "--namespace", ns, "--metric-name", "old", "--start-time", iso(-datetime.timedelta(hours=7)),
            "--end-time", iso(-datetime.timedelta(hours=5)), "--period", "60", "--statistics", "Maximum")
     pwtest.check(r.returncode == 0 and [p["Maximum"] for p in json.loads(r.stdout)["Datapoints"]] == [6.0],

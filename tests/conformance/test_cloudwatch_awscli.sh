@@ -100,9 +100,10 @@ cw describe-alarm-history --alarm-name ssm-agent-i-0572676272d863124 --history-i
 grep -q "INSUFFICIENT_DATA to ALARM\|OK to ALARM" "$WORK/history" || fail "history: $(cat "$WORK/history")"
 ok "describe-alarm-history records the transition"
 
-# 5. GetMetricStatistics over the last hour (timestamps in the CLI's own clock: the stack keeps their distance
-# from now on the simulated clock, docs/local-stack.md "Time").
-start=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
+# 5. GetMetricStatistics over the last 3 hours (timestamps in the CLI's own clock: the stack keeps their distance
+# from now on the simulated clock, docs/local-stack.md "Time"). The 1s of step 4 age a simulated minute per wall
+# second, and two CLI runs came since the last of them: 3 hours holds them for 3 wall minutes, on a loaded machine too.
+start=$(date -u -d '-3 hours' +%Y-%m-%dT%H:%M:%SZ)
 end=$(date -u -d '+1 minute' +%Y-%m-%dT%H:%M:%SZ)
 cw get-metric-statistics --namespace "SSM Agent" --metric-name Status \
   --dimensions "Name=Per-Instance Metrics,Value=i-0572676272d863124" --start-time "$start" --end-time "$end" \

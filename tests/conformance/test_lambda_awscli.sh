@@ -96,8 +96,9 @@ ok "function error -> FunctionError Unhandled"
 aws_local lambda invoke --function-name "$FN" --invocation-type Event "${BINARY_FORMAT[@]}" \
   --payload '{"async":true}' "$WORK/async.json" >"$WORK/invoke.json"
 grep -q '"StatusCode": 202' "$WORK/invoke.json" || fail "$(cat "$WORK/invoke.json")"
-for _ in $(seq 1 50); do grep -q '"async":true' "$WORK/events.log" 2>/dev/null && break; sleep 0.1; done
-grep -q '"async":true' "$WORK/events.log" || fail "Event invocation did not run"
+# Bounded at 30 s: the invocation runs in the background, later on a loaded machine.
+for _ in $(seq 1 300); do grep -q '"async":true' "$WORK/events.log" 2>/dev/null && break; sleep 0.1; done
+grep -q '"async":true' "$WORK/events.log" || fail "Event invocation did not run within 30 s"
 ok "Event invocation -> 202, runs in the background"
 
 # 5. EventBridge: invalid schedule expressions are refused as AWS does.
@@ -119,8 +120,8 @@ FAILED=$(aws_local events put-targets --rule LambdaCheckSSMAgentStatusRule --tar
 [ "$FAILED" = 0 ] || fail "put-targets FailedEntryCount $FAILED"
 [ "$(aws_local events list-targets-by-rule --rule LambdaCheckSSMAgentStatusRule --query 'Targets[0].Arn' --output text)" = "$FN_ARN" ] \
   || fail list-targets-by-rule
-# At 30x a simulated minute is 2 s: wait for three scheduled events (bounded).
-for _ in $(seq 1 100); do
+# At 30x a simulated minute is 2 s: wait for three scheduled events (about 6 s; bounded at 30 s for a loaded machine).
+for _ in $(seq 1 300); do
   [ "$(grep -c '"Scheduled Event"' "$WORK/events.log" 2>/dev/null || true)" -ge 3 ] && break
   sleep 0.1
 done

@@ -30,12 +30,28 @@ export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_M
 aws_local() { "$AWS" --endpoint-url "$URL" "$@"; }
 passed=0
 ok() { passed=$((passed + 1)); echo "ok - $*"; }
+# SNS delivers on a worker thread after Publish has answered, so a mail is waited for (bounded, 30 s): prints the
+# .eml written for MessageId $1 once it holds the footer, the mail's last line. No `ls | head` here: under
+# errexit/pipefail a glob that matches nothing yet would end the script before the wait waited.
+wait_eml() {   # wait_eml MESSAGE_ID
+  local found=
+  for _ in $(seq 1 300); do
+    found=$(grep -l '^Please do not reply directly to this email.' "$WORK/mail"/*-"$1"-*.eml 2>/dev/null || true)
+    if [ -n "$found" ]; then printf '%s\n' "${found%%$'\n'*}"; return 0; fi
+    sleep 0.1
+  done
+  echo "mailbox folder (no .eml for $1 ending with the footer):" >&2; ls -la "$WORK/mail" >&2 || true
+  cat "$WORK/mail"/*-"$1"-*.eml >&2 2>/dev/null || true
+  return 1
+}
 
 # 1. create-topic is idempotent and the ARN has the region and account.
 ARN=$(aws_local sns create-topic --name SSM-Ping --query TopicArn --output text)
 [ "$ARN" = "arn:aws:sns:ap-northeast-1:123456789012:SSM-Ping" ] || fail "topic ARN $ARN"
 [ "$(aws_local sns create-topic --name SSM-Ping --query TopicArn --output text)" = "$ARN" ] || fail "not idempotent"
-aws_local sns list-topics --query 'Topics[].TopicArn' --output text | grep -qx "$ARN" || fail "list-topics"
+# Captured first: `aws … | grep -q` under pipefail fails when grep exits at its match before the CLI is done writing.
+TOPICS=$(aws_local sns list-topics --query 'Topics[].TopicArn' --output text)
+grep -qxF "$ARN" <<<"${TOPICS//$'\t'/$'\n'}" || fail "list-topics: $TOPICS"
 ok "create-topic (idempotent) and list-topics"
 
 # 2. An email subscription, confirmed at once (--auto-confirm; without it the stack waits for the SubscribeURL as AWS does).
@@ -54,9 +70,7 @@ MID=$(aws_local sns publish --topic-arn "$ARN" --subject 'ALARM: "ssm-agent-i-05
   --message 'Threshold Crossed' --message-attributes '{"severity":{"DataType":"String","StringValue":"high"}}' \
   --query MessageId --output text)
 [ ${#MID} -eq 36 ] || fail "MessageId $MID"
-EML=
-for _ in $(seq 1 50); do EML=$(ls "$WORK/mail"/*.eml 2>/dev/null | head -1); [ -n "$EML" ] && break; sleep 0.1; done
-[ -n "$EML" ] || fail "no .eml written"
+EML=$(wait_eml "$MID") || fail "no complete .eml for message $MID written within 30 s"
 grep -q '^From: "AWS Notifications" <no-reply@sns.amazonaws.com>' "$EML" || fail "From: $(head -3 "$EML")"
 grep -q '^Subject: ALARM: "ssm-agent-i-0572676272d863124" in Asia Pacific (Tokyo)' "$EML" || fail "Subject"
 grep -q "^https://sns.ap-northeast-1.amazonaws.com/unsubscribe.html?SubscriptionArn=$SUB&Endpoint=ops@example.com" "$EML" \
@@ -88,10 +102,10 @@ grep -q "NotFound" "$WORK/err" && grep -q "Topic does not exist" "$WORK/err" || 
 ok "subject length, MessageStructure and unknown topic refused with AWS's errors"
 
 # 5. MessageStructure json: the email subscriber gets the "email" variant.
-aws_local sns publish --topic-arn "$ARN" --message-structure json \
-  --message '{"default":"{\"AlarmName\":\"a\"}","email":"Rendered for humans"}' >/dev/null
-for _ in $(seq 1 50); do [ "$(ls "$WORK/mail"/*.eml | wc -l)" -ge 2 ] && break; sleep 0.1; done
-grep -l "^Rendered for humans" "$WORK/mail"/*.eml >/dev/null || fail "email variant not delivered"
+MID2=$(aws_local sns publish --topic-arn "$ARN" --message-structure json \
+  --message '{"default":"{\"AlarmName\":\"a\"}","email":"Rendered for humans"}' --query MessageId --output text)
+EML2=$(wait_eml "$MID2") || fail "no complete .eml for message $MID2 written within 30 s"
+grep -q "^Rendered for humans" "$EML2" || fail "email variant not delivered: $(cat "$EML2")"
 ok "MessageStructure json delivers the email variant"
 
 # 6. Unsubscribe, delete-topic.

@@ -137,8 +137,9 @@ done
   check("DescribeRule", described.State === "ENABLED" && described.EventBusName === "default");
   await expectError("DeleteRule with targets -> ValidationException",
                     events.send(new DeleteRuleCommand({ Name: "LambdaCreateCWAlarmRule" })), "ValidationException");
+  // At 30x a simulated minute is 2 s: two scheduled events take about 4 s; bounded at 30 s for a loaded machine.
   let scheduled = [];
-  for (let i = 0; i < 100 && scheduled.length < 2; i++) {
+  for (let i = 0; i < 300 && scheduled.length < 2; i++) {
     await new Promise((r) => setTimeout(r, 100));
     if (existsSync(marker)) scheduled = readFileSync(marker, "utf8").split("\n").filter((l) => l.includes("Scheduled Event"));
   }

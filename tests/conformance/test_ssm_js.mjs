@@ -49,9 +49,45 @@ try {
   check("PingStatus Online", one.InstanceInformationList[0].PingStatus === "Online");
 
   // Let the simulated clock run well past 15 minutes ahead of the wall clock; requests keep working.
+  // The SDK signs with wall time + the offset it took from the last Date header before the sleep: the simulated
+  // lead then, 59 s per wall second since the stack started. After 17 wall s at 60x the simulated clock is 16.7 min
+  // past that signature, so it is accepted on the wall clock (within 15 min of it), as long as the offset is:
+  // a loaded machine slow to get here (over ~15 s) pushes it past. Then the signature is over 15 min from both
+  // clocks: the stack must refuse it as AWS does, and the SDK, taking the offset from the refusal's Date header,
+  // gets the same request through. Which case applies is decided by the offset and the clocks, measured.
+  const offset = ssm.config.systemClockOffset / 1000;
   await new Promise((r) => setTimeout(r, 17000));
-  const again = await ssm.send(new DescribeInstanceInformationCommand({ MaxResults: 50 }));
-  check("requests still valid with the simulated clock 17+ min ahead", again.InstanceInformationList.length === 50);
+  const simAhead = async () => (await (await fetch(`${url}/_local/clock`)).json()).sim_now - Date.now() / 1000;
+  const aheadBefore = await simAhead();
+  check("the simulated clock is over 16 min ahead of the wall clock", aheadBefore > 16 * 60, `${aheadBefore} s`);
+  const request = new DescribeInstanceInformationCommand({ MaxResults: 50 });
+  let again;
+  let refused;
+  try {
+    again = await ssm.send(request);
+  } catch (e) {
+    refused = e;
+  }
+  const aheadAfter = await simAhead();
+  // The signature is `offset` s from the wall clock and between aheadBefore - offset and aheadAfter - offset from
+  // the simulated one (15 min = 900 s either way is accepted; 10 s spare for the Date headers' whole seconds).
+  const detail = `SDK offset ${offset} s, simulated clock ${aheadBefore}..${aheadAfter} s ahead, ` +
+                 (refused ? `refused: ${refused.name}: ${refused.message}` : "accepted");
+  console.log(`# ${detail}`);
+  if (refused) {
+    check("a signature over 15 min from both clocks -> InvalidSignatureException (Signature expired)",
+          offset > 890 && aheadAfter - offset > 890 && refused.name === "InvalidSignatureException" &&
+          refused.message.startsWith("Signature expired"), detail);
+    try {
+      again = await ssm.send(request);   // signed with the offset the SDK took from the refusal's Date header
+    } catch (e) {
+      check("the SDK's corrected clock gets the request through", false, `${e.name}: ${e.message}`);
+    }
+  } else {
+    check("a signature within 15 min of either clock is accepted (and only then)",
+          offset < 910 || aheadBefore - offset < 910, detail);
+  }
+  check("requests still valid with the simulated clock 17+ min ahead", again?.InstanceInformationList?.length === 50, detail);
 
   try {
     await client("wrong").send(new DescribeInstanceInformationCommand({}));
