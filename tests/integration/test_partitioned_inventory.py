@@ -28,7 +28,8 @@ def main():
     fleet_file = os.path.join(work, "fleet.json")
     with open(fleet_file, "w") as f:
         json.dump(fleet, f)
-    with pwtest.LocalStack("--fleet", fleet_file, "--latency", "10", work=work) as stack:
+    # 50 ms a call: the listing's time is the calls' latency, not CPU, which a loaded machine stretches for both.
+    with pwtest.LocalStack("--fleet", fleet_file, "--latency", "50", work=work) as stack:
         truth = {n["instance_id"] for n in stack.get("/_local/fleet")["nodes"] if n["listed_in_ssm"]}
         pwtest.check(len(truth) == 3002 and PLAN9 in truth and HIBERNATING in truth, "the stack lists 3,002 nodes",
                      str(len(truth)))
@@ -48,8 +49,11 @@ def main():
             listed = {line.strip() for line in f if line.strip()}
         pwtest.check(listed == truth, "the last listing's ids are the stack's, Plan9 and Hibernating included",
                      f"missing {sorted(truth - listed)[:5]}, extra {sorted(listed - truth)[:5]}")
+        # Concurrency, not speed (that is the benchmark's): a warm round reads more pages than the sequential chain
+        # (cells, census, closure: ~82 vs 61), so one whose cells ran one after another would take longer than it,
+        # a ratio above 1; 8 concurrent cells make it ~0.2.
         ratio = out.get("warm_over_sequential", 9)
-        pwtest.check(ratio < 0.6, f"a warm partitioned listing is faster than the sequential chain ({ratio:.2f}x)", out)
+        pwtest.check(ratio < 0.75, f"a warm partitioned listing is faster than the sequential chain ({ratio:.2f}x)", out)
         # Under throttling (the SDK's retries and the page resumes absorb it) still every node exactly once.
         stack.post("/_local/chaos", {"rules": [{"service": "ssm", "throttle_rate": 0.05, "latency_ms": 5}]})
         run = subprocess.run([TOOL, stack.url, "--rounds", "3", "--concurrency", "8"], capture_output=True, text=True,

@@ -102,17 +102,21 @@ def check_slow_client(d):
     done = threading.Event()
     threading.Thread(target=slow_client, args=(d.url, 16, done), daemon=True).start()
     time.sleep(1)
-    slowest = 0.0
+    took = []
     while not done.is_set():
         t0 = time.time()
-        status, _, _ = d.request("/healthz", timeout=5)
-        slowest = max(slowest, time.time() - t0)
+        status, _, _ = d.request("/healthz", timeout=30)
+        took.append(time.time() - t0)
         if status != 200:
             pwtest.fail(f"/healthz answered {status} while a slow client was connected")
         time.sleep(1)
     after = d.cycles_finished()
     pwtest.check(after - before >= 2, f"cycles every 5 s went on while a client sent one byte a second ({after - before} in 16 s)")
-    pwtest.check(slowest < 2, f"other requests were served at once meanwhile (slowest {slowest:.2f} s)")
+    # A server that waited on the slow client would hold the first /healthz until the client's 16 s are over: far
+    # beyond these bounds, which leave room for a loaded machine.
+    slowest, median = max(took), sorted(took)[len(took) // 2]
+    pwtest.check(slowest < 10 and median < 2, f"other requests were served at once meanwhile "
+                                              f"(median {median:.2f} s, slowest {slowest:.2f} s of {len(took)})")
 
 
 def main():
@@ -156,7 +160,8 @@ def main():
                 value = d.wait_for(lambda: prom.query('sum(pingwatch_nodes{condition="lost"})') == LOST and LOST, 90,
                                    "Prometheus to scrape the lost count")
                 pwtest.check(value == LOST, f'Prometheus answers sum(pingwatch_nodes{{condition="lost"}}) = {LOST}')
-                up = prom.query('up{job="pingwatch"}')
+                # up is the latest scrape's: one that timed out (1 s) on a loaded machine is 0 until the next one
+                up = d.wait_for(lambda: prom.query('up{job="pingwatch"}') == 1 and 1, 60, "Prometheus to see the target up")
                 pwtest.check(up == 1, "Prometheus sees the target up", str(up))
             finally:
                 prom.stop()

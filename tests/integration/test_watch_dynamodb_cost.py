@@ -81,7 +81,7 @@ def main():
         args = [BIN, "watch", "--endpoint-url", endpoint, "--region", "us-east-1", "--topic-arn", topic,
                 "--dynamodb-table", "pingwatch-cost", "--set", "watch.create_table=true",
                 "--set", f"watch.full_every={FULL_EVERY}"]
-        rewritten, full_times = [], []
+        rewritten, full_times = [], []   # rewritten[i]: records the full inventory at full_times[i + 1] wrote
         for cycle in range(CYCLES):
             before = table_ops(endpoint)
             out = subprocess.run(args, env=ENV, capture_output=True, text=True, timeout=300)
@@ -100,15 +100,23 @@ def main():
                 full_times.append(c["server_time"])
                 if len(full_times) > 1:
                     rewritten.append(shape["records_written"])
-        # A cold record is rewritten when its ping moves into its next bucket: elapsed / bucket of the fleet.
+        # A cold record is rewritten when its ping moves into its next bucket: of the fleet, (simulated time since
+        # the previous full inventory) / bucket, capped at the whole fleet once that time reaches a bucket. The
+        # simulated time is measured (server_time), not assumed: at 600x a loaded machine stretches it.
         check(len(full_times) >= 3, f"{len(full_times)} full inventories ran")
-        elapsed = full_times[-1] - full_times[0]
-        expect_rewrites = NODES * elapsed / BUCKET_SECONDS
+        intervals = [b - a for a, b in zip(full_times, full_times[1:])]
+        expect_rewrites = sum(NODES * min(1.0, dt / BUCKET_SECONDS) for dt in intervals)
         got = sum(rewritten)
         check(abs(got - expect_rewrites) <= max(15, 0.4 * expect_rewrites),
               f"records rewritten by full inventories after the first: {got}, model {expect_rewrites:.0f} "
-              f"({elapsed / 60:.0f} simulated minutes of {BUCKET_SECONDS / 3600:.0f}-hour buckets)")
-        check(got < NODES, "full inventories do not rewrite every record")
+              f"({', '.join(f'{dt / 60:.0f}' for dt in intervals)} simulated minutes apart, "
+              f"{BUCKET_SECONDS / 3600:.0f}-hour buckets)")
+        # The saving the model counts on: a full inventory well within one bucket of the previous one rewrites only
+        # the records whose bucket moved, not every record. (Normally the inventories are minutes apart.)
+        within = [(dt, n) for dt, n in zip(intervals, rewritten) if dt < BUCKET_SECONDS / 2]
+        check(within and all(n < NODES for _, n in within),
+              f"full inventories within half a bucket of the previous one do not rewrite every record: "
+              f"{[(round(dt / 60), n) for dt, n in within]} (simulated minutes apart, records written of {NODES})")
         cost = subprocess.run([BIN, "cost", "--nodes", "10000", "--json"], env=ENV, capture_output=True, text=True)
         watch = [d for d in json.loads(cost.stdout)["designs"] if d["design"] == "watch"][0]
         check(watch["monthly_usd"] <= 10.0, f"watch at 10,000 nodes: ${watch['monthly_usd']:.2f} a month (<= $10)")

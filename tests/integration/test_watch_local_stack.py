@@ -242,14 +242,27 @@ def main():
         # Settle: lease expiry (120 s of server time) and in-doubt resends, then cycles until every recovery
         # is reported. A steady cycle verifies at most watch.max_verify_ids (100) lost nodes; the rest are
         # found by the next full inventory (every 10th cycle): that is the product's promise, so at most
-        # 3 + 11 cycles.
-        for n in range(14):
-            a.wait_sim_minutes(3 if n < 3 else 1)
-            watch(a, *base)
-            if n >= 2:
+        # 3 + 11 cycles that run cleanly. A cycle that did not (a call that failed or timed out on a loaded
+        # machine: not committed, or a publish refused or in doubt, resent only after the lease, two
+        # 1-minute cycles later) is not the promise's: it extends the budget by itself and the lease.
+        def clean(r):
+            return not r.get("errors") and all(
+                c.get("committed") and not c.get("errors") and not c["delivery"]["failed"] and not c["delivery"]["in_doubt"]
+                for c in r["cycles"])
+
+        budget, settle_cycles, unclean, settled = 14, 0, 0, False
+        while settle_cycles < min(budget, 40):
+            a.wait_sim_minutes(3 if settle_cycles < 3 else 1)
+            if not clean(watch(a, *base)):
+                unclean += 1
+                budget += 3
+            settle_cycles += 1
+            if settle_cycles >= 3:
                 seen = {item for items in notices_in_mail(a.mailbox()).values() for item in items}
                 if all(("recovered", i) in seen for i in outage):
+                    settled = True
                     break
+        print(f"settled after {settle_cycles} cycles ({unclean} not clean): {settled}", flush=True)
         notices = notices_in_mail(a.mailbox())
         reported = {}
         for nid, items in notices.items():
